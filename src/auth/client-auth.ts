@@ -1,0 +1,108 @@
+import { decodeJwt, jwtVerify } from 'jose';
+import { InvalidClient, InvalidRequest } from '../errors.js';
+import { ASYMMETRIC_ALGS } from '../config/schema.js';
+import { joseReason } from '../tokens/verify-own.js';
+import type { Client, ClientRegistry } from './clients.js';
+import { secretMatches } from './secrets.js';
+
+export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+export interface ClientAuthInput {
+  authorization: string | undefined;
+  /** Single-valued form fields: client_id, client_secret, client_assertion(_type). */
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  clientAssertion: string | undefined;
+  clientAssertionType: string | undefined;
+}
+
+export interface ClientAuthDeps {
+  clients: ClientRegistry;
+  /** Accepted `aud` of client assertions: the issuer and the endpoint URL (RFC 7523 §3). */
+  assertionAudiences: string[];
+  maxAssertionLifetimeSeconds: number;
+  clockToleranceSeconds: number;
+  /** Single-use check of assertion jtis, via the store. */
+  useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean>;
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function parseBasic(header: string): { id: string; secret: string } {
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) throw new InvalidClient('malformed Basic credentials');
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(i + 1).replace(/\+/g, ' ')) };
+  } catch {
+    throw new InvalidClient('malformed Basic credentials');
+  }
+}
+
+function expectMethod(client: Client | undefined, method: string, id: string): Client {
+  if (!client) throw new InvalidClient('client authentication failed', { id, reason: 'unknown client' });
+  if (client.auth.method !== method) throw new InvalidClient(`client ${id} must authenticate with ${client.auth.method}`);
+  if (client.kind === 'agent' && client.agent.disabled) throw new InvalidClient('client authentication failed', { id, reason: 'disabled' });
+  return client;
+}
+
+/**
+ * Authenticates the caller with exactly one method: client_secret_basic, client_secret_post or
+ * private_key_jwt (RFC 7523). Every failure is 401 `invalid_client` with the same description,
+ * so the answer does not tell which client ids exist.
+ */
+export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuthInput): Promise<Client> {
+  const basic = input.authorization?.toLowerCase().startsWith('basic ') ? input.authorization : undefined;
+  const used = [basic, input.clientSecret, input.clientAssertion ?? input.clientAssertionType].filter((x) => x !== undefined).length;
+  if (used > 1) throw new InvalidRequest('use exactly one client authentication method');
+  if (basic) {
+    const { id, secret } = parseBasic(basic);
+    if (input.clientId !== undefined && input.clientId !== id) throw new InvalidRequest('client_id does not match the Basic credentials');
+    const client = deps.clients.get(id);
+    const ok = secretMatches(secret, client && 'secretHash' in client.auth ? client.auth.secretHash : undefined);
+    if (!ok) throw new InvalidClient('client authentication failed', { id, reason: 'bad secret' });
+    return expectMethod(client, 'client_secret_basic', id);
+  }
+  if (input.clientSecret !== undefined) {
+    const id = input.clientId;
+    if (id === undefined) throw new InvalidRequest('client_id is required with client_secret');
+    const client = deps.clients.get(id);
+    const ok = secretMatches(input.clientSecret, client && 'secretHash' in client.auth ? client.auth.secretHash : undefined);
+    if (!ok) throw new InvalidClient('client authentication failed', { id, reason: 'bad secret' });
+    return expectMethod(client, 'client_secret_post', id);
+  }
+  if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined) return assertionClient(deps, input);
+  throw new InvalidClient('client authentication is required');
+}
+
+async function assertionClient(deps: ClientAuthDeps, input: ClientAuthInput): Promise<Client> {
+  if (input.clientAssertionType !== ASSERTION_TYPE) throw new InvalidRequest(`client_assertion_type must be ${ASSERTION_TYPE}`);
+  if (!input.clientAssertion) throw new InvalidRequest('client_assertion is required');
+  let iss: unknown;
+  try {
+    iss = decodeJwt(input.clientAssertion).iss;
+  } catch {
+    throw new InvalidClient('client_assertion is not a well-formed JWT');
+  }
+  const id = input.clientId ?? (typeof iss === 'string' ? iss : undefined);
+  if (!id) throw new InvalidClient('client_assertion has no issuer');
+  const client = expectMethod(deps.clients.get(id), 'private_key_jwt', id);
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(input.clientAssertion, client.jwks!, {
+      issuer: id,
+      subject: id,
+      audience: deps.assertionAudiences,
+      algorithms: [...ASYMMETRIC_ALGS],
+      clockTolerance: deps.clockToleranceSeconds,
+      requiredClaims: ['exp', 'jti'],
+    }));
+  } catch (e) {
+    throw new InvalidClient(`client_assertion rejected: ${joseReason(e)}`, e);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const exp = payload.exp as number;
+  if (exp - now > deps.maxAssertionLifetimeSeconds) throw new InvalidClient(`client_assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s`);
+  if (typeof payload.jti !== 'string' || !(await deps.useOnce(`assert:${id}`, payload.jti, exp + deps.clockToleranceSeconds)))
+    throw new InvalidClient('client_assertion was already used');
+  return client;
+}

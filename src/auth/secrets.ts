@@ -1,0 +1,25 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Client secrets and admin keys are random with 256 bits of entropy (Baton generates them), so a
+ * fast hash at rest is safe; a slow password KDF would cap every authenticated endpoint at a few
+ * hundred requests per second without adding security for such secrets.
+ */
+export function generateSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashSecret(secret: string): string {
+  return `sha256:${createHash('sha256').update(secret, 'utf8').digest('base64url')}`;
+}
+
+const DUMMY = Buffer.alloc(32);
+
+/** Constant-time check of a presented secret against a stored `sha256:` hash. */
+export function secretMatches(presented: string, storedHash: string | undefined): boolean {
+  const got = createHash('sha256').update(presented, 'utf8').digest();
+  const want = storedHash?.startsWith('sha256:') ? Buffer.from(storedHash.slice(7), 'base64url') : undefined;
+  // Compare against a dummy when there is nothing to compare to, so unknown ids cost the same.
+  const ok = timingSafeEqual(got, want && want.length === 32 ? want : DUMMY);
+  return ok && want !== undefined && want.length === 32;
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ClientRegistry } from './auth/clients.js';
+import { DEFAULTS } from './config/defaults.js';
+import type { Config } from './config/schema.js';
+import { ToolIndex, type BatonContext } from './exchange/context.js';
+import { createBatonServer } from './http/server.js';
+import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';
+import { createLogger, type Logger } from './log.js';
+import { MarkCache } from './revocation/marks.js';
+import { MemoryStore } from './store/memory/memory-store.js';
+import type { TokenStore } from './store/store.js';
+import type { BatonClaims } from './tokens/claims.js';
+import { VerifiedTokenCache } from './tokens/verified-cache.js';
+import { UpstreamVerifier } from './tokens/verify-upstream.js';
+
+export interface BatonInstance {
+  ctx: BatonContext;
+  server: Server;
+  log: Logger;
+  /** Listens on config host/port (or the given port); resolves to the bound URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface BootOptions {
+  /** A store built by the caller (tests share one between instances); else from config. */
+  store?: TokenStore;
+  /** Keys given in-process (tests); else read from config.keys.dir. */
+  keys?: KeySet;
+  log?: Logger;
+}
+
+async function openStore(config: Config): Promise<TokenStore> {
+  if (config.store.kind === 'memory') return new MemoryStore(DEFAULTS.feedMaxLength);
+  // Only the Redis store imports ioredis; load it only when asked for.
+  const { RedisStore } = await import('./store/redis/redis-store.js');
+  return RedisStore.connect({
+    ...(config.store.url ? { url: config.store.url } : {}),
+    ...(config.store.cluster ? { cluster: config.store.cluster } : {}),
+    ...(config.store.sentinel ? { sentinel: config.store.sentinel } : {}),
+    prefix: config.store.prefix,
+    feedMaxLength: DEFAULTS.feedMaxLength,
+  });
+}
+
+async function openKeys(config: Config): Promise<KeySet> {
+  const maxLifetime = config.defaults.taskTtlSeconds;
+  if (config.keys.generateIfMissing && readKeyFiles(config.keys.dir).length === 0) await generateKeyFile(config.keys.dir, config.keys.alg);
+  return KeySet.fromDir(config.keys.dir, maxLifetime);
+}
+
+/** Wires config -> keys, store, verifiers, marks -> domain context -> HTTP server. */
+export async function bootBaton(config: Config, opts: BootOptions = {}): Promise<BatonInstance> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const keys = opts.keys ?? (await openKeys(config));
+  const store = opts.store ?? (await openStore(config));
+  const marks = new MarkCache(store, DEFAULTS.marksMaxStalenessMs, DEFAULTS.marksRefreshMs);
+  await marks.start();
+  const ctx: BatonContext = {
+    config,
+    clients: new ClientRegistry(config),
+    tools: new ToolIndex(config.tools),
+    keys,
+    own: { issuer: config.issuer, keys, cache: new VerifiedTokenCache<BatonClaims>(DEFAULTS.verifiedTokenCacheSize), clockToleranceSeconds: DEFAULTS.clockToleranceSeconds },
+    upstream: new UpstreamVerifier(config.trustedIssuers, DEFAULTS.clockToleranceSeconds, DEFAULTS.verifiedTokenCacheSize),
+    store,
+    marks,
+    newId: () => randomUUID(),
+  };
+  const server = createBatonServer({ ctx, log });
+  const keyTimer = opts.keys ? undefined : setInterval(() => void keys.reload().catch((e) => log.error({ err: (e as Error).message }, 'key reload failed')), DEFAULTS.keysReloadMs);
+  keyTimer?.unref();
+  return {
+    ctx,
+    server,
+    log,
+    listen: (port = config.port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const a = server.address() as AddressInfo;
+          resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+        });
+      }),
+    close: async () => {
+      if (keyTimer) clearInterval(keyTimer);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await marks.stop();
+      if (!opts.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+
+/** Asymmetric algorithms only: HMAC with a published key is the classic confusion attack (RFC 8725 §2.1). */
+export const ASYMMETRIC_ALGS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+const Alg = z.enum(ASYMMETRIC_ALGS);
+const Url = z.url({ protocol: /^https?$/ });
+const Id = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'letters, digits and . _ : @ - only (1-128 chars)');
+const Scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'an RFC 6749 scope token');
+/** `sha256:` + base64url of SHA-256(secret); secrets are generated with >= 256 bits (see `baton secret`). */
+const SecretHash = z.string().regex(/^sha256:[A-Za-z0-9_-]{43}$/, 'sha256:<base64url digest>, from `baton secret`');
+const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
+const Seconds = z.number().int().positive();
+
+export const ClientAuthSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.enum(['client_secret_basic', 'client_secret_post']), secretHash: SecretHash }).strict(),
+  z.object({ method: z.literal('private_key_jwt'), jwks: Jwks }).strict(),
+]);
+
+export const ToolRuleSchema = z
+  .object({
+    scopes: z.array(Scope).min(1),
+    maxTtlSeconds: Seconds.optional(),
+  })
+  .strict();
+
+export const AgentSchema = z
+  .object({
+    id: Id,
+    auth: ClientAuthSchema,
+    /** Scopes this agent may hold for a task (cut with the user's scopes). */
+    taskScopes: z.array(Scope).default([]),
+    /** Tools (by resource URI) it may get tokens for. */
+    tools: z.record(Url, ToolRuleSchema).default({}),
+    /** Agents it may hand a task to. */
+    handOffTo: z.array(Id).default([]),
+    /** May present an actor_token naming another agent (RFC 8693 §2.1). */
+    mayPresentActorTokens: z.boolean().default(false),
+    /** A disabled agent authenticates nowhere. */
+    disabled: z.boolean().default(false),
+  })
+  .strict();
+
+export const ToolSchema = z
+  .object({
+    resource: Url,
+    name: Id.optional(),
+    scopes: z.array(Scope).min(1),
+    /** The credentials its resource server uses at /introspect and on the revocation feed. */
+    resourceServer: z.object({ clientId: Id, auth: ClientAuthSchema }).strict(),
+  })
+  .strict();
+
+export const TrustedIssuerSchema = z
+  .object({
+    issuer: Url,
+    jwksUri: Url.optional(),
+    jwks: Jwks.optional(),
+    audience: z.union([z.string(), z.array(z.string()).min(1)]),
+    algorithms: z.array(Alg).min(1).default(['ES256', 'RS256']),
+    /** Prepended to `sub`, so users of two issuers cannot collide; required when several issuers are trusted. */
+    subjectPrefix: z.string().max(64).default(''),
+  })
+  .strict()
+  .refine((t) => (t.jwksUri ? 1 : 0) + (t.jwks ? 1 : 0) === 1, { message: 'give exactly one of jwksUri or jwks' });
+
+export const StoreSchema = z
+  .object({
+    kind: z.enum(['memory', 'redis']).default('memory'),
+    url: z.string().optional(),
+    cluster: z.array(z.object({ host: z.string(), port: z.number().int() })).min(1).optional(),
+    sentinel: z
+      .object({ name: z.string(), sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).min(1), password: z.string().optional() })
+      .optional(),
+    prefix: z.string().default(DEFAULTS.redisPrefix),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    issuer: Url,
+    port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
+    host: z.string().default(DEFAULTS.host),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.logLevel),
+    store: StoreSchema.default({ kind: 'memory', prefix: DEFAULTS.redisPrefix }),
+    keys: z
+      .object({ dir: z.string().default('keys'), alg: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'), generateIfMissing: z.boolean().default(false) })
+      .strict()
+      .default({ dir: 'keys', alg: 'ES256', generateIfMissing: false }),
+    trustedIssuers: z.array(TrustedIssuerSchema).min(1),
+    agents: z.array(AgentSchema).min(1),
+    tools: z.array(ToolSchema).default([]),
+    admin: z.object({ keyHashes: z.array(SecretHash).min(1) }).strict().optional(),
+    defaults: z
+      .object({
+        taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),
+        toolTokenTtlSeconds: Seconds.default(DEFAULTS.toolTokenTtlSeconds),
+        maxDepth: z.number().int().min(1).max(16).default(DEFAULTS.maxDepth),
+        purposeMaxLength: z.number().int().positive().default(DEFAULTS.purposeMaxLength),
+      })
+      .strict()
+      .default({
+        taskTtlSeconds: DEFAULTS.taskTtlSeconds,
+        toolTokenTtlSeconds: DEFAULTS.toolTokenTtlSeconds,
+        maxDepth: DEFAULTS.maxDepth,
+        purposeMaxLength: DEFAULTS.purposeMaxLength,
+      }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const agentIds = new Set<string>();
+    c.agents.forEach((a, i) => {
+      if (agentIds.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id ${a.id}` });
+      agentIds.add(a.id);
+    });
+    const clientIds = new Set(agentIds);
+    c.tools.forEach((t, i) => {
+      if (clientIds.has(t.resourceServer.clientId))
+        ctx.addIssue({ code: 'custom', path: ['tools', i, 'resourceServer', 'clientId'], message: `client id ${t.resourceServer.clientId} is already used` });
+      clientIds.add(t.resourceServer.clientId);
+      if (t.resource === c.issuer) ctx.addIssue({ code: 'custom', path: ['tools', i, 'resource'], message: 'a tool cannot be Baton itself' });
+    });
+    c.agents.forEach((a, i) => {
+      for (const [res, rule] of Object.entries(a.tools)) {
+        const tool = c.tools.find((t) => t.resource === res);
+        if (!tool) ctx.addIssue({ code: 'custom', path: ['agents', i, 'tools', res], message: 'no tool with this resource is configured' });
+        else
+          for (const s of rule.scopes)
+            if (!tool.scopes.includes(s)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'tools', res, 'scopes'], message: `scope ${s} is not one the tool understands` });
+      }
+      a.handOffTo.forEach((b, j) => {
+        if (!agentIds.has(b)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'handOffTo', j], message: `unknown agent ${b}` });
+      });
+    });
+    if (c.trustedIssuers.length > 1)
+      c.trustedIssuers.forEach((t, i) => {
+        if (!t.subjectPrefix) ctx.addIssue({ code: 'custom', path: ['trustedIssuers', i, 'subjectPrefix'], message: 'required when several issuers are trusted' });
+      });
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type AgentConfig = z.infer<typeof AgentSchema>;
+export type ToolConfig = z.infer<typeof ToolSchema>;
+export type TrustedIssuerConfig = z.infer<typeof TrustedIssuerSchema>;
+export type ClientAuthConfig = z.infer<typeof ClientAuthSchema>;
+export type StoreConfig = z.infer<typeof StoreSchema>;

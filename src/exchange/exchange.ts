@@ -1,0 +1,67 @@
+import { InvalidRequest, InvalidTarget, UnauthorizedClient } from '../errors.js';
+import type { Client } from '../auth/clients.js';
+import { TOKEN_TYPE_ACCESS, type BatonClaims } from '../tokens/claims.js';
+import type { BatonContext } from './context.js';
+import { handOff } from './hand-off.js';
+import type { ExchangeRequest } from './request.js';
+import { verifyActor, verifySubject } from './subject.js';
+import { resolveTarget } from './target.js';
+import { startTask } from './task-start.js';
+import { issueToolToken } from './tool-token.js';
+
+/** RFC 8693 §2.2.1 response, minus transport. */
+export interface ExchangeResponse {
+  access_token: string;
+  issued_token_type: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+export interface ExchangeOutcome {
+  response: ExchangeResponse;
+  claims: BatonClaims;
+  operation: 'start_task' | 'tool_token' | 'hand_off';
+}
+
+/**
+ * The RFC 8693 decision: authenticate (done by the caller) -> verify subject/actor -> target ->
+ * policy -> mint -> record. Which operation it is follows from what is presented (DESIGN.md,
+ * "Who may do what"); each lives in its own file.
+ */
+export async function exchangeToken(ctx: BatonContext, client: Client, req: ExchangeRequest): Promise<ExchangeOutcome> {
+  if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} is a resource server; it may not exchange tokens`);
+  const caller = client.agent;
+  const target = resolveTarget(ctx, req);
+  const subject = await verifySubject(ctx, req.subjectToken);
+  const actor = req.actorToken !== undefined ? await verifyActor(ctx, req.actorToken) : undefined;
+
+  let issued;
+  let operation: ExchangeOutcome['operation'];
+  if (subject.kind === 'user') {
+    if (target.kind === 'tool') throw new InvalidTarget('a user token starts a task (audience = Baton); exchange the task token for a tool token');
+    issued = await startTask(ctx, caller, subject.id, req, actor ?? caller);
+    operation = 'start_task';
+  } else {
+    if (req.purpose !== undefined) throw new InvalidRequest('purpose is accepted only when starting a task');
+    if (target.kind === 'tool') {
+      issued = await issueToolToken(ctx, caller, subject.claims, target.tool, req);
+      operation = 'tool_token';
+    } else {
+      issued = await handOff(ctx, caller, subject.claims, req, actor);
+      operation = 'hand_off';
+    }
+  }
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    operation,
+    claims: issued.claims,
+    response: {
+      access_token: issued.token,
+      issued_token_type: req.requestedTokenType ?? TOKEN_TYPE_ACCESS,
+      token_type: 'Bearer',
+      expires_in: Math.max(0, issued.claims.exp - now),
+      scope: issued.claims.scope,
+    },
+  };
+}

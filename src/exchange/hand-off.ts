@@ -1,0 +1,47 @@
+import { InvalidRequest, UnauthorizedClient } from '../errors.js';
+import type { AgentConfig } from '../config/schema.js';
+import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
+import { checkHandOff, grantScopes, intersect } from '../policy/ceilings.js';
+import type { BatonContext } from './context.js';
+import { recordAndSign, type Issued } from './issue.js';
+import type { ExchangeRequest } from './request.js';
+import { agentById } from './subject.js';
+
+/**
+ * Hand-off: the task moves to a new actor, one `act` level deeper, same txn. Without an
+ * actor_token the caller is the new actor; with one, the caller (allowed to present actors,
+ * and the current or the new actor) names the new actor through it.
+ */
+export async function handOff(ctx: BatonContext, caller: AgentConfig, task: BatonClaims, req: ExchangeRequest, actor: AgentConfig | undefined): Promise<Issued> {
+  const current = task.act.sub;
+  let next: AgentConfig;
+  if (actor) {
+    if (!caller.mayPresentActorTokens) throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
+    if (caller.id !== current && caller.id !== actor.id) throw new InvalidRequest(`subject_token's current actor is ${current}; ${caller.id} may not present it`);
+    next = actor;
+  } else {
+    next = caller;
+  }
+  if (next.id === current) throw new InvalidRequest(`${current} already holds this task; ask for a tool token instead`);
+  const depth = actorChain(task.act).length + 1;
+  checkHandOff(ctx.config, agentById(ctx, current), next, depth);
+
+  const scopes = grantScopes(req.scope, intersect(splitScope(task.scope), next.taskScopes), `subject scope ∩ agents[${next.id}].taskScopes`);
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: ctx.config.issuer,
+    sub: task.sub,
+    aud: ctx.config.issuer,
+    exp: task.exp,
+    iat: now,
+    nbf: now,
+    jti: ctx.newId(),
+    client_id: caller.id,
+    scope: joinScope(scopes),
+    txn: task.txn,
+    // RFC 8693 §4.1: the newest actor is the outermost.
+    act: { sub: next.id, act: task.act },
+    lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
+  };
+  return recordAndSign(ctx, claims, task.lineage.st, true);
+}

@@ -1,0 +1,70 @@
+import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
+import { StoreRejection, StoreUnavailable, type TaskRecord, type TokenRecord } from '../store/store.js';
+import { actorChain, type BatonClaims } from '../tokens/claims.js';
+import { signToken } from '../tokens/mint.js';
+import type { BatonContext } from './context.js';
+
+/** The claims before the store has stamped them (the stamps go into `lineage.st`). */
+export type UnstampedClaims = Omit<BatonClaims, 'lineage'> & { lineage: { anc: string[] } };
+
+export interface Issued {
+  token: string;
+  claims: BatonClaims;
+}
+
+const REJECTION_TEXT: Record<StoreRejection['reason'], string> = {
+  task_ended: 'subject_token belongs to a task that has ended',
+  revoked: 'subject_token has been revoked',
+  unknown_task: 'subject_token belongs to a task Baton no longer knows',
+  unknown_parent: 'subject_token is not recorded',
+};
+
+function recordOf(c: UnstampedClaims, ctx?: Record<string, unknown>): TokenRecord {
+  return {
+    jti: c.jti,
+    txn: c.txn,
+    anc: c.lineage.anc,
+    client: c.client_id,
+    actors: actorChain(c.act),
+    aud: c.aud,
+    scope: c.scope,
+    exp: c.exp,
+    iat: c.iat,
+    ...(ctx ? { ctx } : {}),
+  };
+}
+
+/** Store failures: a rejection is the subject's fault (invalid_request); anything else is 503. */
+async function storeCall<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof StoreRejection) throw new InvalidRequest(REJECTION_TEXT[e.reason]);
+    if (e instanceof StoreUnavailable) throw new TemporarilyUnavailable('Baton cannot record the token right now; no token was issued', e);
+    throw e;
+  }
+}
+
+/**
+ * Invariant 5: the token is recorded before it exists. The store checks task state and lineage,
+ * records, and returns the stamp; only then is the JWT signed (with the stamp in its lineage).
+ * `inheritedStamps` are the parent's per-actor stamps; `newLevel` says this token adds an actor.
+ */
+export async function recordAndSign(
+  ctx: BatonContext,
+  claims: UnstampedClaims,
+  inheritedStamps: number[],
+  newLevel: boolean,
+  recordCtx?: Record<string, unknown>,
+): Promise<Issued> {
+  const stamp = await storeCall(() => ctx.store.recordToken(recordOf(claims, recordCtx)));
+  const full: BatonClaims = { ...claims, lineage: { anc: claims.lineage.anc, st: newLevel ? [stamp, ...inheritedStamps] : inheritedStamps } };
+  return { token: await signToken(ctx.keys, full), claims: full };
+}
+
+/** Task start: creates the task and records its first token in one atomic step. */
+export async function startAndSign(ctx: BatonContext, task: Omit<TaskRecord, 'stamp' | 'status'>, claims: UnstampedClaims): Promise<Issued> {
+  const stamp = await storeCall(() => ctx.store.startTask(task, recordOf(claims)));
+  const full: BatonClaims = { ...claims, lineage: { anc: [], st: [stamp] } };
+  return { token: await signToken(ctx.keys, full), claims: full };
+}

@@ -1,0 +1,65 @@
+import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
+import { actorChain, type BatonClaims } from '../tokens/claims.js';
+import { verifyOwnToken } from '../tokens/verify-own.js';
+import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
+import type { BatonContext } from './context.js';
+import type { AgentConfig } from '../config/schema.js';
+import { decodeJwt } from 'jose';
+
+export type Subject = { kind: 'user'; id: UpstreamIdentity } | { kind: 'task'; claims: BatonClaims };
+
+/** Unverified peek at `iss`, only to route the token to the right verifier. */
+function peekIssuer(token: string, what: string): string {
+  try {
+    const iss = decodeJwt(token).iss;
+    if (typeof iss === 'string') return iss;
+  } catch {
+    /* fall through */
+  }
+  throw new InvalidRequest(`${what} is not a well-formed JWT with an issuer`);
+}
+
+/** Cross-task marks (agent, user, kill switch) for a Baton token; fails closed when stale. */
+export function assertNotMarked(ctx: BatonContext, c: BatonClaims, what: string): void {
+  const v = ctx.marks.verdict({ sub: c.sub, client_id: c.client_id, actors: actorChain(c.act), stamps: c.lineage.st });
+  if (v === 'stale') throw new TemporarilyUnavailable('revocation state is not current; try again shortly');
+  if (v === 'revoked') throw new InvalidRequest(`${what} has been revoked`);
+}
+
+/**
+ * Verifies the subject token: a Baton task token (a tool token is terminal and refused) or a
+ * user token from a trusted issuer. Any failure is `invalid_request` (RFC 8693 §2.2.2).
+ */
+export async function verifySubject(ctx: BatonContext, token: string): Promise<Subject> {
+  if (peekIssuer(token, 'subject_token') === ctx.config.issuer) {
+    const claims = await verifyOwnToken(ctx.own, token, 'subject_token');
+    if (claims.aud !== ctx.config.issuer) throw new InvalidRequest('subject_token is a tool token; tool tokens are terminal and cannot be exchanged');
+    assertNotMarked(ctx, claims, 'subject_token');
+    return { kind: 'task', claims };
+  }
+  return { kind: 'user', id: await ctx.upstream.verify(token, 'subject_token') };
+}
+
+/**
+ * RFC 8693 §2.1 actor_token: identifies the acting party. For an upstream token that is its
+ * `sub` (with the issuer's prefix); for a Baton token it is its current actor, since a Baton
+ * token's `sub` is always the user. The actor must be an enabled agent.
+ */
+export async function verifyActor(ctx: BatonContext, token: string): Promise<AgentConfig> {
+  let actorId: string;
+  if (peekIssuer(token, 'actor_token') === ctx.config.issuer) {
+    const claims = await verifyOwnToken(ctx.own, token, 'actor_token');
+    assertNotMarked(ctx, claims, 'actor_token');
+    actorId = claims.act.sub;
+  } else {
+    actorId = (await ctx.upstream.verify(token, 'actor_token')).sub;
+  }
+  const agent = agentById(ctx, actorId);
+  if (!agent) throw new InvalidRequest(`actor_token names ${actorId}, which is not an enabled agent`);
+  return agent;
+}
+
+export function agentById(ctx: BatonContext, id: string): AgentConfig | undefined {
+  const c = ctx.clients.get(id);
+  return c?.kind === 'agent' && !c.agent.disabled ? c.agent : undefined;
+}

@@ -1,0 +1,25 @@
+import { InvalidTarget } from '../errors.js';
+import type { ToolConfig } from '../config/schema.js';
+import type { BatonContext } from './context.js';
+import type { ExchangeRequest } from './request.js';
+
+export type Target = { kind: 'baton' } | { kind: 'tool'; tool: ToolConfig } | { kind: 'none' };
+
+/**
+ * `resource` and `audience` together name at most one target (one token, one tool): Baton itself
+ * (its issuer) or a configured tool (by resource URI, or by name as an audience).
+ */
+export function resolveTarget(ctx: BatonContext, req: ExchangeRequest): Target {
+  const named = [...new Set([...req.resources, ...req.audiences])];
+  const targets = new Map<string, Target>();
+  for (const n of named) {
+    if (n === ctx.config.issuer) targets.set('baton', { kind: 'baton' });
+    else {
+      const tool = ctx.tools.find(n);
+      if (!tool) throw new InvalidTarget(`${n.slice(0, 200)} is not a tool Baton knows`);
+      targets.set(tool.resource, { kind: 'tool', tool });
+    }
+  }
+  if (targets.size > 1) throw new InvalidTarget('name exactly one target: a token is for one tool (or for Baton)');
+  return targets.values().next().value ?? { kind: 'none' };
+}

@@ -1,0 +1,40 @@
+import { InvalidRequest, UnauthorizedClient } from '../errors.js';
+import type { AgentConfig } from '../config/schema.js';
+import { joinScope, nestActors } from '../tokens/claims.js';
+import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
+import { taskStartScopes } from '../policy/ceilings.js';
+import type { BatonContext } from './context.js';
+import { startAndSign, type Issued } from './issue.js';
+import type { ExchangeRequest } from './request.js';
+
+/**
+ * Start a task: a user token from a trusted issuer becomes a task token (aud = Baton, new txn,
+ * act = the agent, depth 1). Scope ⊆ user scope ∩ agent's task scopes; exp ≤ user token exp and
+ * ≤ task TTL, and that exp is the task's deadline.
+ */
+export async function startTask(ctx: BatonContext, caller: AgentConfig, user: UpstreamIdentity, req: ExchangeRequest, actor: AgentConfig): Promise<Issued> {
+  if (actor.id !== caller.id && !caller.mayPresentActorTokens) throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
+  // RFC 8693 §4.4: may_act in the subject names who may act for it.
+  if (user.mayAct && (user.mayAct.sub !== actor.id || (user.mayAct.iss !== undefined && user.mayAct.iss !== ctx.config.issuer && user.mayAct.iss !== user.iss)))
+    throw new InvalidRequest(`subject_token's may_act does not name ${actor.id}`);
+  const scopes = taskStartScopes(actor, user.scope, req.scope);
+  const now = Math.floor(Date.now() / 1000);
+  const exp = Math.min(now + ctx.config.defaults.taskTtlSeconds, user.exp);
+  if (exp <= now) throw new InvalidRequest('subject_token expires too soon to start a task');
+  const txn = ctx.newId();
+  const claims = {
+    iss: ctx.config.issuer,
+    sub: user.sub,
+    aud: ctx.config.issuer,
+    exp,
+    iat: now,
+    nbf: now,
+    jti: ctx.newId(),
+    client_id: caller.id,
+    scope: joinScope(scopes),
+    txn,
+    act: nestActors([actor.id]),
+    lineage: { anc: [] },
+  };
+  return startAndSign(ctx, { txn, owner: caller.id, sub: user.sub, createdAt: now, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) }, claims);
+}

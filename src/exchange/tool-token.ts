@@ -1,0 +1,35 @@
+import { InvalidRequest } from '../errors.js';
+import type { AgentConfig, ToolConfig } from '../config/schema.js';
+import { joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
+import { toolGrant } from '../policy/ceilings.js';
+import type { BatonContext } from './context.js';
+import { recordAndSign, type Issued } from './issue.js';
+import type { ExchangeRequest } from './request.js';
+
+/**
+ * Tool token: the task token's current actor asks for one tool. aud = that tool only, act
+ * copied, scope ⊆ task scope ∩ policy (agent, tool), exp = min(tool TTL, subject exp).
+ * The subject's exp is already ≤ the task deadline.
+ */
+export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, task: BatonClaims, tool: ToolConfig, req: ExchangeRequest): Promise<Issued> {
+  if (task.act.sub !== caller.id) throw new InvalidRequest(`subject_token's current actor is ${task.act.sub}, not ${caller.id}`);
+  if (req.actorToken !== undefined) throw new InvalidRequest('actor_token is not accepted for a tool token; the current actor calls for itself');
+  const grant = toolGrant(ctx.config, caller, tool, tool.resource, splitScope(task.scope), req.scope);
+  const now = Math.floor(Date.now() / 1000);
+  const exp = Math.min(now + grant.maxTtlSeconds, task.exp);
+  const claims = {
+    iss: ctx.config.issuer,
+    sub: task.sub,
+    aud: tool.resource,
+    exp,
+    iat: now,
+    nbf: now,
+    jti: ctx.newId(),
+    client_id: caller.id,
+    scope: joinScope(grant.scopes),
+    txn: task.txn,
+    act: task.act,
+    lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
+  };
+  return recordAndSign(ctx, claims, task.lineage.st, false);
+}

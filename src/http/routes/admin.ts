@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { InvalidRequest, NotFound } from '../../errors.js';
+import { endTask, revokeByMark, revokeTokenTree } from '../../revocation/revoke.js';
+import { buildTree } from '../../revocation/tree.js';
+import { verifyOwnToken } from '../../tokens/verify-own.js';
+import { requireAdmin } from '../admin-auth.js';
+import type { HttpDeps } from '../deps.js';
+
+const RevokeTokenBody = z.object({ token: z.string().min(1) }).strict();
+
+/** /admin — revocation and task inspection, behind an admin key. */
+export function adminRouter(deps: HttpDeps): Router {
+  const { ctx, log } = deps;
+  const r = Router();
+  r.use('/admin', requireAdmin(ctx));
+
+  r.get('/admin/tasks/:txn', async (req, res) => {
+    const tree = await ctx.store.getTaskTree(String(req.params.txn));
+    if (!tree) throw new NotFound('no such task (unknown, or past its deadline)');
+    res.json({ task: tree.task, tokens: buildTree(tree, ctx.marks), revoked: tree.revoked });
+  });
+
+  r.post('/admin/tasks/:txn/revoke', async (req, res) => {
+    const txn = String(req.params.txn);
+    const ended = await endTask(ctx, txn, 'revoked', 'admin');
+    log.info({ op: 'revoke_task', by: 'admin', txn, tokens: ended.tokens }, 'task revoked');
+    res.json({ revoked: 'task', txn, status: ended.status, tokens_ended: ended.alreadyEnded ? 0 : ended.tokens, already_ended: ended.alreadyEnded });
+  });
+
+  r.post('/admin/tokens/revoke', async (req, res) => {
+    const body = RevokeTokenBody.safeParse(req.body ?? {});
+    if (!body.success) throw new InvalidRequest('body must be {"token": "<a Baton token>"}');
+    const claims = await verifyOwnToken(ctx.own, body.data.token, 'token').catch(() => undefined);
+    if (claims) await revokeTokenTree(ctx, claims);
+    log.info({ op: 'revoke_token', by: 'admin', jti: claims?.jti }, 'token revoked');
+    res.json({ revoked: 'token', ...(claims ? { txn: claims.txn, jti: claims.jti } : { note: 'not a live Baton token; nothing to revoke' }) });
+  });
+
+  for (const kind of ['agent', 'user'] as const) {
+    r.post(`/admin/${kind}s/:id/revoke`, async (req, res) => {
+      const id = String(req.params.id);
+      const before = await revokeByMark(ctx, kind, id);
+      log.info({ op: `revoke_${kind}`, by: 'admin', id }, `${kind} revoked`);
+      res.json({ revoked: kind, id, before });
+    });
+  }
+
+  r.post('/admin/revoke-all', async (_req, res) => {
+    const before = await revokeByMark(ctx, 'all');
+    log.warn({ op: 'revoke_all', by: 'admin' }, 'kill switch: every token issued before now revoked');
+    res.json({ revoked: 'all', before });
+  });
+  return r;
+}

@@ -1,0 +1,78 @@
+import { Router, type Request } from 'express';
+import { secretMatches } from '../../auth/secrets.js';
+import { InvalidClient } from '../../errors.js';
+import type { BatonContext } from '../../exchange/context.js';
+import type { FeedEntry } from '../../store/store.js';
+import { isAdmin } from '../admin-auth.js';
+import type { HttpDeps } from '../deps.js';
+
+/** Feed ids: Redis stream ids ("ms-seq") or the memory store's counters; compared numerically. */
+export function feedIdAfter(a: string, b: string): boolean {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am > bm || (am === bm && as > bs);
+}
+
+/** Resource servers (their secret, via Basic) and admins (Bearer admin key) may follow the feed. */
+function mayFollow(ctx: BatonContext, req: Request): boolean {
+  const h = req.headers.authorization ?? '';
+  if (/^Bearer\s/i.test(h)) return isAdmin(ctx, h);
+  if (!/^Basic\s/i.test(h)) return false;
+  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) return false;
+  let id: string;
+  let secret: string;
+  try {
+    id = decodeURIComponent(decoded.slice(0, i));
+    secret = decodeURIComponent(decoded.slice(i + 1));
+  } catch {
+    return false;
+  }
+  const client = ctx.clients.get(id);
+  const hash = client?.kind === 'resource_server' && 'secretHash' in client.auth ? client.auth.secretHash : undefined;
+  return secretMatches(secret, hash) && hash !== undefined;
+}
+
+const CATCH_UP_BATCH = 1000;
+
+/**
+ * GET /revocations — the revocation feed as Server-Sent Events. Each event's `id` is its feed
+ * cursor; a client that reconnects with `Last-Event-ID` (or `?after=`) first gets every event
+ * after it, then the live stream, with nothing lost in between: the live subscription starts
+ * before the catch-up read, and live events at or before the last sent id are dropped.
+ */
+export function feedRouter(deps: HttpDeps): Router {
+  const { ctx } = deps;
+  const r = Router();
+  r.get('/revocations', async (req, res) => {
+    if (!mayFollow(ctx, req)) throw new InvalidClient('resource server (Basic) or admin (Bearer) credentials are required');
+    let last = (req.headers['last-event-id'] as string | undefined) ?? (typeof req.query.after === 'string' ? req.query.after : undefined);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.write(': baton revocation feed\n\n');
+    const send = (e: FeedEntry) => {
+      if (last !== undefined && !feedIdAfter(e.id, last)) return;
+      last = e.id;
+      res.write(`id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
+    };
+    let caughtUp = false;
+    const pending: FeedEntry[] = [];
+    const unsubscribe = await ctx.store.subscribe((e) => (caughtUp ? send(e) : pending.push(e)));
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
+    heartbeat.unref();
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      void unsubscribe();
+    });
+    if (last !== undefined) {
+      for (;;) {
+        const batch = await ctx.store.readFeed(last, CATCH_UP_BATCH);
+        batch.forEach(send);
+        if (batch.length < CATCH_UP_BATCH) break;
+      }
+    }
+    caughtUp = true;
+    pending.forEach(send);
+  });
+  return r;
+}

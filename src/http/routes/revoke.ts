@@ -1,0 +1,36 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticateClient } from '../../auth/client-auth.js';
+import { DEFAULTS } from '../../config/defaults.js';
+import { InvalidRequest, UnauthorizedClient } from '../../errors.js';
+import { single } from '../../exchange/request.js';
+import { revokeTokenTree } from '../../revocation/revoke.js';
+import { verifyOwnToken } from '../../tokens/verify-own.js';
+import { clientInputFromForm } from '../client-input.js';
+import { clientAuthDeps, type HttpDeps } from '../deps.js';
+import { readForm } from '../form.js';
+import { NO_STORE } from '../respond.js';
+
+/**
+ * POST /revoke — RFC 7009. The client the token was issued to revokes it and everything
+ * derived from it. Unknown, invalid or expired tokens answer 200 (§2.2): there is nothing left
+ * to revoke, and the answer must not help probe tokens. The hint is only a hint (§2.1).
+ */
+export function revokeRoute(deps: HttpDeps) {
+  const auth = clientAuthDeps(deps.ctx, '/revoke');
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const form = await readForm(req, DEFAULTS.maxBodyBytes);
+    const client = await authenticateClient(auth, clientInputFromForm(req.headers, form));
+    const token = single(form, 'token');
+    single(form, 'token_type_hint');
+    if (!token) throw new InvalidRequest('token is required');
+    if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} holds no tokens; it cannot revoke`);
+    const claims = await verifyOwnToken(deps.ctx.own, token, 'token').catch(() => undefined);
+    if (claims) {
+      if (claims.client_id !== client.id) throw new UnauthorizedClient('this token was not issued to the calling client');
+      await revokeTokenTree(deps.ctx, claims);
+      deps.log.info({ op: 'revoke_token', client: client.id, txn: claims.txn, jti: claims.jti }, 'token revoked');
+    }
+    res.writeHead(200, { ...NO_STORE, 'Content-Length': 0 });
+    res.end();
+  };
+}

@@ -1,0 +1,47 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { authenticateClient, type ClientAuthInput } from '../../auth/client-auth.js';
+import { InvalidRequest, UnauthorizedClient } from '../../errors.js';
+import { completeTask } from '../../revocation/revoke.js';
+import { clientAuthDeps, type HttpDeps } from '../deps.js';
+
+const CompleteBody = z
+  .object({
+    outcome: z.enum(['succeeded', 'failed', 'cancelled']),
+    summary: z.string().max(2000).optional(),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+    client_assertion: z.string().optional(),
+    client_assertion_type: z.string().optional(),
+  })
+  .strict();
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+export function clientInputFromJson(req: Request): ClientAuthInput {
+  const b = (req.body ?? {}) as Record<string, unknown>;
+  return {
+    authorization: req.headers.authorization,
+    clientId: str(b.client_id),
+    clientSecret: str(b.client_secret),
+    clientAssertion: str(b.client_assertion),
+    clientAssertionType: str(b.client_assertion_type),
+  };
+}
+
+/** POST /tasks/{txn}/complete — the task's owner ends it; every token of the task dies. */
+export function tasksRouter(deps: HttpDeps): Router {
+  const r = Router();
+  const auth = clientAuthDeps(deps.ctx, '/tasks');
+  r.post('/tasks/:txn/complete', async (req, res) => {
+    const client = await authenticateClient(auth, clientInputFromJson(req));
+    if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} is not an agent`);
+    const parsed = CompleteBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw new InvalidRequest(`body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+    const txn = String(req.params.txn);
+    const ended = await completeTask(deps.ctx, client.id, txn, parsed.data.outcome, parsed.data.summary);
+    deps.log.info({ op: 'complete_task', client: client.id, txn, outcome: parsed.data.outcome, tokens: ended.tokens }, 'task completed');
+    res.set('Cache-Control', 'no-store').json({ txn, status: ended.status, outcome: parsed.data.outcome, tokens_ended: ended.alreadyEnded ? 0 : ended.tokens, already_ended: ended.alreadyEnded });
+  });
+  return r;
+}

@@ -1,0 +1,43 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MethodNotAllowed } from '../errors.js';
+import { createApp } from './app.js';
+import type { HttpDeps } from './deps.js';
+import { sendError } from './errors.js';
+import { introspectRoute } from './routes/introspect.js';
+import { revokeRoute } from './routes/revoke.js';
+import { tokenRoute } from './routes/token.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * One node:http server. The lean lane (/token, /introspect, /revoke) is served by small
+ * handlers ahead of express: agents call /token before every tool call and resource servers
+ * call /introspect on every request, and express costs ~4x node:http per request here
+ * (DESIGN.md, "The hot path"). Everything else goes to the express app. Both lanes share the
+ * error mapping (http/errors.ts) and the domain functions.
+ */
+export function createBatonServer(deps: HttpDeps): Server {
+  const lean = new Map<string, Handler>([
+    ['/token', tokenRoute(deps)],
+    ['/introspect', introspectRoute(deps)],
+    ['/revoke', revokeRoute(deps)],
+  ]);
+  const app = createApp(deps);
+  const server = createServer((req, res) => {
+    const q = req.url!.indexOf('?');
+    const path = q < 0 ? req.url! : req.url!.slice(0, q);
+    const handler = lean.get(path);
+    if (!handler) {
+      app(req, res);
+      return;
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      sendError(res, Object.assign(new MethodNotAllowed(`${path} accepts POST only`), { headers: { Allow: 'POST' } }), deps.log, path);
+      return;
+    }
+    handler(req, res).catch((err) => sendError(res, err, deps.log, path));
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

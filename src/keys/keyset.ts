@@ -1,0 +1,138 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
+
+export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
+
+/** One key file in the shared key source: `<kid>.json`, mode 0600, never committed. */
+export interface KeyFile {
+  kid: string;
+  alg: SigningAlg;
+  createdAt: number;
+  /** Epoch seconds from which this key signs; before that it is only published. */
+  activateAt: number;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+interface LoadedKey extends KeyFile {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+/** A new key pair as a key file's content. `activateAt` in the future stages it: published first, signing later. */
+export async function createKey(alg: SigningAlg = 'ES256', activateAt = nowSec()): Promise<KeyFile> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const kid = `${new Date().toISOString().slice(0, 10)}-${randomBytes(6).toString('base64url')}`;
+  const file: KeyFile = {
+    kid,
+    alg,
+    createdAt: nowSec(),
+    activateAt,
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
+  };
+  return file;
+}
+
+/** Creates a key into the shared key source `dir` (mode 0600). */
+export async function generateKeyFile(dir: string, alg: SigningAlg = 'ES256', activateAt = nowSec()): Promise<KeyFile> {
+  const file = await createKey(alg, activateAt);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, `${file.kid}.json`), JSON.stringify(file, null, 2), { mode: 0o600 });
+  return file;
+}
+
+export function readKeyFiles(dir: string): KeyFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names.map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as KeyFile);
+}
+
+/**
+ * The signing keys of one deployment, read from one shared source so every instance agrees.
+ * Rotation: a staged key is published before it signs; a superseded key stays published (and
+ * verifies) until every token it could have signed has expired (`maxTokenLifetimeSeconds`).
+ */
+export class KeySet {
+  private keys: LoadedKey[] = [];
+  private retiredKids = new Set<string>();
+
+  private constructor(
+    private readonly dir: string | undefined,
+    private readonly maxTokenLifetimeSeconds: number,
+  ) {}
+
+  static async fromDir(dir: string, maxTokenLifetimeSeconds: number): Promise<KeySet> {
+    const ks = new KeySet(dir, maxTokenLifetimeSeconds);
+    await ks.reload();
+    if (ks.keys.length === 0) throw new Error(`no signing keys in ${dir}: create one with \`baton keys generate\``);
+    return ks;
+  }
+
+  static async fromFiles(files: KeyFile[], maxTokenLifetimeSeconds: number): Promise<KeySet> {
+    const ks = new KeySet(undefined, maxTokenLifetimeSeconds);
+    await ks.setFiles(files);
+    return ks;
+  }
+
+  /** Re-reads the key source; called on a timer and on SIGHUP. */
+  async reload(): Promise<void> {
+    if (this.dir) await this.setFiles(readKeyFiles(this.dir));
+  }
+
+  async setFiles(files: KeyFile[]): Promise<void> {
+    const loaded: LoadedKey[] = [];
+    for (const f of files) {
+      const known = this.keys.find((k) => k.kid === f.kid);
+      loaded.push(
+        known && known.activateAt === f.activateAt
+          ? known
+          : { ...f, privateKey: (await importJWK(f.privateJwk, f.alg)) as CryptoKey, publicKey: (await importJWK(f.publicJwk, f.alg)) as CryptoKey },
+      );
+    }
+    loaded.sort((a, b) => a.activateAt - b.activateAt);
+    this.keys = loaded;
+  }
+
+  /** The newest key whose activation time has come (the oldest one if all are staged). */
+  signingKey(now = nowSec()): LoadedKey {
+    let current = this.keys[0];
+    for (const k of this.keys) if (k.activateAt <= now) current = k;
+    if (!current) throw new Error('key set is empty');
+    return current;
+  }
+
+  /** Keys still published: staged, signing, or superseded less than a token lifetime ago. */
+  published(now = nowSec()): LoadedKey[] {
+    const signing = this.signingKey(now);
+    const live = this.keys.filter((k, i) => {
+      if (k.activateAt >= signing.activateAt) return true;
+      const supersededAt = this.keys[i + 1]?.activateAt ?? Infinity;
+      return supersededAt + this.maxTokenLifetimeSeconds > now;
+    });
+    this.retiredKids = new Set(this.keys.filter((k) => !live.includes(k)).map((k) => k.kid));
+    return live;
+  }
+
+  /** Public key for a `kid`, or undefined when unknown or retired (its tokens have all expired). */
+  verificationKey(kid: string | undefined, now = nowSec()): LoadedKey | undefined {
+    if (!kid) return undefined;
+    return this.published(now).find((k) => k.kid === kid);
+  }
+
+  isLive(kid: string): boolean {
+    return this.keys.some((k) => k.kid === kid) && !this.retiredKids.has(kid);
+  }
+
+  jwks(now = nowSec()): { keys: JWK[] } {
+    return { keys: this.published(now).map((k) => k.publicJwk) };
+  }
+}

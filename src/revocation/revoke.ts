@@ -1,0 +1,68 @@
+import { Forbidden, NotFound, TemporarilyUnavailable } from '../errors.js';
+import type { BatonContext } from '../exchange/context.js';
+import { StoreUnavailable, type FeedEvent, type Outcome } from '../store/store.js';
+import type { BatonClaims } from '../tokens/claims.js';
+
+/**
+ * Every revocation is a constant number of writes whatever the number of tokens it kills:
+ * one state write (a task status, one jti in the task's revoked set, or one cross-task mark),
+ * then one feed append + publish. The local mark cache is updated at once, so this instance
+ * never waits for its own pub/sub echo.
+ */
+async function write<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof StoreUnavailable) throw new TemporarilyUnavailable('Baton cannot reach its store; nothing was revoked', e);
+    throw e;
+  }
+}
+
+async function announce(ctx: BatonContext, event: FeedEvent): Promise<void> {
+  ctx.marks.apply({ event });
+  // The state write already took effect for every instance (they read the store); the feed is
+  // for resource servers checking locally, and for the marks of other instances.
+  await write(() => ctx.store.publish(event));
+}
+
+export interface TaskEnded {
+  txn: string;
+  status: 'completed' | 'revoked';
+  /** Tokens recorded for the task, all now inactive. */
+  tokens: number;
+  alreadyEnded: boolean;
+}
+
+/** POST /tasks/{txn}/complete: only the agent that started the task. Idempotent. */
+export async function completeTask(ctx: BatonContext, agentId: string, txn: string, outcome: Outcome, summary?: string): Promise<TaskEnded> {
+  const task = await write(() => ctx.store.getTask(txn));
+  if (!task) throw new NotFound('no such task');
+  if (task.owner !== agentId) throw new Forbidden(`only ${task.owner}, which started the task, may complete it`);
+  return endTask(ctx, txn, 'completed', agentId, outcome, summary);
+}
+
+export async function endTask(ctx: BatonContext, txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string): Promise<TaskEnded> {
+  const r = await write(() => ctx.store.endTask(txn, status, by, outcome, summary));
+  if (!r) throw new NotFound('no such task');
+  if (r.changed) {
+    const stamp = Date.now() * 1000;
+    await announce(ctx, { type: 'task', txn, stamp, reason: status });
+  }
+  const task = await write(() => ctx.store.getTask(txn));
+  return { txn, status: (task?.status ?? status) as TaskEnded['status'], tokens: r.ended, alreadyEnded: !r.changed };
+}
+
+/** RFC 7009: one token and everything derived from it. */
+export async function revokeTokenTree(ctx: BatonContext, claims: BatonClaims): Promise<void> {
+  await write(() => ctx.store.revokeToken(claims.txn, claims.jti));
+  await announce(ctx, { type: 'token', txn: claims.txn, jti: claims.jti, stamp: Date.now() * 1000 });
+}
+
+/** Agent, user or everything: tokens whose chain entered before the mark die. */
+export async function revokeByMark(ctx: BatonContext, kind: 'agent' | 'user' | 'all', id = ''): Promise<number> {
+  const before = await write(() => ctx.store.putMark(kind, id));
+  const event: FeedEvent =
+    kind === 'agent' ? { type: 'agent', id, before, stamp: before } : kind === 'user' ? { type: 'user', sub: id, before, stamp: before } : { type: 'all', before, stamp: before };
+  await announce(ctx, event);
+  return before;
+}

@@ -1,0 +1,53 @@
+import type { MarkCache } from './marks.js';
+import type { TaskTree, TokenRecord } from '../store/store.js';
+
+export type NodeState = 'active' | 'expired' | 'revoked' | 'task_ended';
+
+export interface TreeNode {
+  jti: string;
+  parent: string | null;
+  client_id: string;
+  act: string[];
+  aud: string;
+  scope: string;
+  iat: number;
+  exp: number;
+  stamp: number;
+  state: NodeState;
+  children: TreeNode[];
+}
+
+/**
+ * A task's tokens as a delegation tree with each token's state. Per-level stamps are derived
+ * the way the tokens carry them: a hand-off adds its own stamp in front, a tool token copies.
+ */
+export function buildTree(tree: TaskTree, marks: MarkCache, nowSec = Math.floor(Date.now() / 1000)): TreeNode[] {
+  const byJti = new Map(tree.tokens.map((t) => [t.jti, t]));
+  const revoked = new Set(tree.revoked);
+  const stampsOf = new Map<string, number[]>();
+  const stamps = (t: TokenRecord): number[] => {
+    const known = stampsOf.get(t.jti);
+    if (known) return known;
+    const parent = t.anc[0] ? byJti.get(t.anc[0]) : undefined;
+    const ps = parent ? stamps(parent) : [];
+    const s = !parent || t.actors.length > parent.actors.length ? [t.stamp ?? 0, ...ps] : ps;
+    stampsOf.set(t.jti, s);
+    return s;
+  };
+  const nodes = new Map<string, TreeNode>();
+  for (const t of [...tree.tokens].sort((a, b) => (a.stamp ?? 0) - (b.stamp ?? 0))) {
+    let state: NodeState = 'active';
+    if (tree.task.status !== 'open') state = 'task_ended';
+    else if (revoked.has(t.jti) || t.anc.some((a) => revoked.has(a))) state = 'revoked';
+    else if (marks.verdict({ sub: tree.task.sub, client_id: t.client, actors: t.actors, stamps: stamps(t) }) === 'revoked') state = 'revoked';
+    else if (t.exp <= nowSec) state = 'expired';
+    nodes.set(t.jti, { jti: t.jti, parent: t.anc[0] ?? null, client_id: t.client, act: t.actors, aud: t.aud, scope: t.scope, iat: t.iat, exp: t.exp, stamp: t.stamp ?? 0, state, children: [] });
+  }
+  const roots: TreeNode[] = [];
+  for (const n of nodes.values()) {
+    const p = n.parent ? nodes.get(n.parent) : undefined;
+    if (p) p.children.push(n);
+    else roots.push(n);
+  }
+  return roots;
+}

@@ -1,0 +1,169 @@
+import { EventEmitter } from 'node:events';
+import {
+  StoreRejection,
+  type FeedEntry,
+  type FeedEvent,
+  type MarkKind,
+  type Marks,
+  type Outcome,
+  type TaskRecord,
+  type TaskTree,
+  type TokenRecord,
+  type TokenState,
+  type TokenStore,
+} from '../store.js';
+
+interface TaskEntry {
+  task: TaskRecord;
+  tokens: Map<string, TokenRecord>;
+  revoked: Set<string>;
+}
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The embedded store: one process, no dependencies, same semantics as Redis. A task and its
+ * token records expire at the task's deadline (lazily on access and by a periodic sweep), as
+ * the Redis keys do; an expired token is refused earlier, by its JWT `exp`. The feed is a ring.
+ */
+export class MemoryStore implements TokenStore {
+  private readonly tasks = new Map<string, TaskEntry>();
+  private readonly once = new Map<string, number>();
+  private readonly marks: Marks = { agents: new Map(), users: new Map(), all: 0 };
+  private readonly feed: FeedEntry[] = [];
+  private feedSeq = 0;
+  private lastStamp = 0;
+  private readonly events = new EventEmitter();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly feedMaxLength = 100_000) {
+    this.sweeper = setInterval(() => this.sweep(), 30_000);
+    this.sweeper.unref();
+    this.events.setMaxListeners(0);
+  }
+
+  /** Strictly increasing microsecond stamps, like Redis TIME but never repeating. */
+  private stamp(): number {
+    this.lastStamp = Math.max(this.lastStamp + 1, Date.now() * 1000);
+    return this.lastStamp;
+  }
+
+  private live(txn: string): TaskEntry | undefined {
+    const e = this.tasks.get(txn);
+    if (e && e.task.deadline <= nowSec()) {
+      this.tasks.delete(txn);
+      return undefined;
+    }
+    return e;
+  }
+
+  sweep(): void {
+    const now = nowSec();
+    for (const [txn, e] of this.tasks) {
+      if (e.task.deadline <= now) this.tasks.delete(txn);
+    }
+    for (const [k, exp] of this.once) if (exp <= now) this.once.delete(k);
+  }
+
+  async startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord): Promise<number> {
+    if (this.live(task.txn)) throw new StoreRejection('task_ended');
+    const stamp = this.stamp();
+    this.tasks.set(task.txn, {
+      task: { ...task, status: 'open', stamp },
+      tokens: new Map([[token.jti, { ...token, stamp }]]),
+      revoked: new Set(),
+    });
+    return stamp;
+  }
+
+  async recordToken(token: TokenRecord): Promise<number> {
+    const e = this.live(token.txn);
+    if (!e) throw new StoreRejection('unknown_task');
+    if (e.task.status !== 'open') throw new StoreRejection('task_ended');
+    if (token.anc.some((j) => e.revoked.has(j))) throw new StoreRejection('revoked');
+    const stamp = this.stamp();
+    e.tokens.set(token.jti, { ...token, stamp });
+    return stamp;
+  }
+
+  async checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState> {
+    const e = this.live(txn);
+    const t = e?.tokens.get(jti);
+    if (!e || !t) return 'unknown';
+    if (e.task.status !== 'open') return 'task_ended';
+    if (e.revoked.has(jti) || anc.some((j) => e.revoked.has(j))) return 'revoked';
+    return 'active';
+  }
+
+  async getTask(txn: string): Promise<TaskRecord | undefined> {
+    const e = this.live(txn);
+    return e ? { ...e.task } : undefined;
+  }
+
+  async getTaskTree(txn: string): Promise<TaskTree | undefined> {
+    const e = this.live(txn);
+    if (!e) return undefined;
+    return { task: { ...e.task }, tokens: [...e.tokens.values()], revoked: [...e.revoked] };
+  }
+
+  async endTask(txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string) {
+    const e = this.live(txn);
+    if (!e) return undefined;
+    if (e.task.status !== 'open') return { ended: 0, changed: false };
+    const ended = e.tokens.size;
+    e.task = { ...e.task, status, endedBy: by, ...(outcome ? { outcome } : {}), ...(summary !== undefined ? { summary } : {}) };
+    return { ended, changed: true };
+  }
+
+  async revokeToken(txn: string, jti: string): Promise<void> {
+    this.live(txn)?.revoked.add(jti);
+  }
+
+  async useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean> {
+    const k = `${namespace}\u0000${id}`;
+    const seen = this.once.get(k);
+    if (seen !== undefined && seen > nowSec()) return false;
+    this.once.set(k, expSeconds);
+    return true;
+  }
+
+  async putMark(kind: MarkKind, id: string): Promise<number> {
+    const stamp = this.stamp();
+    if (kind === 'agent') this.marks.agents.set(id, stamp);
+    else if (kind === 'user') this.marks.users.set(id, stamp);
+    else this.marks.all = stamp;
+    return stamp;
+  }
+
+  async loadMarks(): Promise<Marks> {
+    return { agents: new Map(this.marks.agents), users: new Map(this.marks.users), all: this.marks.all };
+  }
+
+  async publish(event: FeedEvent): Promise<string> {
+    const entry = { id: String(++this.feedSeq), event };
+    this.feed.push(entry);
+    if (this.feed.length > this.feedMaxLength) this.feed.shift();
+    this.events.emit('entry', entry);
+    return entry.id;
+  }
+
+  async readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]> {
+    const after = afterId === undefined ? 0 : Number(afterId);
+    return this.feed.filter((e) => Number(e.id) > after).slice(0, limit);
+  }
+
+  async subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void) {
+    this.events.on('entry', onEntry);
+    onState?.(true);
+    return async () => {
+      this.events.off('entry', onEntry);
+    };
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.events.removeAllListeners();
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Every Redis key Baton uses, named in one place. Everything of a task shares the `{txn}` hash
+ * tag so one Lua script can touch it all on a Redis Cluster; the marks and the feed share
+ * `{global}`. Task keys expire at the task's deadline: nothing grows without bound.
+ */
+export const keys = (prefix: string) => ({
+  /** Hash: owner, sub, purpose, createdAt, deadline, status, outcome, summary, endedBy, stamp. */
+  task: (txn: string) => `${prefix}{${txn}}:task`,
+  /** Hash: jti -> "<stamp> <record json>" for every token of the task. */
+  tokens: (txn: string) => `${prefix}{${txn}}:tok`,
+  /** Set: jtis revoked in the task; a token is dead when it or an ancestor is in it. */
+  revoked: (txn: string) => `${prefix}{${txn}}:rev`,
+  /** String, SET NX with expiry: single-use ids (client assertion jtis). */
+  once: (ns: string, id: string) => `${prefix}once:${ns}:${id}`,
+  /** Hash: `a:<agent>` / `u:<sub>` / `all` -> stamp of the latest cross-task mark. */
+  marks: () => `${prefix}{global}:marks`,
+  /** Stream: the revocation feed, trimmed to a bounded length. */
+  feed: () => `${prefix}{global}:feed`,
+  /** Pub/sub channel carrying each feed entry as it is appended. */
+  channel: () => `${prefix}feed`,
+});
+export type Keys = ReturnType<typeof keys>;

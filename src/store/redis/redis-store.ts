@@ -1,0 +1,217 @@
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import {
+  StoreRejection,
+  StoreUnavailable,
+  type FeedEntry,
+  type FeedEvent,
+  type MarkKind,
+  type Marks,
+  type Outcome,
+  type TaskRecord,
+  type TaskTree,
+  type TokenRecord,
+  type TokenState,
+  type TokenStore,
+} from '../store.js';
+import { keys, type Keys } from './keys.js';
+import * as lua from './scripts.js';
+import { decodeRecord, encodeRecord, decodeTask, encodeTask } from './codec.js';
+
+export interface RedisStoreOptions {
+  url?: string;
+  cluster?: ClusterNode[];
+  sentinel?: { name: string; sentinels: { host: string; port: number }[]; password?: string };
+  prefix?: string;
+  feedMaxLength?: number;
+  /** Bound on every command, so a hung server turns into 503 instead of a hung request. */
+  commandTimeoutMs?: number;
+}
+
+type Client = Redis | Cluster;
+
+/** Our Lua scripts as ioredis commands (EVALSHA with NOSCRIPT fallback, Cluster-aware). */
+interface Scripts {
+  batonStart(k1: string, k2: string, ...argv: (string | number)[]): Promise<[number, string]>;
+  batonRecord(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string]>;
+  batonCheck(k1: string, k2: string, k3: string, ...argv: string[]): Promise<TokenState>;
+  batonEnd(k1: string, k2: string, ...argv: string[]): Promise<number>;
+  batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
+  batonMark(k1: string, field: string): Promise<string>;
+  batonPublish(k1: string, channel: string, maxlen: number, json: string): Promise<string>;
+}
+
+function defineScripts(c: Client): void {
+  c.defineCommand('batonStart', { numberOfKeys: 2, lua: lua.START_TASK });
+  c.defineCommand('batonRecord', { numberOfKeys: 3, lua: lua.RECORD_TOKEN });
+  c.defineCommand('batonCheck', { numberOfKeys: 3, lua: lua.CHECK_TOKEN });
+  c.defineCommand('batonEnd', { numberOfKeys: 2, lua: lua.END_TASK });
+  c.defineCommand('batonRevoke', { numberOfKeys: 2, lua: lua.REVOKE_TOKEN });
+  c.defineCommand('batonMark', { numberOfKeys: 1, lua: lua.PUT_MARK });
+  c.defineCommand('batonPublish', { numberOfKeys: 1, lua: lua.PUBLISH });
+}
+
+const MARK_FIELD: Record<MarkKind, (id: string) => string> = { agent: (id) => `a:${id}`, user: (id) => `u:${id}`, all: () => 'all' };
+
+/** Wraps a store call: a Redis failure becomes StoreUnavailable (503), never a guess. */
+async function guarded<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof StoreRejection) throw e;
+    throw new StoreUnavailable(e);
+  }
+}
+
+function rejectOr(result: [number, string]): number {
+  if (result[0] !== 1) throw new StoreRejection(result[1] as StoreRejection['reason']);
+  return Number(result[1]);
+}
+
+/** The production store: standalone Redis, Sentinel or Cluster, chosen by options. */
+export class RedisStore implements TokenStore {
+  private readonly k: Keys;
+  private readonly feedMaxLength: number;
+
+  private constructor(
+    private readonly client: Client & Scripts,
+    private readonly makeSubscriber: () => Client,
+    opts: RedisStoreOptions,
+  ) {
+    this.k = keys(opts.prefix ?? 'baton:');
+    this.feedMaxLength = opts.feedMaxLength ?? 100_000;
+  }
+
+  static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
+    const base: RedisOptions = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: opts.commandTimeoutMs ?? 2000,
+      enableAutoPipelining: true,
+    };
+    let make: () => Client;
+    if (opts.cluster) {
+      const nodes = opts.cluster;
+      make = () => new Cluster(nodes, { lazyConnect: true, redisOptions: base, enableAutoPipelining: true });
+    } else if (opts.sentinel) {
+      const s = opts.sentinel;
+      make = () => new Redis({ ...base, sentinels: s.sentinels, name: s.name, ...(s.password ? { password: s.password } : {}) });
+    } else {
+      const url = opts.url ?? 'redis://127.0.0.1:6379';
+      make = () => new Redis(url, base);
+    }
+    const client = make();
+    defineScripts(client);
+    // Without a listener ioredis prints every reconnect error; readiness is reported by ping().
+    client.on('error', () => {});
+    await client.connect();
+    return new RedisStore(client as Client & Scripts, make, opts);
+  }
+
+  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord): Promise<number> {
+    return guarded(async () =>
+      rejectOr(await this.client.batonStart(this.k.task(task.txn), this.k.tokens(task.txn), task.deadline, token.jti, encodeRecord(token), ...encodeTask(task))),
+    );
+  }
+
+  recordToken(token: TokenRecord): Promise<number> {
+    const t = token.txn;
+    return guarded(async () => rejectOr(await this.client.batonRecord(this.k.task(t), this.k.tokens(t), this.k.revoked(t), token.jti, encodeRecord(token), ...token.anc)));
+  }
+
+  checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState> {
+    return guarded(() => this.client.batonCheck(this.k.task(txn), this.k.tokens(txn), this.k.revoked(txn), jti, ...anc));
+  }
+
+  getTask(txn: string): Promise<TaskRecord | undefined> {
+    return guarded(async () => decodeTask(txn, await this.client.hgetall(this.k.task(txn))));
+  }
+
+  getTaskTree(txn: string): Promise<TaskTree | undefined> {
+    return guarded(async () => {
+      // Three keys of one hash tag: one MULTI, one slot, one consistent view.
+      const replies = (await this.client.multi().hgetall(this.k.task(txn)).hgetall(this.k.tokens(txn)).smembers(this.k.revoked(txn)).exec()) ?? [];
+      const failed = replies.find(([err]) => err);
+      if (failed || replies.length !== 3) throw failed?.[0] ?? new Error('MULTI aborted');
+      const [task, toks, rev] = replies.map(([, v]) => v);
+      const t = decodeTask(txn, task as Record<string, string>);
+      if (!t) return undefined;
+      const tokens = Object.entries(toks as Record<string, string>).map(([jti, v]) => decodeRecord(txn, jti, v));
+      return { task: t, tokens, revoked: rev as string[] };
+    });
+  }
+
+  endTask(txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string) {
+    return guarded(async () => {
+      const n = await this.client.batonEnd(this.k.task(txn), this.k.tokens(txn), status, by, outcome ?? '', summary ?? '');
+      if (n === -1) return undefined;
+      return n === -2 ? { ended: 0, changed: false } : { ended: n, changed: true };
+    });
+  }
+
+  revokeToken(txn: string, jti: string): Promise<void> {
+    return guarded(async () => {
+      await this.client.batonRevoke(this.k.task(txn), this.k.revoked(txn), jti);
+    });
+  }
+
+  useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean> {
+    return guarded(async () => (await this.client.set(this.k.once(namespace, id), '1', 'EXAT', expSeconds, 'NX')) === 'OK');
+  }
+
+  putMark(kind: MarkKind, id: string): Promise<number> {
+    return guarded(async () => Number(await this.client.batonMark(this.k.marks(), MARK_FIELD[kind](id))));
+  }
+
+  loadMarks(): Promise<Marks> {
+    return guarded(async () => {
+      const raw = await this.client.hgetall(this.k.marks());
+      const marks: Marks = { agents: new Map(), users: new Map(), all: 0 };
+      for (const [f, v] of Object.entries(raw)) {
+        if (f === 'all') marks.all = Number(v);
+        else if (f.startsWith('a:')) marks.agents.set(f.slice(2), Number(v));
+        else if (f.startsWith('u:')) marks.users.set(f.slice(2), Number(v));
+      }
+      return marks;
+    });
+  }
+
+  publish(event: FeedEvent): Promise<string> {
+    return guarded(() => this.client.batonPublish(this.k.feed(), this.k.channel(), this.feedMaxLength, JSON.stringify(event)));
+  }
+
+  readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]> {
+    return guarded(async () => {
+      const rows = await this.client.xrange(this.k.feed(), afterId ? `(${afterId}` : '-', '+', 'COUNT', limit);
+      return rows.map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? 'null') as FeedEvent }));
+    });
+  }
+
+  async subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void): Promise<() => Promise<void>> {
+    const sub = this.makeSubscriber();
+    sub.on('error', () => {});
+    sub.on('message', (_ch: string, msg: string) => {
+      const sp = msg.indexOf(' ');
+      try {
+        onEntry({ id: msg.slice(0, sp), event: JSON.parse(msg.slice(sp + 1)) as FeedEvent });
+      } catch {
+        /* a malformed message is not ours; ignore it */
+      }
+    });
+    sub.on('ready', () => onState?.(true));
+    sub.on('close', () => onState?.(false));
+    await sub.connect();
+    await sub.subscribe(this.k.channel());
+    onState?.(true);
+    return async () => {
+      sub.disconnect();
+    };
+  }
+
+  async ping(): Promise<void> {
+    await guarded(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}

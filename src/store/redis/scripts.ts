@@ -1,0 +1,68 @@
+/**
+ * Lua scripts: each is one round trip and atomic. Stamps come from Redis `TIME` (µs) so every
+ * instance orders events by one clock. TIME returns strings; we concatenate instead of doing
+ * arithmetic because Lua numbers would print in exponent form.
+ */
+const STAMP = `local t = redis.call('TIME'); local stamp = t[1] .. string.format('%06d', tonumber(t[2]))`;
+
+/** KEYS: task, tokens. ARGV: deadline, jti, record, then field/value pairs of the task. */
+export const START_TASK = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 'task_ended'} end
+${STAMP}
+redis.call('HSET', KEYS[1], 'status', 'open', 'stamp', stamp, unpack(ARGV, 4))
+redis.call('HSET', KEYS[2], ARGV[2], stamp .. ' ' .. ARGV[3])
+redis.call('EXPIREAT', KEYS[1], ARGV[1])
+redis.call('EXPIREAT', KEYS[2], ARGV[1])
+return {1, stamp}`;
+
+/** KEYS: task, tokens, revoked. ARGV: jti, record, ancestors... */
+export const RECORD_TOKEN = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {0, 'unknown_task'} end
+if st ~= 'open' then return {0, 'task_ended'} end
+for i = 3, #ARGV do
+  if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return {0, 'revoked'} end
+end
+${STAMP}
+redis.call('HSET', KEYS[2], ARGV[1], stamp .. ' ' .. ARGV[2])
+return {1, stamp}`;
+
+/** KEYS: task, tokens, revoked. ARGV: jti, ancestors... Returns the token state. */
+export const CHECK_TOKEN = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 'unknown' end
+if st ~= 'open' then return 'task_ended' end
+for i = 1, #ARGV do
+  if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return 'revoked' end
+end
+return 'active'`;
+
+/** KEYS: task, tokens. ARGV: status, endedBy, outcome, summary. -1 unknown, -2 already ended, else token count. */
+export const END_TASK = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return -1 end
+if st ~= 'open' then return -2 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'endedBy', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'outcome', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'summary', ARGV[4]) end
+return redis.call('HLEN', KEYS[2])`;
+
+/** KEYS: task, revoked. ARGV: jti. One write; the set dies with the task. */
+export const REVOKE_TOKEN = `
+local deadline = redis.call('HGET', KEYS[1], 'deadline')
+if not deadline then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('EXPIREAT', KEYS[2], deadline)
+return 1`;
+
+/** KEYS: marks. ARGV: field. */
+export const PUT_MARK = `
+${STAMP}
+redis.call('HSET', KEYS[1], ARGV[1], stamp)
+return stamp`;
+
+/** KEYS: feed. ARGV: channel, maxlen, event json. Append then publish "<id> <json>". */
+export const PUBLISH = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[3])
+redis.call('PUBLISH', ARGV[1], id .. ' ' .. ARGV[3])
+return id`;

@@ -1,0 +1,131 @@
+/**
+ * What the domain asks of storage. Two implementations: memory/ (embedded default) and
+ * redis/ (production; standalone, Sentinel or Cluster). One contract suite runs on both.
+ *
+ * Layout idea (DESIGN.md, "The hot path"): everything of one task lives together (in Redis under
+ * the `{txn}` hash tag), so recording a token or checking one is a single atomic round trip.
+ * Revocation of a token is one mark in the task's revoked set; a token is dead when it or any of
+ * its ancestors (bounded by the max depth) is marked, so revoking never touches descendants.
+ */
+
+export type TaskStatus = 'open' | 'completed' | 'revoked';
+export type Outcome = 'succeeded' | 'failed' | 'cancelled';
+
+export interface TaskRecord {
+  txn: string;
+  /** The agent that started the task. */
+  owner: string;
+  sub: string;
+  purpose?: string;
+  /** Epoch seconds. */
+  createdAt: number;
+  deadline: number;
+  status: TaskStatus;
+  outcome?: Outcome;
+  summary?: string;
+  /** Who ended it (agent id, or `admin`). */
+  endedBy?: string;
+  /** Store stamp (µs) when the task was created. */
+  stamp: number;
+}
+
+/** What is recorded for every token before it is returned. */
+export interface TokenRecord {
+  jti: string;
+  txn: string;
+  /** Ancestors in the task, parent first. */
+  anc: string[];
+  client: string;
+  /** Actor chain, outermost (current actor) first. */
+  actors: string[];
+  aud: string;
+  scope: string;
+  /** Epoch seconds. */
+  exp: number;
+  iat: number;
+  /** Store stamp (µs) given when recorded; set by the store. */
+  stamp?: number;
+  /** Free-form extras kept with the record (e.g. the policy context for continuous authorization). */
+  ctx?: Record<string, unknown>;
+}
+
+export type TokenState = 'active' | 'unknown' | 'revoked' | 'task_ended';
+
+/** Why a record was refused (the domain turns these into `invalid_request`). */
+export class StoreRejection extends Error {
+  constructor(readonly reason: 'task_ended' | 'revoked' | 'unknown_task' | 'unknown_parent') {
+    super(`store refused: ${reason}`);
+    this.name = 'StoreRejection';
+  }
+}
+
+/** A store that cannot answer: the domain turns this into 503 `temporarily_unavailable`. */
+export class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('store unavailable', { cause });
+    this.name = 'StoreUnavailable';
+  }
+}
+
+export interface TaskTree {
+  task: TaskRecord;
+  tokens: TokenRecord[];
+  /** jtis marked revoked in this task (a descendant of one is revoked too). */
+  revoked: string[];
+}
+
+export type MarkKind = 'agent' | 'user' | 'all';
+
+/** Cross-task revocation marks: "everything of agent X / user U / everyone, stamped before S". */
+export interface Marks {
+  agents: Map<string, number>;
+  users: Map<string, number>;
+  all: number;
+}
+
+/** One event of the revocation feed (see README, "Revocation feed"). */
+export type FeedEvent =
+  | { type: 'token'; txn: string; jti: string; stamp: number }
+  | { type: 'task'; txn: string; stamp: number; reason: 'completed' | 'revoked' }
+  | { type: 'agent'; id: string; before: number; stamp: number }
+  | { type: 'user'; sub: string; before: number; stamp: number }
+  | { type: 'all'; before: number; stamp: number };
+
+export interface FeedEntry {
+  /** Monotonic, opaque cursor (Redis stream id); resume after it with `readFeed`. */
+  id: string;
+  event: FeedEvent;
+}
+
+export interface TokenStore {
+  /** Creates the task and records its first token, atomically. Returns the stamp. */
+  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord): Promise<number>;
+  /**
+   * Records a token derived inside a task, atomically refusing when the task is not open or any
+   * of `token.anc` is revoked. Returns the stamp. Throws StoreRejection / StoreUnavailable.
+   */
+  recordToken(token: TokenRecord): Promise<number>;
+  /** One round trip: is this token recorded, its lineage unrevoked and its task open? */
+  checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState>;
+  getTask(txn: string): Promise<TaskRecord | undefined>;
+  getTaskTree(txn: string): Promise<TaskTree | undefined>;
+  /** Ends an open task. Returns the number of live tokens it ended, or undefined if already ended. */
+  endTask(txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string): Promise<{ ended: number; changed: boolean } | undefined>;
+  /** Marks one token (and so its descendants) revoked. One write. */
+  revokeToken(txn: string, jti: string): Promise<void>;
+  /** Single-use check for client-assertion `jti`s (RFC 7523 §3). True the first time only. */
+  useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean>;
+
+  /** Writes a cross-task mark stamped now; returns the stamp. */
+  putMark(kind: MarkKind, id: string): Promise<number>;
+  loadMarks(): Promise<Marks>;
+  /** Appends to the revocation feed (and publishes it). */
+  publish(event: FeedEvent): Promise<string>;
+  /** Entries after `afterId` (exclusive), oldest first, at most `limit`. */
+  readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]>;
+  /** Live feed: called for each new entry. Returns an unsubscribe function. */
+  subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void): Promise<() => Promise<void>>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
