@@ -17,6 +17,7 @@ export type Env = Record<string, string | undefined>;
 export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
   if (env.PORT !== undefined) out.port = Number(env.PORT);
+  if (env.BATON_HOST) out.host = env.BATON_HOST;
   if (env.BATON_ISSUER) out.issuer = env.BATON_ISSUER;
   if (env.BATON_LOG_LEVEL ?? env.LOG_LEVEL) out.logLevel = env.BATON_LOG_LEVEL ?? env.LOG_LEVEL;
   if (env.REDIS_URL) out.store = { ...(raw.store as object | undefined), kind: 'redis', url: env.REDIS_URL };

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateSecret, hashSecret } from '../auth/secrets.js';
+import { ConfigError } from '../config/load.js';
+import { generateKeyFile, KeySet, readKeyFiles, type SigningAlg } from '../keys/keyset.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { serve } from './serve.js';
+
+const program = new Command('baton').description('Baton: a credential broker for AI agents');
+
+program
+  .command('serve', { isDefault: true })
+  .description('serve the config named by BATON_CONFIG, or the demo when it is unset')
+  .action(async () => {
+    try {
+      const served = await serve();
+      const stop = async () => {
+        await served.stop();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop());
+      process.on('SIGINT', () => void stop());
+      process.on('SIGHUP', () => void served.baton.ctx.keys.reload());
+    } catch (e) {
+      process.stderr.write(`${e instanceof ConfigError ? e.message : `baton failed to start: ${(e as Error).message}`}\n`);
+      process.exit(1);
+    }
+  });
+
+const keys = program.command('keys').description('signing keys in the shared key source');
+keys
+  .command('generate')
+  .description('create a key; with --activate-in it is published now and signs later (rotation)')
+  .option('--dir <dir>', 'key directory', 'keys')
+  .option('--alg <alg>', 'ES256 | EdDSA | RS256', 'ES256')
+  .option('--activate-in <seconds>', 'seconds until it signs (stage >= the JWKS cache time)', '0')
+  .action(async (o: { dir: string; alg: string; activateIn: string }) => {
+    if (!['ES256', 'EdDSA', 'RS256'].includes(o.alg)) throw new Error('alg must be ES256, EdDSA or RS256');
+    const f = await generateKeyFile(o.dir, o.alg as SigningAlg, Math.floor(Date.now() / 1000) + Number(o.activateIn));
+    process.stdout.write(`created ${f.kid} (${f.alg}), signs from ${new Date(f.activateAt * 1000).toISOString()}\n`);
+  });
+keys
+  .command('list')
+  .option('--dir <dir>', 'key directory', 'keys')
+  .action((o: { dir: string }) => {
+    for (const f of readKeyFiles(o.dir)) process.stdout.write(`${f.kid}  ${f.alg}  signs from ${new Date(f.activateAt * 1000).toISOString()}\n`);
+  });
+keys
+  .command('prune')
+  .description('delete keys no longer published (every token they signed has expired)')
+  .option('--dir <dir>', 'key directory', 'keys')
+  .option('--max-token-lifetime <seconds>', 'the longest a token lives (task TTL)', String(DEFAULTS.taskTtlSeconds))
+  .action(async (o: { dir: string; maxTokenLifetime: string }) => {
+    const ks = await KeySet.fromDir(o.dir, Number(o.maxTokenLifetime));
+    const live = new Set(ks.published().map((k) => k.kid));
+    for (const f of readKeyFiles(o.dir))
+      if (!live.has(f.kid)) {
+        rmSync(join(o.dir, `${f.kid}.json`));
+        process.stdout.write(`removed ${f.kid}\n`);
+      }
+  });
+
+program
+  .command('secret')
+  .description('generate a client secret or admin key (256 bits) and the hash to put in the config')
+  .action(() => {
+    const s = generateSecret();
+    process.stdout.write(`secret:     ${s}\nsecretHash: ${hashSecret(s)}\n`);
+  });
+
+await program.parseAsync();

@@ -1,0 +1,87 @@
+import { hashSecret } from '../auth/secrets.js';
+
+/**
+ * The demo cast (DESIGN.md, "The demo"): one of each rule, with fixed demo-only credentials so
+ * the README's walkthrough can be pasted as is. Never use these outside the demo.
+ */
+export const DEMO = {
+  user: { username: 'alice@example.com', password: 'alice-demo-password' },
+  adminKey: 'demo-admin-key-do-not-use-in-production',
+  agents: {
+    'support-agent': 'demo-support-agent-secret',
+    'billing-agent': 'demo-billing-agent-secret',
+    'ops-agent': 'demo-ops-agent-secret',
+  },
+  tools: {
+    tickets: { resource: 'https://tools.example.com/tickets', rs: 'tickets-rs', secret: 'demo-tickets-rs-secret' },
+    billing: { resource: 'https://tools.example.com/billing', rs: 'billing-rs', secret: 'demo-billing-rs-secret' },
+  },
+} as const;
+
+const auth = (secret: string) => ({ method: 'client_secret_basic', secretHash: hashSecret(secret) });
+
+/** The demo's config object (validated like any config file), given the embedded IdP. */
+export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: string }, port: number): Record<string, unknown> {
+  const { tickets, billing } = DEMO.tools;
+  return {
+    issuer,
+    port,
+    host: '127.0.0.1',
+    keys: { dir: 'keys', alg: 'ES256', generateIfMissing: true },
+    trustedIssuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: issuer, algorithms: ['ES256'] }],
+    agents: [
+      {
+        // A: works tickets; may hand a task to B. Billing is not among its tools.
+        id: 'support-agent',
+        auth: auth(DEMO.agents['support-agent']),
+        taskScopes: ['tickets:read', 'tickets:write', 'billing:read'],
+        tools: { [tickets.resource]: { scopes: ['tickets:read', 'tickets:write'], maxTtlSeconds: 300 } },
+        handOffTo: ['billing-agent'],
+      },
+      {
+        // B: reads billing; may hand the task back to A.
+        id: 'billing-agent',
+        auth: auth(DEMO.agents['billing-agent']),
+        taskScopes: ['tickets:read', 'billing:read'],
+        tools: { [billing.resource]: { scopes: ['billing:read'], maxTtlSeconds: 120 }, [tickets.resource]: { scopes: ['tickets:read'] } },
+        handOffTo: ['support-agent'],
+      },
+      {
+        // C: starts its own tasks; nobody may hand work to it.
+        id: 'ops-agent',
+        auth: auth(DEMO.agents['ops-agent']),
+        taskScopes: ['tickets:read'],
+        tools: { [tickets.resource]: { scopes: ['tickets:read'] } },
+        handOffTo: [],
+      },
+    ],
+    tools: [
+      { resource: tickets.resource, name: 'tickets', scopes: ['tickets:read', 'tickets:write'], resourceServer: { clientId: tickets.rs, auth: auth(tickets.secret) } },
+      { resource: billing.resource, name: 'billing', scopes: ['billing:read', 'billing:export'], resourceServer: { clientId: billing.rs, auth: auth(billing.secret) } },
+    ],
+    admin: { keyHashes: [hashSecret(DEMO.adminKey)] },
+  };
+}
+
+/** Printed once on stdout at demo start, outside the structured log. */
+export function demoBanner(baton: string, idpCurl: string, storeKind: string): string {
+  const { tickets, billing } = DEMO.tools;
+  return [
+    '',
+    '==================== BATON DEMO (demo-only credentials) ====================',
+    `Baton:        ${baton}   (store: ${storeKind})`,
+    `Get alice's user token from the embedded IdP:`,
+    `  ${idpCurl}`,
+    'Agents (client_secret_basic):',
+    `  support-agent : ${DEMO.agents['support-agent']}   tools: tickets; may hand off to billing-agent`,
+    `  billing-agent : ${DEMO.agents['billing-agent']}   tools: billing, tickets(read); may hand off to support-agent`,
+    `  ops-agent     : ${DEMO.agents['ops-agent']}       nobody may hand work to it`,
+    'Tools and their resource servers (for /introspect):',
+    `  ${tickets.resource}  ${tickets.rs} : ${tickets.secret}`,
+    `  ${billing.resource}  ${billing.rs} : ${billing.secret}   (not allowed to support-agent)`,
+    `Admin key (Authorization: Bearer ...): ${DEMO.adminKey}`,
+    'Walkthrough: README.md, "Try it". These credentials are public: never use them outside the demo.',
+    '=============================================================================',
+    '',
+  ].join('\n');
+}
