@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { makeUpstream, rawTestConfig } from '../support/fixtures.js';
+
+const write = (name: string, text: string) => {
+  const p = join(mkdtempSync(join(tmpdir(), 'baton-cfg-')), name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('configuration', () => {
+  test('loads a YAML file and fills the documented defaults', async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    delete raw.port;
+    const c = loadConfigFile(write('baton.yaml', stringify(raw)), {});
+    expect(c.port).toBe(8080);
+    expect(c.defaults).toEqual({ taskTtlSeconds: 900, toolTokenTtlSeconds: 300, maxDepth: 4, purposeMaxLength: 500 });
+    expect(c.store.kind).toBe('memory');
+  });
+
+  test('loads the same config from JSON', async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    expect(loadConfigFile(write('baton.json', JSON.stringify(raw)), {}).agents).toHaveLength(4);
+  });
+
+  test('env overrides PORT, BATON_ISSUER, REDIS_URL and the log level', async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    const c = loadConfigFile(write('b.yaml', stringify(raw)), { PORT: '9999', BATON_ISSUER: 'https://baton.example.com', REDIS_URL: 'redis://127.0.0.1:6390', BATON_LOG_LEVEL: 'warn' });
+    expect(c).toMatchObject({ port: 9999, issuer: 'https://baton.example.com', logLevel: 'warn', store: { kind: 'redis', url: 'redis://127.0.0.1:6390' } });
+  });
+
+  test('a bad file names every bad field by its path and why', async () => {
+    const raw = rawTestConfig(await makeUpstream()) as { agents: Record<string, unknown>[]; tools: Record<string, unknown>[]; issuer: unknown };
+    raw.issuer = 'not a url';
+    raw.agents[0]!.handOffTo = ['nobody'];
+    (raw.agents[1]!.auth as Record<string, unknown>).secretHash = 'plaintext';
+    raw.agents[2]!.tools = { 'https://tools.test/unknown': { scopes: ['x'] } };
+    try {
+      parseConfig(raw);
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/^issuer: /m);
+      expect(problems).toMatch(/agents\.1\.auth\.secretHash/);
+      expect((e as ConfigError).message).toContain('invalid configuration');
+    }
+  });
+
+  test('cross-field rules: unknown hand-off target, tool scope the tool does not understand, duplicate ids', async () => {
+    const raw = rawTestConfig(await makeUpstream()) as { agents: Record<string, unknown>[] };
+    raw.agents[0]!.handOffTo = ['nobody'];
+    raw.agents[1]!.tools = { 'https://tools.test/billing': { scopes: ['billing:delete'] } };
+    raw.agents[3]!.id = 'support-agent';
+    expect(() => parseConfig(raw)).toThrow(/agents\.0\.handOffTo\.0: unknown agent nobody/);
+    expect(() => parseConfig(raw)).toThrow(/agents\.1\.tools\.https:\/\/tools\.test\/billing\.scopes: scope billing:delete/);
+    expect(() => parseConfig(raw)).toThrow(/agents\.3\.id: duplicate agent id/);
+  });
+
+  test('HMAC algorithms cannot be configured for a trusted issuer (RFC 8725 §2.1)', async () => {
+    const raw = rawTestConfig(await makeUpstream()) as { trustedIssuers: Record<string, unknown>[] };
+    raw.trustedIssuers[0]!.algorithms = ['HS256'];
+    expect(() => parseConfig(raw)).toThrow(/trustedIssuers\.0\.algorithms\.0/);
+  });
+
+  test('several trusted issuers each need a subject prefix', async () => {
+    const raw = rawTestConfig(await makeUpstream()) as { trustedIssuers: Record<string, unknown>[] };
+    raw.trustedIssuers.push({ ...raw.trustedIssuers[0]!, issuer: 'https://other-idp.test' });
+    expect(() => parseConfig(raw)).toThrow(/trustedIssuers\.0\.subjectPrefix: required/);
+  });
+
+  test('an unreadable file and unknown fields are refused', async () => {
+    expect(() => loadConfigFile('/nonexistent/baton.yaml', {})).toThrow(ConfigError);
+    const raw = { ...rawTestConfig(await makeUpstream()), surprise: true };
+    expect(() => parseConfig(raw)).toThrow(/surprise/);
+  });
+});
