@@ -109,7 +109,11 @@ export interface TokenStore {
   checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState>;
   getTask(txn: string): Promise<TaskRecord | undefined>;
   getTaskTree(txn: string): Promise<TaskTree | undefined>;
-  /** Ends an open task. Returns the number of live tokens it ended, or undefined if already ended. */
+  /**
+   * Ends an open task: every token of it is dead from now on. Returns the number of tokens
+   * recorded for the task (O(1); it includes any already expired or revoked) and whether this
+   * call changed it (false when already ended: idempotent); undefined for an unknown task.
+   */
   endTask(txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string): Promise<{ ended: number; changed: boolean } | undefined>;
   /** Marks one token (and so its descendants) revoked. One write. */
   revokeToken(txn: string, jti: string): Promise<void>;

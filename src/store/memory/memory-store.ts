@@ -111,7 +111,7 @@ export class MemoryStore implements TokenStore {
     if (!e) return undefined;
     if (e.task.status !== 'open') return { ended: 0, changed: false };
     const ended = e.tokens.size;
-    e.task = { ...e.task, status, endedBy: by, ...(outcome ? { outcome } : {}), ...(summary !== undefined ? { summary } : {}) };
+    e.task = { ...e.task, status, endedBy: by, ...(outcome ? { outcome } : {}), ...(summary ? { summary } : {}) };
     return { ended, changed: true };
   }
 

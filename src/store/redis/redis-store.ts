@@ -155,7 +155,7 @@ export class RedisStore implements TokenStore {
   }
 
   useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean> {
-    return guarded(async () => (await this.client.set(this.k.once(namespace, id), '1', 'EXAT', expSeconds, 'NX')) === 'OK');
+    return guarded(async () => (await this.client.set(this.k.once(namespace, id), '1', 'EXAT', Math.ceil(expSeconds), 'NX')) === 'OK');
   }
 
   putMark(kind: MarkKind, id: string): Promise<number> {
