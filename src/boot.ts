@@ -9,6 +9,7 @@ import { createBatonServer } from './http/server.js';
 import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';
 import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
+import { AuditLog } from './audit/log.js';
 import { MemoryStore } from './store/memory/memory-store.js';
 import type { TokenStore } from './store/store.js';
 import type { BatonClaims } from './tokens/claims.js';
@@ -33,7 +34,7 @@ export interface BootOptions {
 }
 
 async function openStore(config: Config): Promise<TokenStore> {
-  if (config.store.kind === 'memory') return new MemoryStore(DEFAULTS.feedMaxLength);
+  if (config.store.kind === 'memory') return new MemoryStore(DEFAULTS.feedMaxLength, config.audit);
   // Only the Redis store imports ioredis; load it only when asked for.
   const { RedisStore } = await import('./store/redis/redis-store.js');
   return RedisStore.connect({
@@ -42,6 +43,7 @@ async function openStore(config: Config): Promise<TokenStore> {
     ...(config.store.sentinel ? { sentinel: config.store.sentinel } : {}),
     prefix: config.store.prefix,
     feedMaxLength: DEFAULTS.feedMaxLength,
+    audit: config.audit,
   });
 }
 
@@ -58,6 +60,8 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   const store = opts.store ?? (await openStore(config));
   const marks = new MarkCache(store, DEFAULTS.marksMaxStalenessMs, DEFAULTS.marksRefreshMs);
   await marks.start();
+  const audit = new AuditLog(store, log, { flushMs: DEFAULTS.auditFlushMs, maxBuffered: 50_000 });
+  audit.start();
   const ctx: BatonContext = {
     config,
     clients: new ClientRegistry(config),
@@ -67,6 +71,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     upstream: new UpstreamVerifier(config.trustedIssuers, DEFAULTS.clockToleranceSeconds, DEFAULTS.verifiedTokenCacheSize),
     store,
     marks,
+    audit,
     newId: () => randomUUID(),
   };
   const server = createBatonServer({ ctx, log });
@@ -89,6 +94,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await marks.stop();
+      await audit.stop();
       if (!opts.store) await store.close();
     },
   };

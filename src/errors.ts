@@ -28,6 +28,8 @@ export class BatonError extends Error {
   extra?: Record<string, unknown>;
   /** Extra response headers (e.g. WWW-Authenticate). */
   headers?: Record<string, string>;
+  /** The policy rule that refused (config path or Cedar policy id), for the audit trail. */
+  rule?: string;
   constructor(
     readonly code: ErrorCode,
     readonly status: number,
@@ -95,6 +97,12 @@ export class AuthorizationPending extends BatonError {
     super('authorization_pending', 400, description);
     this.extra = extra;
   }
+}
+
+/** Tags an error with the rule that made it (kept for audit; the description names it too). */
+export function byRule<E extends BatonError>(err: E, rule: string): E {
+  err.rule = rule;
+  return err;
 }
 
 export const isBatonError = (e: unknown): e is BatonError => e instanceof BatonError;

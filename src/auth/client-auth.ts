@@ -40,7 +40,8 @@ function parseBasic(header: string): { id: string; secret: string } {
 
 function expectMethod(client: Client | undefined, method: string, id: string): Client {
   if (!client) throw new InvalidClient('client authentication failed', { id, reason: 'unknown client' });
-  if (client.auth.method !== method) throw new InvalidClient(`client ${id} must authenticate with ${client.auth.method}`);
+  // Same answer as an unknown id: the reply must not reveal which ids exist or their method.
+  if (client.auth.method !== method) throw new InvalidClient('client authentication failed', { id, reason: `must use ${client.auth.method}` });
   if (client.kind === 'agent' && client.agent.disabled) throw new InvalidClient('client authentication failed', { id, reason: 'disabled' });
   return client;
 }

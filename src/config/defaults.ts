@@ -26,6 +26,12 @@ export const DEFAULTS = {
   marksRefreshMs: 1_000,
   /** Feed entries kept for catch-up after a reconnect. */
   feedMaxLength: 100_000,
+  /** Audit events kept per task, in the global stream, and for how long after a task's deadline. */
+  auditTaskMaxEvents: 10_000,
+  auditGlobalMaxEvents: 1_000_000,
+  auditMaxAgeSeconds: 7 * 24 * 3600,
+  /** Audit events are written in batches this often (never on the request path). */
+  auditFlushMs: 50,
   /** How often the keys directory is re-read, so a staged key is picked up without restart. */
   keysReloadMs: 10_000,
   /** A new key is published this long before it signs, so every instance and cache knows it first. */

@@ -91,6 +91,14 @@ export const ConfigSchema = z
     agents: z.array(AgentSchema).min(1),
     tools: z.array(ToolSchema).default([]),
     admin: z.object({ keyHashes: z.array(SecretHash).min(1) }).strict().optional(),
+    audit: z
+      .object({
+        taskMaxEvents: z.number().int().positive().default(DEFAULTS.auditTaskMaxEvents),
+        globalMaxEvents: z.number().int().positive().default(DEFAULTS.auditGlobalMaxEvents),
+        maxAgeSeconds: Seconds.default(DEFAULTS.auditMaxAgeSeconds),
+      })
+      .strict()
+      .default({ taskMaxEvents: DEFAULTS.auditTaskMaxEvents, globalMaxEvents: DEFAULTS.auditGlobalMaxEvents, maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds }),
     defaults: z
       .object({
         taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),

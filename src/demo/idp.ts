@@ -88,6 +88,11 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   let mod: OidcProviderModule;
   try { mod = (await import(spec)) as OidcProviderModule; } finally { console.warn = warn; }
   const { default: Provider, errors } = mod;
+  // Passing the memory adapter explicitly (a per-instance store) is the same storage as the
+  // default but skips its "development-only adapter" warning. The package has no "exports" map.
+  const { createMemoryAdapter } = (await import(`${spec}/lib/adapters/memory_adapter.js`)) as {
+    createMemoryAdapter(clockTolerance?: number): (model: string) => unknown;
+  };
 
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = await exportJWK(privateKey);
@@ -107,7 +112,10 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   };
 
   const provider = new Provider(issuer, {
+    adapter: createMemoryAdapter(),
     jwks: { keys: [signingKey] },
+    // The keystore holds only an ES256 key; the RS256 default would fail client validation.
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
     clients: [{
       client_id: CLIENT_ID, client_secret: CLIENT_SECRET, token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['password'], response_types: [], redirect_uris: [],

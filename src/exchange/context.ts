@@ -5,6 +5,7 @@ import type { MarkCache } from '../revocation/marks.js';
 import type { TokenStore } from '../store/store.js';
 import type { OwnTokenVerifier } from '../tokens/verify-own.js';
 import type { UpstreamVerifier } from '../tokens/verify-upstream.js';
+import type { AuditLog } from '../audit/log.js';
 
 /** Everything the domain needs, wired once by http/ or cli/. No express, no ioredis. */
 export interface BatonContext {
@@ -16,6 +17,7 @@ export interface BatonContext {
   upstream: UpstreamVerifier;
   store: TokenStore;
   marks: MarkCache;
+  audit: AuditLog;
   newId(): string;
 }
 

@@ -1,6 +1,6 @@
-import { InvalidRequest, InvalidTarget, UnauthorizedClient } from '../errors.js';
+import { InvalidRequest, InvalidTarget, UnauthorizedClient, isBatonError } from '../errors.js';
 import type { Client } from '../auth/clients.js';
-import { TOKEN_TYPE_ACCESS, type BatonClaims } from '../tokens/claims.js';
+import { TOKEN_TYPE_ACCESS, actorChain, type BatonClaims } from '../tokens/claims.js';
 import type { BatonContext } from './context.js';
 import { handOff } from './hand-off.js';
 import type { ExchangeRequest } from './request.js';
@@ -30,10 +30,41 @@ export interface ExchangeOutcome {
  * "Who may do what"); each lives in its own file.
  */
 export async function exchangeToken(ctx: BatonContext, client: Client, req: ExchangeRequest): Promise<ExchangeOutcome> {
+  const seen: Seen = {};
+  try {
+    return await decide(ctx, client, req, seen);
+  } catch (err) {
+    // Every refusal is an audit event with the rule that made it (never the token itself).
+    if (isBatonError(err) && err.status < 500)
+      ctx.audit.emit({
+        type: 'exchange_refused',
+        ...(seen.txn ? { txn: seen.txn } : {}),
+        ...(seen.act ? { act: seen.act } : {}),
+        ...(seen.sub ? { sub: seen.sub } : {}),
+        client: client.id,
+        decision: 'deny',
+        ...(err.rule ? { rule: err.rule } : {}),
+        error: err.code,
+        reason: err.description,
+      });
+    throw err;
+  }
+}
+
+/** What was learned about the request before a refusal, for its audit event. */
+interface Seen {
+  txn?: string;
+  act?: string[];
+  sub?: string;
+}
+
+async function decide(ctx: BatonContext, client: Client, req: ExchangeRequest, seen: Seen): Promise<ExchangeOutcome> {
   if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} is a resource server; it may not exchange tokens`);
   const caller = client.agent;
-  const target = resolveTarget(ctx, req);
   const subject = await verifySubject(ctx, req.subjectToken);
+  const target = resolveTarget(ctx, req);
+  if (subject.kind === 'task') Object.assign(seen, { txn: subject.claims.txn, act: actorChain(subject.claims.act), sub: subject.claims.sub });
+  else seen.sub = subject.id.sub;
   const actor = req.actorToken !== undefined ? await verifyActor(ctx, req.actorToken) : undefined;
 
   let issued;
@@ -48,6 +79,7 @@ export async function exchangeToken(ctx: BatonContext, client: Client, req: Exch
       issued = await issueToolToken(ctx, caller, subject.claims, target.tool, req);
       operation = 'tool_token';
     } else {
+      if (target.kind === 'none') throw new InvalidRequest(`name a target: audience=${ctx.config.issuer} to take the task over, or a tool as resource`);
       issued = await handOff(ctx, caller, subject.claims, req, actor);
       operation = 'hand_off';
     }

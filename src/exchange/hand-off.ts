@@ -36,12 +36,22 @@ export async function handOff(ctx: BatonContext, caller: AgentConfig, task: Bato
     iat: now,
     nbf: now,
     jti: ctx.newId(),
-    client_id: caller.id,
+    // The token is for the new actor, who presents it from now on (DESIGN.md, "Who may do what").
+    client_id: next.id,
     scope: joinScope(scopes),
     txn: task.txn,
     // RFC 8693 §4.1: the newest actor is the outermost.
     act: { sub: next.id, act: task.act },
     lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
   };
-  return recordAndSign(ctx, claims, task.lineage.st, true);
+  return recordAndSign(ctx, claims, task.lineage.st, true, {
+    type: 'token_issued',
+    txn: task.txn,
+    act: actorChain(claims.act),
+    client: caller.id,
+    sub: task.sub,
+    decision: 'allow',
+    rule: `agents[${current}].handOffTo`,
+    detail: { operation: 'hand_off', jti: claims.jti, parent: task.jti, from: current, to: next.id, depth, scope: claims.scope, ttl: claims.exp - now },
+  });
 }

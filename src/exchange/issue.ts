@@ -3,6 +3,7 @@ import { StoreRejection, StoreUnavailable, type TaskRecord, type TokenRecord } f
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import { signToken } from '../tokens/mint.js';
 import type { BatonContext } from './context.js';
+import type { AuditEvent } from '../audit/events.js';
 
 /** The claims before the store has stamped them (the stamps go into `lineage.st`). */
 export type UnstampedClaims = Omit<BatonClaims, 'lineage'> & { lineage: { anc: string[] } };
@@ -55,16 +56,22 @@ export async function recordAndSign(
   claims: UnstampedClaims,
   inheritedStamps: number[],
   newLevel: boolean,
+  event: Omit<AuditEvent, 'time'>,
   recordCtx?: Record<string, unknown>,
 ): Promise<Issued> {
-  const stamp = await storeCall(() => ctx.store.recordToken(recordOf(claims, recordCtx)));
+  const json = ctx.audit.forScript(event);
+  const stamp = await storeCall(() => ctx.store.recordToken(recordOf(claims, recordCtx), json));
+  ctx.audit.filed(json, claims.txn);
   const full: BatonClaims = { ...claims, lineage: { anc: claims.lineage.anc, st: newLevel ? [stamp, ...inheritedStamps] : inheritedStamps } };
   return { token: await signToken(ctx.keys, full), claims: full };
 }
 
 /** Task start: creates the task and records its first token in one atomic step. */
-export async function startAndSign(ctx: BatonContext, task: Omit<TaskRecord, 'stamp' | 'status'>, claims: UnstampedClaims): Promise<Issued> {
-  const stamp = await storeCall(() => ctx.store.startTask(task, recordOf(claims)));
-  const full: BatonClaims = { ...claims, lineage: { anc: [], st: [stamp] } };
+export async function startAndSign(ctx: BatonContext, task: Omit<TaskRecord, 'stamp' | 'status'>, claims: UnstampedClaims, event: Omit<AuditEvent, 'time'>): Promise<Issued> {
+  const json = ctx.audit.forScript(event);
+  const stamp = await storeCall(() => ctx.store.startTask(task, recordOf(claims), json));
+  ctx.audit.filed(json, task.txn);
+  // Every actor of a new task enters at its start stamp.
+  const full: BatonClaims = { ...claims, lineage: { anc: [], st: actorChain(claims.act).map(() => stamp) } };
   return { token: await signToken(ctx.keys, full), claims: full };
 }

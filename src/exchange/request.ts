@@ -19,6 +19,9 @@ export interface ExchangeRequest {
 export type FormFields = ReadonlyMap<string, readonly string[]>;
 
 const ACCEPTED_TYPES = new Set([TOKEN_TYPE_ACCESS, TOKEN_TYPE_JWT]);
+/** A short, safe excerpt of a caller's value for an error message (never a whole token). */
+export const excerpt = (v: string): string => JSON.stringify(v.length > 40 ? `${v.slice(0, 12)}…` : v);
+
 /** Names that may repeat (RFC 8693 §2.1); every other parameter must appear at most once. */
 export const REPEATABLE = new Set(['resource', 'audience']);
 
@@ -41,7 +44,7 @@ function checkResource(r: string): string {
   try {
     u = new URL(r);
   } catch {
-    throw new InvalidTarget(`resource ${JSON.stringify(r.slice(0, 200))} is not an absolute URI`);
+    throw new InvalidTarget(`resource ${excerpt(r)} is not an absolute URI`);
   }
   if (u.hash) throw new InvalidTarget('a resource must not contain a fragment');
   return r;
@@ -49,22 +52,22 @@ function checkResource(r: string): string {
 
 export function parseExchangeRequest(form: FormFields, purposeMaxLength: number): ExchangeRequest {
   const grantType = required(form, 'grant_type');
-  if (grantType !== GRANT_TOKEN_EXCHANGE) throw new UnsupportedGrantType(`grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported; use ${GRANT_TOKEN_EXCHANGE}`);
+  if (grantType !== GRANT_TOKEN_EXCHANGE) throw new UnsupportedGrantType(`grant_type ${excerpt(grantType)} is not supported; use ${GRANT_TOKEN_EXCHANGE}`);
   for (const name of form.keys()) if (!REPEATABLE.has(name)) single(form, name);
 
   const subjectToken = required(form, 'subject_token');
   const subjectTokenType = required(form, 'subject_token_type');
-  if (!ACCEPTED_TYPES.has(subjectTokenType)) throw new InvalidRequest(`subject_token_type ${subjectTokenType.slice(0, 100)} is not supported`);
+  if (!ACCEPTED_TYPES.has(subjectTokenType)) throw new InvalidRequest(`subject_token_type ${excerpt(subjectTokenType)} is not supported`);
 
   const actorToken = single(form, 'actor_token');
   const actorTokenType = single(form, 'actor_token_type');
   // RFC 8693 §2.1: actor_token_type is REQUIRED with actor_token and MUST NOT appear without it.
   if ((actorToken === undefined) !== (actorTokenType === undefined)) throw new InvalidRequest('actor_token and actor_token_type go together');
-  if (actorTokenType !== undefined && !ACCEPTED_TYPES.has(actorTokenType)) throw new InvalidRequest(`actor_token_type ${actorTokenType.slice(0, 100)} is not supported`);
+  if (actorTokenType !== undefined && !ACCEPTED_TYPES.has(actorTokenType)) throw new InvalidRequest(`actor_token_type ${excerpt(actorTokenType)} is not supported`);
 
   const requestedTokenType = single(form, 'requested_token_type');
   if (requestedTokenType !== undefined && !ACCEPTED_TYPES.has(requestedTokenType))
-    throw new InvalidRequest(`requested_token_type ${requestedTokenType.slice(0, 100)} cannot be issued; Baton issues ${TOKEN_TYPE_ACCESS}`);
+    throw new InvalidRequest(`requested_token_type ${excerpt(requestedTokenType)} cannot be issued; Baton issues ${TOKEN_TYPE_ACCESS}`);
 
   const rawScope = single(form, 'scope');
   if (rawScope !== undefined && !/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(rawScope)) throw new InvalidRequest('scope is malformed (RFC 6749 §3.3)');

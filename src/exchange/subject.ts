@@ -49,7 +49,16 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
   let actorId: string;
   if (peekIssuer(token, 'actor_token') === ctx.config.issuer) {
     const claims = await verifyOwnToken(ctx.own, token, 'actor_token');
+    if (claims.aud !== ctx.config.issuer) throw new InvalidRequest('actor_token is a tool token; tool tokens are terminal');
     assertNotMarked(ctx, claims, 'actor_token');
+    // Unlike a subject (whose liveness the record script checks), nothing else reads the store for an actor.
+    let state;
+    try {
+      state = await ctx.store.checkToken(claims.txn, claims.jti, claims.lineage.anc);
+    } catch (e) {
+      throw new TemporarilyUnavailable('Baton cannot check actor_token right now', e);
+    }
+    if (state !== 'active') throw new InvalidRequest(`actor_token is not active (${state === 'task_ended' ? 'its task has ended' : state})`);
     actorId = claims.act.sub;
   } else {
     actorId = (await ctx.upstream.verify(token, 'actor_token')).sub;

@@ -1,7 +1,7 @@
 import { InvalidTarget } from '../errors.js';
 import type { ToolConfig } from '../config/schema.js';
 import type { BatonContext } from './context.js';
-import type { ExchangeRequest } from './request.js';
+import { excerpt, type ExchangeRequest } from './request.js';
 
 export type Target = { kind: 'baton' } | { kind: 'tool'; tool: ToolConfig } | { kind: 'none' };
 
@@ -16,7 +16,7 @@ export function resolveTarget(ctx: BatonContext, req: ExchangeRequest): Target {
     if (n === ctx.config.issuer) targets.set('baton', { kind: 'baton' });
     else {
       const tool = ctx.tools.find(n);
-      if (!tool) throw new InvalidTarget(`${n.slice(0, 200)} is not a tool Baton knows`);
+      if (!tool) throw new InvalidTarget(`${excerpt(n)} is not a tool Baton knows`);
       targets.set(tool.resource, { kind: 'tool', tool });
     }
   }

@@ -2,7 +2,7 @@ import { InvalidRequest, UnauthorizedClient } from '../errors.js';
 import type { AgentConfig } from '../config/schema.js';
 import { joinScope, nestActors } from '../tokens/claims.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
-import { taskStartScopes } from '../policy/ceilings.js';
+import { checkHandOff, taskStartScopes } from '../policy/ceilings.js';
 import type { BatonContext } from './context.js';
 import { startAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
@@ -11,9 +11,17 @@ import type { ExchangeRequest } from './request.js';
  * Start a task: a user token from a trusted issuer becomes a task token (aud = Baton, new txn,
  * act = the agent, depth 1). Scope ⊆ user scope ∩ agent's task scopes; exp ≤ user token exp and
  * ≤ task TTL, and that exp is the task's deadline.
+ *
+ * With an actor_token naming another agent, the caller starts the task for it: that is a
+ * hand-off from the start (act = {actor, act: {caller}}, depth 2), bound by the caller's
+ * hand-off rule like any other. The caller owns the task; the actor holds the token.
  */
 export async function startTask(ctx: BatonContext, caller: AgentConfig, user: UpstreamIdentity, req: ExchangeRequest, actor: AgentConfig): Promise<Issued> {
-  if (actor.id !== caller.id && !caller.mayPresentActorTokens) throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
+  const chain = actor.id === caller.id ? [caller.id] : [actor.id, caller.id];
+  if (chain.length > 1) {
+    if (!caller.mayPresentActorTokens) throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
+    checkHandOff(ctx.config, caller, actor, chain.length);
+  }
   // RFC 8693 §4.4: may_act in the subject names who may act for it.
   if (user.mayAct && (user.mayAct.sub !== actor.id || (user.mayAct.iss !== undefined && user.mayAct.iss !== ctx.config.issuer && user.mayAct.iss !== user.iss)))
     throw new InvalidRequest(`subject_token's may_act does not name ${actor.id}`);
@@ -30,11 +38,22 @@ export async function startTask(ctx: BatonContext, caller: AgentConfig, user: Up
     iat: now,
     nbf: now,
     jti: ctx.newId(),
-    client_id: caller.id,
+    client_id: actor.id,
     scope: joinScope(scopes),
     txn,
-    act: nestActors([actor.id]),
+    act: nestActors(chain),
     lineage: { anc: [] },
   };
-  return startAndSign(ctx, { txn, owner: caller.id, sub: user.sub, createdAt: now, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) }, claims);
+  const task = { txn, owner: caller.id, sub: user.sub, createdAt: now, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) };
+  // The intent: who started what, for whom, and why.
+  return startAndSign(ctx, task, claims, {
+    type: 'task_started',
+    txn,
+    act: chain,
+    client: caller.id,
+    sub: user.sub,
+    decision: 'allow',
+    rule: `agents[${actor.id}].taskScopes`,
+    detail: { jti: claims.jti, scope: claims.scope, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) },
+  });
 }

@@ -1,6 +1,6 @@
 import { InvalidRequest } from '../errors.js';
 import type { AgentConfig, ToolConfig } from '../config/schema.js';
-import { joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
+import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { toolGrant } from '../policy/ceilings.js';
 import type { BatonContext } from './context.js';
 import { recordAndSign, type Issued } from './issue.js';
@@ -31,5 +31,15 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
     act: task.act,
     lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
   };
-  return recordAndSign(ctx, claims, task.lineage.st, false);
+  // The delegated action: which tool, with what scope, for how long.
+  return recordAndSign(ctx, claims, task.lineage.st, false, {
+    type: 'token_issued',
+    txn: task.txn,
+    act: actorChain(task.act),
+    client: caller.id,
+    sub: task.sub,
+    decision: 'allow',
+    rule: `agents[${caller.id}].tools[${tool.resource}]`,
+    detail: { operation: 'tool_token', jti: claims.jti, parent: task.jti, tool: tool.resource, scope: claims.scope, ttl: exp - now },
+  });
 }

@@ -1,4 +1,4 @@
-import { InvalidRequest, InvalidScope, InvalidTarget } from '../errors.js';
+import { byRule, InvalidRequest, InvalidScope, InvalidTarget } from '../errors.js';
 import type { AgentConfig, Config, ToolConfig } from '../config/schema.js';
 
 /**
@@ -10,12 +10,18 @@ import type { AgentConfig, Config, ToolConfig } from '../config/schema.js';
 /** Requested scopes must lie within `allowed`; none requested means all of `allowed`. */
 export function grantScopes(requested: string[] | undefined, allowed: ReadonlySet<string>, rule: string): string[] {
   if (requested === undefined) {
-    if (allowed.size === 0) throw new InvalidScope(`no scope can be granted (rule ${rule})`);
+    if (allowed.size === 0) throw byRule(new InvalidScope(`no scope can be granted (rule ${rule})`), rule);
     return [...allowed].sort();
   }
   const outside = requested.filter((s) => !allowed.has(s));
-  if (outside.length) throw new InvalidScope(`scope ${outside.join(' ')} is not allowed (rule ${rule})`);
+  if (outside.length) throw byRule(new InvalidScope(`scope ${echo(outside)} is not allowed (rule ${rule})`), rule);
   return [...new Set(requested)].sort();
+}
+
+/** Names what was refused without ever echoing a long value (a token pasted into `scope`). */
+function echo(scopes: string[]): string {
+  const shown = scopes.slice(0, 5).map((s) => (s.length > 40 ? `${s.slice(0, 12)}…` : s));
+  return shown.join(' ') + (scopes.length > 5 ? ` (+${scopes.length - 5} more)` : '');
 }
 
 export const intersect = (a: Iterable<string>, b: Iterable<string>): Set<string> => {
@@ -36,9 +42,9 @@ export interface ToolGrant {
 
 /** Tool token: the tool must be one this agent may use; scopes within task ∩ agent rule ∩ tool. */
 export function toolGrant(config: Config, agent: AgentConfig, tool: ToolConfig | undefined, target: string, taskScopes: string[], requested: string[] | undefined): ToolGrant {
-  if (!tool) throw new InvalidTarget(`${target} is not a tool Baton knows`);
+  if (!tool) throw byRule(new InvalidTarget(`${target} is not a tool Baton knows`), 'tools');
   const rule = agent.tools[tool.resource];
-  if (!rule) throw new InvalidTarget(`agent ${agent.id} may not use ${tool.resource} (rule agents[${agent.id}].tools)`);
+  if (!rule) throw byRule(new InvalidTarget(`agent ${agent.id} may not use ${tool.resource} (rule agents[${agent.id}].tools)`), `agents[${agent.id}].tools`);
   const allowed = intersect(intersect(taskScopes, rule.scopes), tool.scopes);
   const scopes = grantScopes(requested, allowed, `task scope ∩ agents[${agent.id}].tools[${tool.resource}].scopes`);
   return { tool, scopes, maxTtlSeconds: rule.maxTtlSeconds ?? config.defaults.toolTokenTtlSeconds };
@@ -46,9 +52,9 @@ export function toolGrant(config: Config, agent: AgentConfig, tool: ToolConfig |
 
 /** Hand-off: the current actor must name the new agent, and depth stays within the limit. */
 export function checkHandOff(config: Config, from: AgentConfig | undefined, to: AgentConfig, newDepth: number): void {
-  if (!from) throw new InvalidRequest(`the current actor is not a configured agent; the task cannot be handed on`);
+  if (!from) throw byRule(new InvalidRequest(`the current actor is not a configured agent; the task cannot be handed on`), 'agents');
   if (!from.handOffTo.includes(to.id))
-    throw new InvalidRequest(`agent ${from.id} may not hand a task to ${to.id} (rule agents[${from.id}].handOffTo)`);
+    throw byRule(new InvalidRequest(`agent ${from.id} may not hand a task to ${to.id} (rule agents[${from.id}].handOffTo)`), `agents[${from.id}].handOffTo`);
   if (newDepth > config.defaults.maxDepth)
-    throw new InvalidRequest(`delegation depth ${newDepth} exceeds the limit ${config.defaults.maxDepth} (rule defaults.maxDepth)`);
+    throw byRule(new InvalidRequest(`delegation depth ${newDepth} exceeds the limit ${config.defaults.maxDepth} (rule defaults.maxDepth)`), 'defaults.maxDepth');
 }

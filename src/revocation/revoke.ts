@@ -1,7 +1,7 @@
 import { Forbidden, NotFound, TemporarilyUnavailable } from '../errors.js';
 import type { BatonContext } from '../exchange/context.js';
 import { StoreUnavailable, type FeedEvent, type Outcome } from '../store/store.js';
-import type { BatonClaims } from '../tokens/claims.js';
+import { actorChain, type BatonClaims } from '../tokens/claims.js';
 
 /**
  * Every revocation is a constant number of writes whatever the number of tokens it kills:
@@ -41,28 +41,40 @@ export async function completeTask(ctx: BatonContext, agentId: string, txn: stri
   return endTask(ctx, txn, 'completed', agentId, outcome, summary);
 }
 
+const taskEventType = { completed: 'task_completed', revoked: 'task_revoked' } as const;
+
 export async function endTask(ctx: BatonContext, txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string): Promise<TaskEnded> {
   const r = await write(() => ctx.store.endTask(txn, status, by, outcome, summary));
   if (!r) throw new NotFound('no such task');
-  if (r.changed) {
-    const stamp = Date.now() * 1000;
-    await announce(ctx, { type: 'task', txn, stamp, reason: status });
-  }
   const task = await write(() => ctx.store.getTask(txn));
+  if (r.changed) {
+    await announce(ctx, { type: 'task', txn, stamp: Date.now() * 1000, reason: status });
+    // The outcome: how the task ended, and who ended it.
+    ctx.audit.emit({
+      type: taskEventType[status],
+      txn,
+      ...(task ? { sub: task.sub, act: [task.owner] } : {}),
+      client: by,
+      decision: 'done',
+      detail: { tokens: r.ended, ...(outcome ? { outcome } : {}), ...(summary ? { summary } : {}) },
+    });
+  }
   return { txn, status: (task?.status ?? status) as TaskEnded['status'], tokens: r.ended, alreadyEnded: !r.changed };
 }
 
 /** RFC 7009: one token and everything derived from it. */
-export async function revokeTokenTree(ctx: BatonContext, claims: BatonClaims): Promise<void> {
+export async function revokeTokenTree(ctx: BatonContext, claims: BatonClaims, by: string): Promise<void> {
   await write(() => ctx.store.revokeToken(claims.txn, claims.jti));
   await announce(ctx, { type: 'token', txn: claims.txn, jti: claims.jti, stamp: Date.now() * 1000 });
+  ctx.audit.emit({ type: 'token_revoked', txn: claims.txn, act: actorChain(claims.act), sub: claims.sub, client: by, decision: 'done', detail: { jti: claims.jti, aud: claims.aud } });
 }
 
 /** Agent, user or everything: tokens whose chain entered before the mark die. */
-export async function revokeByMark(ctx: BatonContext, kind: 'agent' | 'user' | 'all', id = ''): Promise<number> {
+export async function revokeByMark(ctx: BatonContext, kind: 'agent' | 'user' | 'all', by: string, id = ''): Promise<number> {
   const before = await write(() => ctx.store.putMark(kind, id));
   const event: FeedEvent =
     kind === 'agent' ? { type: 'agent', id, before, stamp: before } : kind === 'user' ? { type: 'user', sub: id, before, stamp: before } : { type: 'all', before, stamp: before };
   await announce(ctx, event);
+  ctx.audit.emit({ type: `${kind}_revoked`, client: by, decision: 'done', ...(kind === 'user' ? { sub: id } : {}), detail: { before, ...(kind === 'agent' ? { agent: id } : {}) } });
   return before;
 }

@@ -97,14 +97,40 @@ export interface FeedEntry {
   event: FeedEvent;
 }
 
+/** An audit event serialised once by audit/; the store only files it. */
+export interface AuditEntry {
+  txn?: string;
+  json: string;
+  /** Already written to its task's stream by startTask/recordToken; goes to the global stream only. */
+  inTaskStream?: boolean;
+}
+
+export interface AuditRetention {
+  /** Events kept per task stream, and in the global stream. */
+  taskMaxEvents: number;
+  globalMaxEvents: number;
+  /** Seconds a task's events outlive the task's deadline; and the global stream's max age. */
+  maxAgeSeconds: number;
+}
+
 export interface TokenStore {
-  /** Creates the task and records its first token, atomically. Returns the stamp. */
-  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord): Promise<number>;
+  /**
+   * Creates the task and records its first token, atomically, filing `auditJson` in the
+   * task's event stream in the same step. Returns the stamp.
+   */
+  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord, auditJson?: string): Promise<number>;
   /**
    * Records a token derived inside a task, atomically refusing when the task is not open or any
-   * of `token.anc` is revoked. Returns the stamp. Throws StoreRejection / StoreUnavailable.
+   * of `token.anc` is revoked, and files `auditJson` in the task's stream in the same step.
+   * Returns the stamp. Throws StoreRejection / StoreUnavailable.
    */
-  recordToken(token: TokenRecord): Promise<number>;
+  recordToken(token: TokenRecord, auditJson?: string): Promise<number>;
+  /** Files a batch of audit events (task streams and the global stream); off the request path. */
+  appendAudit(entries: readonly AuditEntry[]): Promise<void>;
+  /** A task's events, oldest first. */
+  readTaskAudit(txn: string, limit: number): Promise<{ id: string; json: string }[]>;
+  /** The global stream after `afterId` (exclusive), oldest first. */
+  readAudit(afterId: string | undefined, limit: number): Promise<{ id: string; json: string }[]>;
   /** One round trip: is this token recorded, its lineage unrevoked and its task open? */
   checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState>;
   getTask(txn: string): Promise<TaskRecord | undefined>;

@@ -25,6 +25,18 @@ export type IntrospectionResponse =
 
 const INACTIVE = { active: false } as const;
 
+/** Inactive, with an audit event saying why (the caller is told nothing more). */
+function refuse(ctx: BatonContext, rs: string, reason: string, seen?: { txn: string; act: string[]; sub: string; jti: string }): IntrospectionResponse {
+  ctx.audit.emit({
+    type: 'introspection_refused',
+    client: rs,
+    decision: 'deny',
+    reason,
+    ...(seen ? { txn: seen.txn, act: seen.act, sub: seen.sub, detail: { jti: seen.jti } } : {}),
+  });
+  return INACTIVE;
+}
+
 /**
  * RFC 7662 for a tool's resource server. Active only if the signature and times hold, the
  * token is for this resource server, it is recorded, neither it nor an ancestor is revoked,
@@ -36,16 +48,20 @@ export async function introspect(ctx: BatonContext, client: Client, token: strin
   let claims;
   try {
     claims = await verifyOwnToken(ctx.own, token, 'token');
-  } catch {
-    return INACTIVE;
+  } catch (e) {
+    return refuse(ctx, client.id, (e as Error).message);
   }
+  const act = actorChain(claims.act);
+  const seen = { txn: claims.txn, act, sub: claims.sub, jti: claims.jti };
   // A task token (aud = Baton) is active to no resource server.
-  if (claims.aud !== client.tool.resource) return INACTIVE;
-  if (ctx.marks.verdict({ sub: claims.sub, client_id: claims.client_id, actors: actorChain(claims.act), stamps: claims.lineage.st }) !== 'ok') return INACTIVE;
+  if (claims.aud !== client.tool.resource) return refuse(ctx, client.id, 'audience is not this resource server', seen);
+  const marks = ctx.marks.verdict({ sub: claims.sub, client_id: claims.client_id, actors: act, stamps: claims.lineage.st });
+  if (marks !== 'ok') return refuse(ctx, client.id, marks === 'stale' ? 'revocation state not current (fail closed)' : 'revoked (agent, user or all)', seen);
   try {
-    if ((await ctx.store.checkToken(claims.txn, claims.jti, claims.lineage.anc)) !== 'active') return INACTIVE;
+    const state = await ctx.store.checkToken(claims.txn, claims.jti, claims.lineage.anc);
+    if (state !== 'active') return refuse(ctx, client.id, state, seen);
   } catch {
-    return INACTIVE;
+    return refuse(ctx, client.id, 'store unavailable (fail closed)', seen);
   }
   return {
     active: true,

@@ -3,8 +3,9 @@
  * `testConfig()` and an upstream IdP from `makeUpstream()` (real keys, real JWTs via jose);
  * integration tests use the real oidc-provider instead (src/demo/idp.ts).
  */
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { createHmac, createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { ASSERTION_TYPE } from '../../src/auth/client-auth.js';
 import { hashSecret } from '../../src/auth/secrets.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -12,7 +13,8 @@ import { bootBaton, type BatonInstance } from '../../src/boot.js';
 import { createKey, KeySet } from '../../src/keys/keyset.js';
 import { createLogger } from '../../src/log.js';
 import type { TokenStore } from '../../src/store/store.js';
-import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
+import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS, type BatonClaims } from '../../src/tokens/claims.js';
+import { signToken } from '../../src/tokens/mint.js';
 
 export const ISSUER = 'http://baton.test';
 export const TICKETS = 'https://tools.test/tickets';
@@ -173,3 +175,117 @@ export async function startTaskToken(url: string, upstream: Upstream, agent: Cli
   if (r.status !== 200) throw new Error(`task start failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.access_token as string;
 }
+
+// ---- Helpers for exchange-rule and security tests -------------------------------------------
+
+/** Claims of a Baton token, read without verifying (tests check what was issued). */
+export const claimsOf = (token: string): BatonClaims => decodeJwt(token) as unknown as BatonClaims;
+
+/** POST /token with raw credentials (headers and form as given): for client-auth tests. */
+export function tokenRequest(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return postForm(`${url}/token`, { grant_type: GRANT_TOKEN_EXCHANGE, subject_token_type: TOKEN_TYPE_ACCESS, ...fields }, headers);
+}
+
+/** POST /token that must succeed; returns the token and its claims. */
+export async function exchangeOk(url: string, as: ClientId, fields: Record<string, string | string[]>): Promise<{ token: string; claims: BatonClaims; body: Record<string, unknown> }> {
+  const r = await exchange(url, as, fields);
+  if (r.status !== 200) throw new Error(`exchange as ${as} failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const token = r.body.access_token as string;
+  return { token, claims: claimsOf(token), body: r.body };
+}
+
+/** `to` takes the task token `token` (hand-off, audience = Baton). */
+export async function handOffTask(url: string, to: ClientId, token: string): Promise<string> {
+  return (await exchangeOk(url, to, { subject_token: token, audience: ISSUER })).token;
+}
+
+/** GET /admin/tasks/{txn} with the admin key. */
+export async function adminTask(url: string, txn: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/admin/tasks/${encodeURIComponent(txn)}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Number of tokens in an admin task tree (nodes nest through `children`). */
+export function countTreeTokens(nodes: unknown): number {
+  return (nodes as { children: unknown }[]).reduce((n, node) => n + 1 + countTreeTokens(node.children), 0);
+}
+
+export async function adminTokenCount(url: string, txn: string): Promise<number> {
+  const t = await adminTask(url, txn);
+  if (t.status !== 200) throw new Error(`admin task ${t.status} ${JSON.stringify(t.body)}`);
+  return countTreeTokens(t.body.tokens);
+}
+
+/** POST /tasks/{txn}/complete as a test client. */
+export function completeTaskAs(url: string, as: ClientId, txn: string, outcome = 'succeeded'): Promise<HttpResult> {
+  const c = credentials(as);
+  return postJson(`${url}/tasks/${encodeURIComponent(txn)}/complete`, { outcome, ...c.form }, c.headers);
+}
+
+/** POST /revoke (RFC 7009) as a test client. */
+export async function revokeAs(url: string, as: ClientId, token: string): Promise<number> {
+  const c = credentials(as);
+  return (await postForm(`${url}/revoke`, { token, ...c.form }, c.headers)).status;
+}
+
+const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+/** An unsigned JWT (`alg: none`), built by hand since jose refuses to make one. */
+export function unsignedJwt(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  return `${b64url({ alg: 'none', typ: 'at+jwt', ...header })}.${b64url(payload)}.`;
+}
+
+/** HS256 JWT with `secret` as the HMAC key: with a public key's bytes, the alg-confusion attack. */
+export function hmacJwt(payload: Record<string, unknown>, secret: string | Buffer, header: Record<string, unknown> = {}): string {
+  const input = `${b64url({ alg: 'HS256', typ: 'at+jwt', ...header })}.${b64url(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+/** The same token with its payload changed and the original signature kept. */
+export function tamperPayload(token: string, patch: Record<string, unknown>): string {
+  const [h, p, s] = token.split('.');
+  return `${h}.${b64url({ ...JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')), ...patch })}.${s}`;
+}
+
+/** PEM (SPKI) of a public JWK: the bytes an attacker would use as an HMAC secret. */
+export function publicPem(jwk: JWK): string {
+  return createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** A Baton token signed with the running Baton's own key, for claims no exchange would give (expired, not yet valid). */
+export function mintWithBatonKey(baton: BatonInstance, claims: BatonClaims): Promise<string> {
+  return signToken(baton.ctx.keys, claims);
+}
+
+/** Standard user-token claims with overrides, for hand-built (unsigned / HMAC) tokens. */
+export function userClaims(upstream: Upstream, patch: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return { iss: upstream.issuer, sub: 'alice@example.com', aud: ISSUER, iat: now, exp: now + 3600, jti: randomUUID(), scope: 'tickets:read', ...patch };
+}
+
+/** A private_key_jwt client key pair: the private key and the public JWKS for its config. */
+export async function makeClientKey(kid = 'client-1'): Promise<{ privateKey: CryptoKey; jwks: { keys: JWK[] } }> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  return { privateKey, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] } };
+}
+
+/** RFC 7523 client assertion: iss = sub = client_id, aud, short exp, unique jti. */
+export function clientAssertion(
+  key: CryptoKey,
+  clientId: string,
+  o: { aud?: string; expIn?: number; jti?: string; iss?: string; kid?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: o.kid ?? 'client-1' })
+    .setIssuer(o.iss ?? clientId)
+    .setSubject(clientId)
+    .setAudience(o.aud ?? ISSUER)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (o.expIn ?? 60))
+    .setJti(o.jti ?? randomUUID())
+    .sign(key);
+}
+
+/** Form fields that authenticate with a client assertion (private_key_jwt). */
+export const assertionForm = (assertion: string): Record<string, string> => ({ client_assertion_type: ASSERTION_TYPE, client_assertion: assertion });

@@ -21,6 +21,23 @@ export function adminRouter(deps: HttpDeps): Router {
     res.json({ task: tree.task, tokens: buildTree(tree, ctx.marks), revoked: tree.revoked });
   });
 
+  r.get('/admin/tasks/:txn/events', async (req, res) => {
+    const rows = await ctx.store.readTaskAudit(String(req.params.txn), 10_000);
+    res.json({ txn: req.params.txn, events: rows.map((r) => ({ id: r.id, ...(JSON.parse(r.json) as object) })) });
+  });
+
+  // Pages through every event: `since` is the last id seen (exclusive), `next` the cursor to pass on.
+  r.get('/admin/events', async (req, res) => {
+    const since = typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined;
+    if (since !== undefined && !/^\d+(-\d+)?$/.test(since)) throw new InvalidRequest('since must be an event id');
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequest('limit must be an integer from 1 to 1000');
+    await ctx.audit.flush();
+    const rows = await ctx.store.readAudit(since, limit);
+    const events = rows.map((r) => ({ id: r.id, ...(JSON.parse(r.json) as object) }));
+    res.json({ events, next: rows.length === limit ? rows[rows.length - 1]!.id : null });
+  });
+
   r.post('/admin/tasks/:txn/revoke', async (req, res) => {
     const txn = String(req.params.txn);
     const ended = await endTask(ctx, txn, 'revoked', 'admin');
@@ -32,7 +49,7 @@ export function adminRouter(deps: HttpDeps): Router {
     const body = RevokeTokenBody.safeParse(req.body ?? {});
     if (!body.success) throw new InvalidRequest('body must be {"token": "<a Baton token>"}');
     const claims = await verifyOwnToken(ctx.own, body.data.token, 'token').catch(() => undefined);
-    if (claims) await revokeTokenTree(ctx, claims);
+    if (claims) await revokeTokenTree(ctx, claims, 'admin');
     log.info({ op: 'revoke_token', by: 'admin', jti: claims?.jti }, 'token revoked');
     res.json({ revoked: 'token', ...(claims ? { txn: claims.txn, jti: claims.jti } : { note: 'not a live Baton token; nothing to revoke' }) });
   });
@@ -40,14 +57,14 @@ export function adminRouter(deps: HttpDeps): Router {
   for (const kind of ['agent', 'user'] as const) {
     r.post(`/admin/${kind}s/:id/revoke`, async (req, res) => {
       const id = String(req.params.id);
-      const before = await revokeByMark(ctx, kind, id);
+      const before = await revokeByMark(ctx, kind, 'admin', id);
       log.info({ op: `revoke_${kind}`, by: 'admin', id }, `${kind} revoked`);
       res.json({ revoked: kind, id, before });
     });
   }
 
   r.post('/admin/revoke-all', async (_req, res) => {
-    const before = await revokeByMark(ctx, 'all');
+    const before = await revokeByMark(ctx, 'all', 'admin');
     log.warn({ op: 'revoke_all', by: 'admin' }, 'kill switch: every token issued before now revoked');
     res.json({ revoked: 'all', before });
   });

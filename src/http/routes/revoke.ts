@@ -27,7 +27,7 @@ export function revokeRoute(deps: HttpDeps) {
     const claims = await verifyOwnToken(deps.ctx.own, token, 'token').catch(() => undefined);
     if (claims) {
       if (claims.client_id !== client.id) throw new UnauthorizedClient('this token was not issued to the calling client');
-      await revokeTokenTree(deps.ctx, claims);
+      await revokeTokenTree(deps.ctx, claims, client.id);
       deps.log.info({ op: 'revoke_token', client: client.id, txn: claims.txn, jti: claims.jti }, 'token revoked');
     }
     res.writeHead(200, { ...NO_STORE, 'Content-Length': 0 });

@@ -16,7 +16,6 @@ export function tokenRoute(deps: HttpDeps) {
     const client = await authenticateClient(auth, clientInputFromForm(req.headers, form));
     const request = parseExchangeRequest(form, deps.ctx.config.defaults.purposeMaxLength);
     const out = await exchangeToken(deps.ctx, client, request);
-    deps.log.info({ op: out.operation, client: client.id, txn: out.claims.txn, jti: out.claims.jti, aud: out.claims.aud, scope: out.claims.scope }, 'token issued');
     sendJson(res, 200, out.response);
   };
 }

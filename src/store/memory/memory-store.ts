@@ -11,7 +11,15 @@ import {
   type TokenRecord,
   type TokenState,
   type TokenStore,
+  type AuditEntry,
+  type AuditRetention,
 } from '../store.js';
+
+interface Ring {
+  items: { id: string; json: string }[];
+  /** Epoch seconds after which the whole ring is dropped (task streams only). */
+  expiresAt: number;
+}
 
 interface TaskEntry {
   task: TaskRecord;
@@ -35,8 +43,14 @@ export class MemoryStore implements TokenStore {
   private lastStamp = 0;
   private readonly events = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly taskAudit = new Map<string, Ring>();
+  private readonly globalAudit: Ring = { items: [], expiresAt: Infinity };
+  private auditSeq = 0;
 
-  constructor(private readonly feedMaxLength = 100_000) {
+  constructor(
+    private readonly feedMaxLength = 100_000,
+    private readonly audit: AuditRetention = { taskMaxEvents: 10_000, globalMaxEvents: 100_000, maxAgeSeconds: 7 * 24 * 3600 },
+  ) {
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
     this.events.setMaxListeners(0);
@@ -63,11 +77,49 @@ export class MemoryStore implements TokenStore {
       if (e.task.deadline <= now) this.tasks.delete(txn);
     }
     for (const [k, exp] of this.once) if (exp <= now) this.once.delete(k);
+    for (const [txn, r] of this.taskAudit) if (r.expiresAt <= now) this.taskAudit.delete(txn);
+    const oldestId = (Date.now() - this.audit.maxAgeSeconds * 1000) * 1000;
+    this.globalAudit.items = this.globalAudit.items.filter((e) => Number(e.id) >= oldestId);
   }
 
-  async startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord): Promise<number> {
+  /** Ids like the Redis stream's: increasing; here µs-since-epoch based so age trimming works. */
+  private auditId(): string {
+    this.auditSeq = Math.max(this.auditSeq + 1, Date.now() * 1000);
+    return String(this.auditSeq);
+  }
+
+  private fileTaskAudit(txn: string, json: string, expiresAt: number): void {
+    let r = this.taskAudit.get(txn);
+    if (!r) this.taskAudit.set(txn, (r = { items: [], expiresAt }));
+    r.items.push({ id: this.auditId(), json });
+    if (r.items.length > this.audit.taskMaxEvents) r.items.shift();
+  }
+
+  async appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    for (const e of entries) {
+      if (e.txn && !e.inTaskStream) {
+        const deadline = this.tasks.get(e.txn)?.task.deadline ?? nowSec();
+        this.fileTaskAudit(e.txn, e.json, deadline + this.audit.maxAgeSeconds);
+      }
+      this.globalAudit.items.push({ id: this.auditId(), json: e.json });
+      if (this.globalAudit.items.length > this.audit.globalMaxEvents) this.globalAudit.items.shift();
+    }
+  }
+
+  async readTaskAudit(txn: string, limit: number) {
+    const r = this.taskAudit.get(txn);
+    return r && r.expiresAt > nowSec() ? r.items.slice(0, limit) : [];
+  }
+
+  async readAudit(afterId: string | undefined, limit: number) {
+    const after = afterId === undefined ? -1 : Number(afterId);
+    return this.globalAudit.items.filter((e) => Number(e.id) > after).slice(0, limit);
+  }
+
+  async startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord, auditJson?: string): Promise<number> {
     if (this.live(task.txn)) throw new StoreRejection('task_ended');
     const stamp = this.stamp();
+    if (auditJson) this.fileTaskAudit(task.txn, auditJson, task.deadline + this.audit.maxAgeSeconds);
     this.tasks.set(task.txn, {
       task: { ...task, status: 'open', stamp },
       tokens: new Map([[token.jti, { ...token, stamp }]]),
@@ -76,12 +128,13 @@ export class MemoryStore implements TokenStore {
     return stamp;
   }
 
-  async recordToken(token: TokenRecord): Promise<number> {
+  async recordToken(token: TokenRecord, auditJson?: string): Promise<number> {
     const e = this.live(token.txn);
     if (!e) throw new StoreRejection('unknown_task');
     if (e.task.status !== 'open') throw new StoreRejection('task_ended');
     if (token.anc.some((j) => e.revoked.has(j))) throw new StoreRejection('revoked');
     const stamp = this.stamp();
+    if (auditJson) this.fileTaskAudit(token.txn, auditJson, e.task.deadline + this.audit.maxAgeSeconds);
     e.tokens.set(token.jti, { ...token, stamp });
     return stamp;
   }

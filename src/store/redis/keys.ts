@@ -10,6 +10,10 @@ export const keys = (prefix: string) => ({
   tokens: (txn: string) => `${prefix}{${txn}}:tok`,
   /** Set: jtis revoked in the task; a token is dead when it or an ancestor is in it. */
   revoked: (txn: string) => `${prefix}{${txn}}:rev`,
+  /** Stream: the task's audit events, kept past the deadline for the audit retention. */
+  events: (txn: string) => `${prefix}{${txn}}:ev`,
+  /** Stream: every audit event, fed in batches, trimmed by length and age. */
+  audit: () => `${prefix}{global}:audit`,
   /** String, SET NX with expiry: single-use ids (client assertion jtis). */
   once: (ns: string, id: string) => `${prefix}once:${ns}:${id}`,
   /** Hash: `a:<agent>` / `u:<sub>` / `all` -> stamp of the latest cross-task mark. */

@@ -12,6 +12,8 @@ import {
   type TokenRecord,
   type TokenState,
   type TokenStore,
+  type AuditEntry,
+  type AuditRetention,
 } from '../store.js';
 import { keys, type Keys } from './keys.js';
 import * as lua from './scripts.js';
@@ -23,16 +25,20 @@ export interface RedisStoreOptions {
   sentinel?: { name: string; sentinels: { host: string; port: number }[]; password?: string };
   prefix?: string;
   feedMaxLength?: number;
+  audit?: AuditRetention;
   /** Bound on every command, so a hung server turns into 503 instead of a hung request. */
   commandTimeoutMs?: number;
 }
 
 type Client = Redis | Cluster;
 
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = { taskMaxEvents: 10_000, globalMaxEvents: 1_000_000, maxAgeSeconds: 7 * 24 * 3600 };
+
 /** Our Lua scripts as ioredis commands (EVALSHA with NOSCRIPT fallback, Cluster-aware). */
 interface Scripts {
-  batonStart(k1: string, k2: string, ...argv: (string | number)[]): Promise<[number, string]>;
-  batonRecord(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string]>;
+  batonStart(k1: string, k2: string, k3: string, ...argv: (string | number)[]): Promise<[number, string]>;
+  batonRecord(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<[number, string]>;
+  batonTaskAudit(k1: string, json: string, maxlen: number, ttl: number): Promise<number>;
   batonCheck(k1: string, k2: string, k3: string, ...argv: string[]): Promise<TokenState>;
   batonEnd(k1: string, k2: string, ...argv: string[]): Promise<number>;
   batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
@@ -41,8 +47,9 @@ interface Scripts {
 }
 
 function defineScripts(c: Client): void {
-  c.defineCommand('batonStart', { numberOfKeys: 2, lua: lua.START_TASK });
-  c.defineCommand('batonRecord', { numberOfKeys: 3, lua: lua.RECORD_TOKEN });
+  c.defineCommand('batonStart', { numberOfKeys: 3, lua: lua.START_TASK });
+  c.defineCommand('batonRecord', { numberOfKeys: 4, lua: lua.RECORD_TOKEN });
+  c.defineCommand('batonTaskAudit', { numberOfKeys: 1, lua: lua.APPEND_TASK_AUDIT });
   c.defineCommand('batonCheck', { numberOfKeys: 3, lua: lua.CHECK_TOKEN });
   c.defineCommand('batonEnd', { numberOfKeys: 2, lua: lua.END_TASK });
   c.defineCommand('batonRevoke', { numberOfKeys: 2, lua: lua.REVOKE_TOKEN });
@@ -71,6 +78,7 @@ function rejectOr(result: [number, string]): number {
 export class RedisStore implements TokenStore {
   private readonly k: Keys;
   private readonly feedMaxLength: number;
+  private readonly audit: AuditRetention;
 
   private constructor(
     private readonly client: Client & Scripts,
@@ -79,6 +87,7 @@ export class RedisStore implements TokenStore {
   ) {
     this.k = keys(opts.prefix ?? 'baton:');
     this.feedMaxLength = opts.feedMaxLength ?? 100_000;
+    this.audit = opts.audit ?? DEFAULT_AUDIT_RETENTION;
   }
 
   static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
@@ -107,15 +116,46 @@ export class RedisStore implements TokenStore {
     return new RedisStore(client as Client & Scripts, make, opts);
   }
 
-  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord): Promise<number> {
+  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord, auditJson = ''): Promise<number> {
+    const t = task.txn;
+    const auditExpireAt = task.deadline + this.audit.maxAgeSeconds;
     return guarded(async () =>
-      rejectOr(await this.client.batonStart(this.k.task(task.txn), this.k.tokens(task.txn), task.deadline, token.jti, encodeRecord(token), ...encodeTask(task))),
+      rejectOr(
+        await this.client.batonStart(this.k.task(t), this.k.tokens(t), this.k.events(t), task.deadline, token.jti, encodeRecord(token), auditJson, auditExpireAt, this.audit.taskMaxEvents, ...encodeTask(task)),
+      ),
     );
   }
 
-  recordToken(token: TokenRecord): Promise<number> {
+  recordToken(token: TokenRecord, auditJson = ''): Promise<number> {
     const t = token.txn;
-    return guarded(async () => rejectOr(await this.client.batonRecord(this.k.task(t), this.k.tokens(t), this.k.revoked(t), token.jti, encodeRecord(token), ...token.anc)));
+    return guarded(async () =>
+      rejectOr(await this.client.batonRecord(this.k.task(t), this.k.tokens(t), this.k.revoked(t), this.k.events(t), token.jti, encodeRecord(token), auditJson, this.audit.taskMaxEvents, this.audit.maxAgeSeconds, ...token.anc)),
+    );
+  }
+
+  appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    const { taskMaxEvents, globalMaxEvents, maxAgeSeconds } = this.audit;
+    // Separate commands, not one pipeline: on a Cluster the keys live in different slots;
+    // auto-pipelining still sends them in one write per node.
+    return guarded(async () => {
+      const ops: Promise<unknown>[] = [];
+      for (const e of entries) {
+        if (e.txn && !e.inTaskStream) ops.push(this.client.batonTaskAudit(this.k.events(e.txn), e.json, taskMaxEvents, maxAgeSeconds));
+        ops.push(this.client.xadd(this.k.audit(), 'MAXLEN', '~', globalMaxEvents, '*', 'e', e.json));
+      }
+      ops.push(this.client.xtrim(this.k.audit(), 'MINID', '~', String(Date.now() - maxAgeSeconds * 1000)));
+      await Promise.all(ops);
+    });
+  }
+
+  readTaskAudit(txn: string, limit: number): Promise<{ id: string; json: string }[]> {
+    return guarded(async () => (await this.client.xrange(this.k.events(txn), '-', '+', 'COUNT', limit)).map(([id, f]) => ({ id, json: f[1] ?? 'null' })));
+  }
+
+  readAudit(afterId: string | undefined, limit: number): Promise<{ id: string; json: string }[]> {
+    return guarded(async () =>
+      (await this.client.xrange(this.k.audit(), afterId ? `(${afterId}` : '-', '+', 'COUNT', limit)).map(([id, f]) => ({ id, json: f[1] ?? 'null' })),
+    );
   }
 
   checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState> {

@@ -5,27 +5,46 @@
  */
 const STAMP = `local t = redis.call('TIME'); local stamp = t[1] .. string.format('%06d', tonumber(t[2]))`;
 
-/** KEYS: task, tokens. ARGV: deadline, jti, record, then field/value pairs of the task. */
+/** The audit event, when given, goes to the task's stream in the same atomic step. */
+const AUDIT = (jsonArg: string, maxLenArg: string) => `
+if ${jsonArg} ~= '' then redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', ${maxLenArg}, '*', 'e', ${jsonArg}) end`;
+
+/**
+ * KEYS: task, tokens, events. ARGV: deadline, jti, record, audit json, audit expire-at,
+ * audit maxlen, then field/value pairs of the task.
+ */
 export const START_TASK = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 'task_ended'} end
 ${STAMP}
-redis.call('HSET', KEYS[1], 'status', 'open', 'stamp', stamp, unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], 'status', 'open', 'stamp', stamp, unpack(ARGV, 7))
 redis.call('HSET', KEYS[2], ARGV[2], stamp .. ' ' .. ARGV[3])
 redis.call('EXPIREAT', KEYS[1], ARGV[1])
 redis.call('EXPIREAT', KEYS[2], ARGV[1])
+${AUDIT('ARGV[4]', 'ARGV[6]')}
+if ARGV[4] ~= '' then redis.call('EXPIREAT', KEYS[3], ARGV[5]) end
 return {1, stamp}`;
 
-/** KEYS: task, tokens, revoked. ARGV: jti, record, ancestors... */
+/** KEYS: task, tokens, revoked, events. ARGV: jti, record, audit json, audit maxlen, audit max age, ancestors... */
 export const RECORD_TOKEN = `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return {0, 'unknown_task'} end
 if st ~= 'open' then return {0, 'task_ended'} end
-for i = 3, #ARGV do
+for i = 6, #ARGV do
   if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return {0, 'revoked'} end
 end
 ${STAMP}
 redis.call('HSET', KEYS[2], ARGV[1], stamp .. ' ' .. ARGV[2])
+${AUDIT('ARGV[3]', 'ARGV[4]')}
+if ARGV[3] ~= '' and redis.call('TTL', KEYS[4]) < 0 then
+  redis.call('EXPIREAT', KEYS[4], tonumber(redis.call('HGET', KEYS[1], 'deadline')) + tonumber(ARGV[5]))
+end
 return {1, stamp}`;
+
+/** KEYS: events. ARGV: json, maxlen, ttl seconds. A stream with no expiry gets one (never unbounded). */
+export const APPEND_TASK_AUDIT = `
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 1`;
 
 /** KEYS: task, tokens, revoked. ARGV: jti, ancestors... Returns the token state. */
 export const CHECK_TOKEN = `

@@ -1,0 +1,44 @@
+/**
+ * Lineage audit events (README, "Audit"). One event per decision, each with the task, the full
+ * actor chain and the rule behind it. Intent (task_started with its purpose), each delegated
+ * action (token_issued) and the outcome (task_completed) are separate events, so a task reads
+ * back as one story. Events never carry a token, secret or client assertion: ids only.
+ */
+export type AuditType =
+  | 'task_started'
+  | 'token_issued'
+  | 'exchange_refused'
+  | 'approval_requested'
+  | 'approval_decided'
+  | 'introspection_refused'
+  | 'token_revoked'
+  | 'task_revoked'
+  | 'agent_revoked'
+  | 'user_revoked'
+  | 'all_revoked'
+  | 'task_completed';
+
+export interface AuditEvent {
+  type: AuditType;
+  /** Epoch milliseconds. */
+  time: number;
+  txn?: string;
+  /** Actor chain, outermost (current actor) first. */
+  act?: string[];
+  /** The authenticated client that caused it (or `admin`). */
+  client?: string;
+  sub?: string;
+  /** What was decided, and the rule (config path or Cedar policy id) that decided it. */
+  decision: 'allow' | 'deny' | 'pending' | 'done';
+  rule?: string;
+  /** For refusals: the RFC error code and its description. */
+  error?: string;
+  reason?: string;
+  /** Operation-specific facts: jti, tool, scope, ttl, purpose, outcome, authorization_details... */
+  detail?: Record<string, unknown>;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  /** Cursor of the stream it was read from (task stream or global stream). */
+  id: string;
+}
