@@ -72,6 +72,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     store,
     marks,
     audit,
+    log,
     newId: () => randomUUID(),
   };
   const server = createBatonServer({ ctx, log });

@@ -32,6 +32,10 @@ export const DEFAULTS = {
   auditMaxAgeSeconds: 7 * 24 * 3600,
   /** Audit events are written in batches this often (never on the request path). */
   auditFlushMs: 50,
+  /** Agents poll a pending approval no faster than this (RFC 8628 `interval`). */
+  approvalIntervalSeconds: 5,
+  /** A pending or granted approval lapses after this. */
+  approvalTtlSeconds: 600,
   /** How often the keys directory is re-read, so a staged key is picked up without restart. */
   keysReloadMs: 10_000,
   /** A new key is published this long before it signs, so every instance and cache knows it first. */

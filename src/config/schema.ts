@@ -21,8 +21,13 @@ export const ToolRuleSchema = z
   .object({
     scopes: z.array(Scope).min(1),
     maxTtlSeconds: Seconds.optional(),
+    /** Every token for this tool needs a person's approval first. */
+    requireApproval: z.boolean().default(false),
   })
   .strict();
+
+/** Attributes Cedar policies can read of an agent or tool entity. */
+const EntityAttributes = z.object({ tenant: z.string().optional(), labels: z.array(z.string()).optional() }).strict();
 
 export const AgentSchema = z
   .object({
@@ -38,6 +43,7 @@ export const AgentSchema = z
     mayPresentActorTokens: z.boolean().default(false),
     /** A disabled agent authenticates nowhere. */
     disabled: z.boolean().default(false),
+    attributes: EntityAttributes.default({}),
   })
   .strict();
 
@@ -48,6 +54,10 @@ export const ToolSchema = z
     scopes: z.array(Scope).min(1),
     /** The credentials its resource server uses at /introspect and on the revocation feed. */
     resourceServer: z.object({ clientId: Id, auth: ClientAuthSchema }).strict(),
+    /** The actions a `tool_call` authorization detail may name (any when absent). */
+    actions: z.array(z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/)).optional(),
+    maxArgumentsBytes: z.number().int().positive().max(4096).optional(),
+    attributes: EntityAttributes.default({}),
   })
   .strict();
 
@@ -91,6 +101,23 @@ export const ConfigSchema = z
     agents: z.array(AgentSchema).min(1),
     tools: z.array(ToolSchema).default([]),
     admin: z.object({ keyHashes: z.array(SecretHash).min(1) }).strict().optional(),
+    policy: z
+      .object({
+        /** Cedar policy set, validated against Baton's schema; reloaded on change and SIGHUP. */
+        cedarFile: z.string().optional(),
+        watch: z.boolean().default(true),
+      })
+      .strict()
+      .default({ watch: true }),
+    approvals: z
+      .object({
+        intervalSeconds: z.number().int().min(1).default(DEFAULTS.approvalIntervalSeconds),
+        ttlSeconds: Seconds.default(DEFAULTS.approvalTtlSeconds),
+        /** Notified (signed JWT, `application/jwt`) on each new pending approval; never blocks an exchange. */
+        webhook: z.object({ url: Url }).strict().optional(),
+      })
+      .strict()
+      .default({ intervalSeconds: DEFAULTS.approvalIntervalSeconds, ttlSeconds: DEFAULTS.approvalTtlSeconds }),
     audit: z
       .object({
         taskMaxEvents: z.number().int().positive().default(DEFAULTS.auditTaskMaxEvents),

@@ -6,6 +6,7 @@ import type { TokenStore } from '../store/store.js';
 import type { OwnTokenVerifier } from '../tokens/verify-own.js';
 import type { UpstreamVerifier } from '../tokens/verify-upstream.js';
 import type { AuditLog } from '../audit/log.js';
+import type { Logger } from '../log.js';
 
 /** Everything the domain needs, wired once by http/ or cli/. No express, no ioredis. */
 export interface BatonContext {
@@ -18,6 +19,7 @@ export interface BatonContext {
   store: TokenStore;
   marks: MarkCache;
   audit: AuditLog;
+  log: Logger;
   newId(): string;
 }
 

@@ -1,4 +1,4 @@
-import { InvalidRequest, InvalidTarget, UnauthorizedClient, isBatonError } from '../errors.js';
+import { InvalidAuthorizationDetails, InvalidRequest, InvalidTarget, UnauthorizedClient, isBatonError } from '../errors.js';
 import type { Client } from '../auth/clients.js';
 import { TOKEN_TYPE_ACCESS, actorChain, type BatonClaims } from '../tokens/claims.js';
 import type { BatonContext } from './context.js';
@@ -16,6 +16,8 @@ export interface ExchangeResponse {
   token_type: 'Bearer';
   expires_in: number;
   scope: string;
+  /** RFC 9396 §7: the details the token was issued for. */
+  authorization_details?: unknown[];
 }
 
 export interface ExchangeOutcome {
@@ -35,7 +37,8 @@ export async function exchangeToken(ctx: BatonContext, client: Client, req: Exch
     return await decide(ctx, client, req, seen);
   } catch (err) {
     // Every refusal is an audit event with the rule that made it (never the token itself).
-    if (isBatonError(err) && err.status < 500)
+    // A pending approval is not a refusal (its own events tell that story).
+    if (isBatonError(err) && err.status < 500 && err.code !== 'authorization_pending' && err.code !== 'slow_down')
       ctx.audit.emit({
         type: 'exchange_refused',
         ...(seen.txn ? { txn: seen.txn } : {}),
@@ -69,6 +72,10 @@ async function decide(ctx: BatonContext, client: Client, req: ExchangeRequest, s
 
   let issued;
   let operation: ExchangeOutcome['operation'];
+  if (target.kind !== 'tool') {
+    if (req.authorizationDetails !== undefined) throw new InvalidAuthorizationDetails('authorization_details describe a tool call; send them with a tool token request');
+    if (req.approvalId !== undefined) throw new InvalidRequest('approval_id applies to tool token requests only');
+  }
   if (subject.kind === 'user') {
     if (target.kind === 'tool') throw new InvalidTarget('a user token starts a task (audience = Baton); exchange the task token for a tool token');
     issued = await startTask(ctx, caller, subject.id, req, actor ?? caller);
@@ -94,6 +101,7 @@ async function decide(ctx: BatonContext, client: Client, req: ExchangeRequest, s
       token_type: 'Bearer',
       expires_in: Math.max(0, issued.claims.exp - now),
       scope: issued.claims.scope,
+      ...(issued.claims.authorization_details ? { authorization_details: issued.claims.authorization_details } : {}),
     },
   };
 }

@@ -43,6 +43,7 @@ export async function handOff(ctx: BatonContext, caller: AgentConfig, task: Bato
     // RFC 8693 §4.1: the newest actor is the outermost.
     act: { sub: next.id, act: task.act },
     lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
+    ...(task.task ? { task: task.task } : {}),
   };
   return recordAndSign(ctx, claims, task.lineage.st, true, {
     type: 'token_issued',

@@ -13,6 +13,10 @@ export interface ExchangeRequest {
   requestedTokenType?: string;
   /** Baton extension: the task's stated purpose, on task start only. */
   purpose?: string;
+  /** RFC 9396, raw JSON; checked against the tool once the target is known. */
+  authorizationDetails?: string;
+  /** Baton extension: the pending approval this request repeats. */
+  approvalId?: string;
 }
 
 /** Form fields as read off the wire: every value of every name, in order. */
@@ -74,6 +78,9 @@ export function parseExchangeRequest(form: FormFields, purposeMaxLength: number)
   const purpose = single(form, 'purpose');
   if (purpose !== undefined && (purpose.length === 0 || purpose.length > purposeMaxLength)) throw new InvalidRequest(`purpose must be 1 to ${purposeMaxLength} characters`);
 
+  const authorizationDetails = single(form, 'authorization_details');
+  const approvalId = single(form, 'approval_id');
+  if (approvalId !== undefined && !/^[A-Za-z0-9._~-]{1,200}$/.test(approvalId)) throw new InvalidRequest('approval_id is malformed');
   const audiences = [...(form.get('audience') ?? [])];
   if (audiences.some((a) => a === '')) throw new InvalidRequest('audience must not be empty');
   return {
@@ -85,5 +92,7 @@ export function parseExchangeRequest(form: FormFields, purposeMaxLength: number)
     ...(rawScope !== undefined ? { scope: splitScope(rawScope) } : {}),
     ...(requestedTokenType !== undefined ? { requestedTokenType } : {}),
     ...(purpose !== undefined ? { purpose } : {}),
+    ...(authorizationDetails !== undefined ? { authorizationDetails } : {}),
+    ...(approvalId !== undefined ? { approvalId } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { InvalidRequest, UnauthorizedClient } from '../errors.js';
 import type { AgentConfig } from '../config/schema.js';
-import { joinScope, nestActors } from '../tokens/claims.js';
+import { joinScope, nestActors, pickUserClaims } from '../tokens/claims.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
 import { checkHandOff, taskStartScopes } from '../policy/ceilings.js';
 import type { BatonContext } from './context.js';
@@ -43,6 +43,7 @@ export async function startTask(ctx: BatonContext, caller: AgentConfig, user: Up
     txn,
     act: nestActors(chain),
     lineage: { anc: [] },
+    task: { ...(req.purpose ? { purpose: req.purpose } : {}), user: pickUserClaims(user.iss, user.claims) },
   };
   const task = { txn, owner: caller.id, sub: user.sub, createdAt: now, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) };
   // The intent: who started what, for whom, and why.

@@ -3,6 +3,8 @@ import type { AgentConfig, ToolConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { toolGrant } from '../policy/ceilings.js';
 import type { BatonContext } from './context.js';
+import { parseAuthorizationDetails } from './authorization-details.js';
+import { requireApproval } from '../approval/approval.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 
@@ -14,7 +16,13 @@ import type { ExchangeRequest } from './request.js';
 export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, task: BatonClaims, tool: ToolConfig, req: ExchangeRequest): Promise<Issued> {
   if (task.act.sub !== caller.id) throw new InvalidRequest(`subject_token's current actor is ${task.act.sub}, not ${caller.id}`);
   if (req.actorToken !== undefined) throw new InvalidRequest('actor_token is not accepted for a tool token; the current actor calls for itself');
+  const details = req.authorizationDetails !== undefined ? parseAuthorizationDetails(req.authorizationDetails, tool) : undefined;
   const grant = toolGrant(ctx.config, caller, tool, tool.resource, splitScope(task.scope), req.scope);
+  const act = actorChain(task.act);
+  if (grant.requireApproval) {
+    const binding = { txn: task.txn, agent: caller.id, tool: tool.resource, scope: joinScope(grant.scopes), ...(details ? { authorization_details: details } : {}) };
+    await requireApproval(ctx, binding, { sub: task.sub, act, ...(task.task?.purpose ? { purpose: task.task.purpose } : {}) }, req.approvalId);
+  } else if (req.approvalId !== undefined) throw new InvalidRequest('approval_id given, but this call needs no approval');
   const now = Math.floor(Date.now() / 1000);
   const exp = Math.min(now + grant.maxTtlSeconds, task.exp);
   const claims = {
@@ -30,16 +38,17 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
     txn: task.txn,
     act: task.act,
     lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
+    ...(details ? { authorization_details: details } : {}),
   };
   // The delegated action: which tool, with what scope, for how long.
   return recordAndSign(ctx, claims, task.lineage.st, false, {
     type: 'token_issued',
     txn: task.txn,
-    act: actorChain(task.act),
+    act,
     client: caller.id,
     sub: task.sub,
     decision: 'allow',
     rule: `agents[${caller.id}].tools[${tool.resource}]`,
-    detail: { operation: 'tool_token', jti: claims.jti, parent: task.jti, tool: tool.resource, scope: claims.scope, ttl: exp - now },
+    detail: { operation: 'tool_token', jti: claims.jti, parent: task.jti, tool: tool.resource, scope: claims.scope, ttl: exp - now, ...(details ? { authorization_details: details } : {}), ...(grant.requireApproval ? { approved: req.approvalId } : {}) },
   });
 }

@@ -38,6 +38,7 @@ export interface ToolGrant {
   tool: ToolConfig;
   scopes: string[];
   maxTtlSeconds: number;
+  requireApproval: boolean;
 }
 
 /** Tool token: the tool must be one this agent may use; scopes within task ∩ agent rule ∩ tool. */
@@ -47,7 +48,7 @@ export function toolGrant(config: Config, agent: AgentConfig, tool: ToolConfig |
   if (!rule) throw byRule(new InvalidTarget(`agent ${agent.id} may not use ${tool.resource} (rule agents[${agent.id}].tools)`), `agents[${agent.id}].tools`);
   const allowed = intersect(intersect(taskScopes, rule.scopes), tool.scopes);
   const scopes = grantScopes(requested, allowed, `task scope ∩ agents[${agent.id}].tools[${tool.resource}].scopes`);
-  return { tool, scopes, maxTtlSeconds: rule.maxTtlSeconds ?? config.defaults.toolTokenTtlSeconds };
+  return { tool, scopes, maxTtlSeconds: rule.maxTtlSeconds ?? config.defaults.toolTokenTtlSeconds, requireApproval: rule.requireApproval };
 }
 
 /** Hand-off: the current actor must name the new agent, and depth stays within the limit. */

@@ -113,6 +113,30 @@ export interface AuditRetention {
   maxAgeSeconds: number;
 }
 
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used';
+
+/** A person's decision about one call, stored with its task (the id starts with the txn). */
+export interface ApprovalRecord {
+  id: string;
+  txn: string;
+  agent: string;
+  sub: string;
+  act: string[];
+  purpose?: string;
+  tool: string;
+  scope: string;
+  authorization_details?: unknown[];
+  /** Hash of everything the approval is bound to: task, agent, tool, scope, details. */
+  binding: string;
+  status: ApprovalStatus;
+  /** Epoch seconds. */
+  createdAt: number;
+  expiresAt: number;
+  decidedBy?: string;
+  decidedAt?: number;
+  reason?: string;
+}
+
 export interface TokenStore {
   /**
    * Creates the task and records its first token, atomically, filing `auditJson` in the
@@ -155,6 +179,17 @@ export interface TokenStore {
   readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]>;
   /** Live feed: called for each new entry. Returns an unsubscribe function. */
   subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void): Promise<() => Promise<void>>;
+
+  createApproval(rec: ApprovalRecord): Promise<void>;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  /** Notes a poll and returns the record with the previous poll time (ms, 0 if none), atomically. */
+  pollApproval(id: string, nowMs: number): Promise<{ record: ApprovalRecord; lastPollMs: number } | undefined>;
+  /** pending -> approved | denied. False when it was not pending. */
+  decideApproval(id: string, status: 'approved' | 'denied', by: string, reason: string | undefined, nowSec: number): Promise<boolean>;
+  /** approved -> used, once. False when it was not approved (or already used). */
+  consumeApproval(id: string): Promise<boolean>;
+  /** Pending approvals that have not lapsed, oldest first. */
+  listApprovals(nowSec: number): Promise<ApprovalRecord[]>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

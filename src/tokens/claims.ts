@@ -31,6 +31,40 @@ export interface BatonClaims {
   lineage: Lineage;
   cnf?: { jkt: string };
   authorization_details?: unknown[];
+  /** Task tokens only (aud = Baton): what policy may read about the task on later exchanges. */
+  task?: TaskContext;
+}
+
+/**
+ * The task's context, carried by task tokens so that a policy decision on a later exchange needs
+ * no store read: the stated purpose and the user claims policies may use. Tool tokens do not
+ * carry it (tools see only what they need); it is kept in their store record instead.
+ */
+export interface TaskContext {
+  purpose?: string;
+  user: UserClaims;
+}
+
+export interface UserClaims {
+  iss: string;
+  tenant?: string;
+  email?: string;
+  groups?: string[];
+  roles?: string[];
+}
+
+/** The user claims Baton passes on to policy: a fixed, small set (README, "Policy"). */
+export function pickUserClaims(iss: string, c: Record<string, unknown>): UserClaims {
+  const strings = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]).slice(0, 50) : undefined);
+  const groups = strings(c.groups);
+  const roles = strings(c.roles);
+  return {
+    iss,
+    ...(typeof c.tenant === 'string' ? { tenant: c.tenant } : {}),
+    ...(typeof c.email === 'string' ? { email: c.email } : {}),
+    ...(groups ? { groups } : {}),
+    ...(roles ? { roles } : {}),
+  };
 }
 
 export const TOKEN_TYPE_ACCESS = 'urn:ietf:params:oauth:token-type:access_token';

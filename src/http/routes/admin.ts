@@ -8,6 +8,7 @@ import { requireAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
 
 const RevokeTokenBody = z.object({ token: z.string().min(1) }).strict();
+const DecisionBody = z.object({ reason: z.string().max(500).optional() }).strict();
 
 /** /admin — revocation and task inspection, behind an admin key. */
 export function adminRouter(deps: HttpDeps): Router {
@@ -60,6 +61,35 @@ export function adminRouter(deps: HttpDeps): Router {
       const before = await revokeByMark(ctx, kind, 'admin', id);
       log.info({ op: `revoke_${kind}`, by: 'admin', id }, `${kind} revoked`);
       res.json({ revoked: kind, id, before });
+    });
+  }
+
+  r.get('/admin/approvals', async (_req, res) => {
+    const pending = await ctx.store.listApprovals(Math.floor(Date.now() / 1000));
+    res.json({ approvals: pending.map(({ binding: _b, ...shown }) => shown) });
+  });
+
+  for (const verdict of ['approve', 'deny'] as const) {
+    r.post(`/admin/approvals/:id/${verdict}`, async (req, res) => {
+      const body = DecisionBody.safeParse(req.body ?? {});
+      if (!body.success) throw new InvalidRequest('body may only hold {"reason": "<text up to 500 chars>"}');
+      const id = String(req.params.id);
+      const now = Math.floor(Date.now() / 1000);
+      const rec = await ctx.store.getApproval(id);
+      if (!rec) throw new NotFound('no such approval');
+      if (rec.expiresAt <= now) throw new InvalidRequest('this approval request has lapsed');
+      const status = verdict === 'approve' ? 'approved' : 'denied';
+      if (!(await ctx.store.decideApproval(id, status, 'admin', body.data.reason, now))) throw new InvalidRequest(`this approval was already decided (${rec.status})`);
+      ctx.audit.emit({
+        type: 'approval_decided',
+        txn: rec.txn,
+        act: rec.act,
+        sub: rec.sub,
+        client: 'admin',
+        decision: status === 'approved' ? 'allow' : 'deny',
+        detail: { approval_id: id, tool: rec.tool, scope: rec.scope, ...(body.data.reason ? { reason: body.data.reason } : {}) },
+      });
+      res.json({ id, status, ...(body.data.reason ? { reason: body.data.reason } : {}) });
     });
   }
 

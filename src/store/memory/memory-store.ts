@@ -13,6 +13,7 @@ import {
   type TokenStore,
   type AuditEntry,
   type AuditRetention,
+  type ApprovalRecord,
 } from '../store.js';
 
 interface Ring {
@@ -211,6 +212,52 @@ export class MemoryStore implements TokenStore {
     return async () => {
       this.events.off('entry', onEntry);
     };
+  }
+
+  private readonly approvals = new Map<string, { rec: ApprovalRecord; lastPoll: number }>();
+
+  private approval(id: string) {
+    const a = this.approvals.get(id);
+    if (a && a.rec.expiresAt + 3600 <= nowSec()) {
+      this.approvals.delete(id);
+      return undefined;
+    }
+    return a;
+  }
+
+  async createApproval(rec: ApprovalRecord): Promise<void> {
+    this.approvals.set(rec.id, { rec: { ...rec }, lastPoll: 0 });
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
+    const a = this.approval(id);
+    return a ? { ...a.rec } : undefined;
+  }
+
+  async pollApproval(id: string, nowMs: number) {
+    const a = this.approval(id);
+    if (!a) return undefined;
+    const lastPollMs = a.lastPoll;
+    a.lastPoll = nowMs;
+    return { record: { ...a.rec }, lastPollMs };
+  }
+
+  async decideApproval(id: string, status: 'approved' | 'denied', by: string, reason: string | undefined, now: number): Promise<boolean> {
+    const a = this.approval(id);
+    if (!a || a.rec.status !== 'pending') return false;
+    a.rec = { ...a.rec, status, decidedBy: by, decidedAt: now, ...(reason ? { reason } : {}) };
+    return true;
+  }
+
+  async consumeApproval(id: string): Promise<boolean> {
+    const a = this.approval(id);
+    if (!a || a.rec.status !== 'approved') return false;
+    a.rec = { ...a.rec, status: 'used' };
+    return true;
+  }
+
+  async listApprovals(now: number): Promise<ApprovalRecord[]> {
+    return [...this.approvals.values()].map((a) => a.rec).filter((r) => r.status === 'pending' && r.expiresAt > now).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async ping(): Promise<void> {}

@@ -14,6 +14,10 @@ export const keys = (prefix: string) => ({
   events: (txn: string) => `${prefix}{${txn}}:ev`,
   /** Stream: every audit event, fed in batches, trimmed by length and age. */
   audit: () => `${prefix}{global}:audit`,
+  /** Hash: one approval (`rec` json + status, lastPoll, decidedBy...). Ids are `<txn>.<random>`. */
+  approval: (id: string) => `${prefix}{${id.slice(0, id.lastIndexOf('.'))}}:appr:${id.slice(id.lastIndexOf('.') + 1)}`,
+  /** Sorted set: approval id -> expiresAt, to list the pending ones. */
+  approvals: () => `${prefix}{global}:approvals`,
   /** String, SET NX with expiry: single-use ids (client assertion jtis). */
   once: (ns: string, id: string) => `${prefix}once:${ns}:${id}`,
   /** Hash: `a:<agent>` / `u:<sub>` / `all` -> stamp of the latest cross-task mark. */

@@ -14,6 +14,7 @@ import {
   type TokenStore,
   type AuditEntry,
   type AuditRetention,
+  type ApprovalRecord,
 } from '../store.js';
 import { keys, type Keys } from './keys.js';
 import * as lua from './scripts.js';
@@ -32,6 +33,18 @@ export interface RedisStoreOptions {
 
 type Client = Redis | Cluster;
 
+/** HMGET rec, status, lastPoll, decidedBy, reason, decidedAt -> record. */
+function decodeApproval(v: (string | null)[]): ApprovalRecord {
+  const [rec, status, , decidedBy, reason, decidedAt] = v;
+  return {
+    ...(JSON.parse(rec!) as Omit<ApprovalRecord, 'status'>),
+    status: status as ApprovalRecord['status'],
+    ...(decidedBy ? { decidedBy } : {}),
+    ...(reason ? { reason } : {}),
+    ...(decidedAt ? { decidedAt: Number(decidedAt) } : {}),
+  };
+}
+
 export const DEFAULT_AUDIT_RETENTION: AuditRetention = { taskMaxEvents: 10_000, globalMaxEvents: 1_000_000, maxAgeSeconds: 7 * 24 * 3600 };
 
 /** Our Lua scripts as ioredis commands (EVALSHA with NOSCRIPT fallback, Cluster-aware). */
@@ -39,6 +52,9 @@ interface Scripts {
   batonStart(k1: string, k2: string, k3: string, ...argv: (string | number)[]): Promise<[number, string]>;
   batonRecord(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<[number, string]>;
   batonTaskAudit(k1: string, json: string, maxlen: number, ttl: number): Promise<number>;
+  batonPollApproval(k1: string, nowMs: number): Promise<(string | null)[] | null>;
+  batonDecideApproval(k1: string, status: string, by: string, reason: string, now: number): Promise<number>;
+  batonConsumeApproval(k1: string): Promise<number>;
   batonCheck(k1: string, k2: string, k3: string, ...argv: string[]): Promise<TokenState>;
   batonEnd(k1: string, k2: string, ...argv: string[]): Promise<number>;
   batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
@@ -50,6 +66,9 @@ function defineScripts(c: Client): void {
   c.defineCommand('batonStart', { numberOfKeys: 3, lua: lua.START_TASK });
   c.defineCommand('batonRecord', { numberOfKeys: 4, lua: lua.RECORD_TOKEN });
   c.defineCommand('batonTaskAudit', { numberOfKeys: 1, lua: lua.APPEND_TASK_AUDIT });
+  c.defineCommand('batonPollApproval', { numberOfKeys: 1, lua: lua.POLL_APPROVAL });
+  c.defineCommand('batonDecideApproval', { numberOfKeys: 1, lua: lua.DECIDE_APPROVAL });
+  c.defineCommand('batonConsumeApproval', { numberOfKeys: 1, lua: lua.CONSUME_APPROVAL });
   c.defineCommand('batonCheck', { numberOfKeys: 3, lua: lua.CHECK_TOKEN });
   c.defineCommand('batonEnd', { numberOfKeys: 2, lua: lua.END_TASK });
   c.defineCommand('batonRevoke', { numberOfKeys: 2, lua: lua.REVOKE_TOKEN });
@@ -245,6 +264,51 @@ export class RedisStore implements TokenStore {
     return async () => {
       sub.disconnect();
     };
+  }
+
+  createApproval(rec: ApprovalRecord): Promise<void> {
+    const { status, decidedBy, decidedAt, reason, ...fixed } = rec;
+    const key = this.k.approval(rec.id);
+    return guarded(async () => {
+      // Kept an hour past expiry so a late poll still hears `expired_token`, not "unknown".
+      await this.client.multi().hset(key, 'rec', JSON.stringify(fixed), 'status', status).expireat(key, rec.expiresAt + 3600).exec();
+      await this.client.zadd(this.k.approvals(), rec.expiresAt, rec.id);
+    });
+  }
+
+  getApproval(id: string): Promise<ApprovalRecord | undefined> {
+    return guarded(async () => {
+      const v = await this.client.hmget(this.k.approval(id), 'rec', 'status', 'lastPoll', 'decidedBy', 'reason', 'decidedAt');
+      return v[0] ? decodeApproval(v) : undefined;
+    });
+  }
+
+  pollApproval(id: string, nowMs: number) {
+    return guarded(async () => {
+      const v = await this.client.batonPollApproval(this.k.approval(id), nowMs);
+      return v ? { record: decodeApproval(v), lastPollMs: Number(v[2] ?? 0) } : undefined;
+    });
+  }
+
+  decideApproval(id: string, status: 'approved' | 'denied', by: string, reason: string | undefined, nowSec: number): Promise<boolean> {
+    return guarded(async () => {
+      const ok = (await this.client.batonDecideApproval(this.k.approval(id), status, by, reason ?? '', nowSec)) === 1;
+      if (ok) await this.client.zrem(this.k.approvals(), id);
+      return ok;
+    });
+  }
+
+  consumeApproval(id: string): Promise<boolean> {
+    return guarded(async () => (await this.client.batonConsumeApproval(this.k.approval(id))) === 1);
+  }
+
+  listApprovals(nowSec: number): Promise<ApprovalRecord[]> {
+    return guarded(async () => {
+      await this.client.zremrangebyscore(this.k.approvals(), '-inf', nowSec);
+      const ids = await this.client.zrange(this.k.approvals(), 0, 999);
+      const recs = await Promise.all(ids.map((id) => this.getApproval(id)));
+      return recs.filter((r): r is ApprovalRecord => r?.status === 'pending' && r.expiresAt > nowSec).sort((a, b) => a.createdAt - b.createdAt);
+    });
   }
 
   async ping(): Promise<void> {
