@@ -7,6 +7,7 @@ import type { OwnTokenVerifier } from '../tokens/verify-own.js';
 import type { UpstreamVerifier } from '../tokens/verify-upstream.js';
 import type { AuditLog } from '../audit/log.js';
 import type { Logger } from '../log.js';
+import type { PolicySource } from '../policy/decide.js';
 
 /** Everything the domain needs, wired once by http/ or cli/. No express, no ioredis. */
 export interface BatonContext {
@@ -19,6 +20,8 @@ export interface BatonContext {
   store: TokenStore;
   marks: MarkCache;
   audit: AuditLog;
+  /** The Cedar policy in force, if any (swapped atomically on reload). */
+  policy?: PolicySource;
   log: Logger;
   newId(): string;
 }

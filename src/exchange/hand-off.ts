@@ -2,6 +2,7 @@ import { InvalidRequest, UnauthorizedClient } from '../errors.js';
 import type { AgentConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { checkHandOff, grantScopes, intersect } from '../policy/ceilings.js';
+import { checkPolicy, withCedar } from '../policy/decide.js';
 import type { BatonContext } from './context.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
@@ -27,6 +28,7 @@ export async function handOff(ctx: BatonContext, caller: AgentConfig, task: Bato
   checkHandOff(ctx.config, agentById(ctx, current), next, depth);
 
   const scopes = grantScopes(req.scope, intersect(splitScope(task.scope), next.taskScopes), `subject scope ∩ agents[${next.id}].taskScopes`);
+  const policy = checkPolicy(ctx.policy, { action: 'hand_off', principal: next, resource: { txn: task.txn }, scopes, sub: task.sub, user: task.task?.user, act: [next.id, ...actorChain(task.act)], currentActor: current, purpose: task.task?.purpose });
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     iss: ctx.config.issuer,
@@ -52,7 +54,7 @@ export async function handOff(ctx: BatonContext, caller: AgentConfig, task: Bato
     client: caller.id,
     sub: task.sub,
     decision: 'allow',
-    rule: `agents[${current}].handOffTo`,
+    rule: withCedar(`agents[${current}].handOffTo`, policy.rule),
     detail: { operation: 'hand_off', jti: claims.jti, parent: task.jti, from: current, to: next.id, depth, scope: claims.scope, ttl: claims.exp - now },
   });
 }

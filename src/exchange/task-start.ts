@@ -3,6 +3,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { joinScope, nestActors, pickUserClaims } from '../tokens/claims.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
 import { checkHandOff, taskStartScopes } from '../policy/ceilings.js';
+import { checkPolicy, withCedar } from '../policy/decide.js';
 import type { BatonContext } from './context.js';
 import { startAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
@@ -26,10 +27,12 @@ export async function startTask(ctx: BatonContext, caller: AgentConfig, user: Up
   if (user.mayAct && (user.mayAct.sub !== actor.id || (user.mayAct.iss !== undefined && user.mayAct.iss !== ctx.config.issuer && user.mayAct.iss !== user.iss)))
     throw new InvalidRequest(`subject_token's may_act does not name ${actor.id}`);
   const scopes = taskStartScopes(actor, user.scope, req.scope);
+  const txn = ctx.newId();
+  const userClaims = pickUserClaims(user.iss, user.claims);
+  const policy = checkPolicy(ctx.policy, { action: 'start_task', principal: actor, resource: { txn }, scopes, sub: user.sub, user: userClaims, act: chain, currentActor: caller.id, purpose: req.purpose });
   const now = Math.floor(Date.now() / 1000);
   const exp = Math.min(now + ctx.config.defaults.taskTtlSeconds, user.exp);
   if (exp <= now) throw new InvalidRequest('subject_token expires too soon to start a task');
-  const txn = ctx.newId();
   const claims = {
     iss: ctx.config.issuer,
     sub: user.sub,
@@ -43,7 +46,7 @@ export async function startTask(ctx: BatonContext, caller: AgentConfig, user: Up
     txn,
     act: nestActors(chain),
     lineage: { anc: [] },
-    task: { ...(req.purpose ? { purpose: req.purpose } : {}), user: pickUserClaims(user.iss, user.claims) },
+    task: { ...(req.purpose ? { purpose: req.purpose } : {}), user: userClaims },
   };
   const task = { txn, owner: caller.id, sub: user.sub, createdAt: now, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) };
   // The intent: who started what, for whom, and why.
@@ -54,7 +57,7 @@ export async function startTask(ctx: BatonContext, caller: AgentConfig, user: Up
     client: caller.id,
     sub: user.sub,
     decision: 'allow',
-    rule: `agents[${actor.id}].taskScopes`,
+    rule: withCedar(`agents[${actor.id}].taskScopes`, policy.rule),
     detail: { jti: claims.jti, scope: claims.scope, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) },
   });
 }

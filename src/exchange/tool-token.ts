@@ -5,6 +5,7 @@ import { toolGrant } from '../policy/ceilings.js';
 import type { BatonContext } from './context.js';
 import { parseAuthorizationDetails } from './authorization-details.js';
 import { requireApproval } from '../approval/approval.js';
+import { checkPolicy, withCedar } from '../policy/decide.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 
@@ -19,9 +20,11 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
   const details = req.authorizationDetails !== undefined ? parseAuthorizationDetails(req.authorizationDetails, tool) : undefined;
   const grant = toolGrant(ctx.config, caller, tool, tool.resource, splitScope(task.scope), req.scope);
   const act = actorChain(task.act);
-  if (grant.requireApproval) {
+  const purpose = task.task?.purpose;
+  const policy = checkPolicy(ctx.policy, { action: 'exchange', principal: caller, resource: { tool }, scopes: grant.scopes, sub: task.sub, user: task.task?.user, act, currentActor: task.act.sub, purpose, details });
+  if (grant.requireApproval || policy.approval) {
     const binding = { txn: task.txn, agent: caller.id, tool: tool.resource, scope: joinScope(grant.scopes), ...(details ? { authorization_details: details } : {}) };
-    await requireApproval(ctx, binding, { sub: task.sub, act, ...(task.task?.purpose ? { purpose: task.task.purpose } : {}) }, req.approvalId);
+    await requireApproval(ctx, binding, { sub: task.sub, act, ...(purpose ? { purpose } : {}) }, req.approvalId);
   } else if (req.approvalId !== undefined) throw new InvalidRequest('approval_id given, but this call needs no approval');
   const now = Math.floor(Date.now() / 1000);
   const exp = Math.min(now + grant.maxTtlSeconds, task.exp);
@@ -41,6 +44,8 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
     ...(details ? { authorization_details: details } : {}),
   };
   // The delegated action: which tool, with what scope, for how long.
+  // Continuous authorization re-decides at introspection with the context of issue time.
+  const recordCtx = ctx.policy?.current() ? { u: task.task?.user, p: purpose } : undefined;
   return recordAndSign(ctx, claims, task.lineage.st, false, {
     type: 'token_issued',
     txn: task.txn,
@@ -48,7 +53,7 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
     client: caller.id,
     sub: task.sub,
     decision: 'allow',
-    rule: `agents[${caller.id}].tools[${tool.resource}]`,
+    rule: withCedar(`agents[${caller.id}].tools[${tool.resource}]`, policy.rule),
     detail: { operation: 'tool_token', jti: claims.jti, parent: task.jti, tool: tool.resource, scope: claims.scope, ttl: exp - now, ...(details ? { authorization_details: details } : {}), ...(grant.requireApproval ? { approved: req.approvalId } : {}) },
-  });
+  }, recordCtx);
 }

@@ -31,6 +31,8 @@ export interface TaskEnded {
   /** Tokens recorded for the task, all now inactive. */
   tokens: number;
   alreadyEnded: boolean;
+  /** The outcome recorded (the first completion's; a repeat does not change it). */
+  outcome?: Outcome;
 }
 
 /** POST /tasks/{txn}/complete: only the agent that started the task. Idempotent. */
@@ -59,7 +61,7 @@ export async function endTask(ctx: BatonContext, txn: string, status: 'completed
       detail: { tokens: r.ended, ...(outcome ? { outcome } : {}), ...(summary ? { summary } : {}) },
     });
   }
-  return { txn, status: (task?.status ?? status) as TaskEnded['status'], tokens: r.ended, alreadyEnded: !r.changed };
+  return { txn, status: (task?.status ?? status) as TaskEnded['status'], tokens: r.ended, alreadyEnded: !r.changed, ...(task?.outcome ? { outcome: task.outcome } : {}) };
 }
 
 /** RFC 7009: one token and everything derived from it. */

@@ -157,6 +157,8 @@ export interface TokenStore {
   readAudit(afterId: string | undefined, limit: number): Promise<{ id: string; json: string }[]>;
   /** One round trip: is this token recorded, its lineage unrevoked and its task open? */
   checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState>;
+  /** As checkToken, and the record's `ctx` when active (continuous authorization), same round trip. */
+  inspectToken(txn: string, jti: string, anc: readonly string[]): Promise<{ state: TokenState; ctx?: Record<string, unknown> }>;
   getTask(txn: string): Promise<TaskRecord | undefined>;
   getTaskTree(txn: string): Promise<TaskTree | undefined>;
   /**

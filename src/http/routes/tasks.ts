@@ -40,8 +40,13 @@ export function tasksRouter(deps: HttpDeps): Router {
     if (!parsed.success) throw new InvalidRequest(`body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
     const txn = String(req.params.txn);
     const ended = await completeTask(deps.ctx, client.id, txn, parsed.data.outcome, parsed.data.summary);
-    deps.log.info({ op: 'complete_task', client: client.id, txn, outcome: parsed.data.outcome, tokens: ended.tokens }, 'task completed');
-    res.set('Cache-Control', 'no-store').json({ txn, status: ended.status, outcome: parsed.data.outcome, tokens_ended: ended.alreadyEnded ? 0 : ended.tokens, already_ended: ended.alreadyEnded });
+    res.set('Cache-Control', 'no-store').json({
+      txn,
+      status: ended.status,
+      ...(ended.outcome ? { outcome: ended.outcome } : {}),
+      tokens_ended: ended.alreadyEnded ? 0 : ended.tokens,
+      already_ended: ended.alreadyEnded,
+    });
   });
   return r;
 }

@@ -149,6 +149,12 @@ export class MemoryStore implements TokenStore {
     return 'active';
   }
 
+  async inspectToken(txn: string, jti: string, anc: readonly string[]) {
+    const state = await this.checkToken(txn, jti, anc);
+    const ctx = state === 'active' ? this.tasks.get(txn)?.tokens.get(jti)?.ctx : undefined;
+    return { state, ...(ctx ? { ctx } : {}) };
+  }
+
   async getTask(txn: string): Promise<TaskRecord | undefined> {
     const e = this.live(txn);
     return e ? { ...e.task } : undefined;

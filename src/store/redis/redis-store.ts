@@ -57,6 +57,7 @@ interface Scripts {
   batonConsumeApproval(k1: string): Promise<number>;
   batonCheck(k1: string, k2: string, k3: string, ...argv: string[]): Promise<TokenState>;
   batonEnd(k1: string, k2: string, ...argv: string[]): Promise<number>;
+  batonInspect(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[TokenState, string?]>;
   batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
   batonMark(k1: string, field: string): Promise<string>;
   batonPublish(k1: string, channel: string, maxlen: number, json: string): Promise<string>;
@@ -71,6 +72,7 @@ function defineScripts(c: Client): void {
   c.defineCommand('batonConsumeApproval', { numberOfKeys: 1, lua: lua.CONSUME_APPROVAL });
   c.defineCommand('batonCheck', { numberOfKeys: 3, lua: lua.CHECK_TOKEN });
   c.defineCommand('batonEnd', { numberOfKeys: 2, lua: lua.END_TASK });
+  c.defineCommand('batonInspect', { numberOfKeys: 3, lua: lua.INSPECT_TOKEN });
   c.defineCommand('batonRevoke', { numberOfKeys: 2, lua: lua.REVOKE_TOKEN });
   c.defineCommand('batonMark', { numberOfKeys: 1, lua: lua.PUT_MARK });
   c.defineCommand('batonPublish', { numberOfKeys: 1, lua: lua.PUBLISH });
@@ -179,6 +181,14 @@ export class RedisStore implements TokenStore {
 
   checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState> {
     return guarded(() => this.client.batonCheck(this.k.task(txn), this.k.tokens(txn), this.k.revoked(txn), jti, ...anc));
+  }
+
+  inspectToken(txn: string, jti: string, anc: readonly string[]) {
+    return guarded(async () => {
+      const [state, rec] = await this.client.batonInspect(this.k.task(txn), this.k.tokens(txn), this.k.revoked(txn), jti, ...anc);
+      const ctx = rec ? decodeRecord(txn, jti, rec).ctx : undefined;
+      return { state, ...(ctx ? { ctx } : {}) };
+    });
   }
 
   getTask(txn: string): Promise<TaskRecord | undefined> {

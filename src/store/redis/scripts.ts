@@ -56,6 +56,17 @@ for i = 1, #ARGV do
 end
 return 'active'`;
 
+/** As CHECK_TOKEN, returning {state, record} (the record only when active). */
+export const INSPECT_TOKEN = `
+local st = redis.call('HGET', KEYS[1], 'status')
+local rec = redis.call('HGET', KEYS[2], ARGV[1])
+if not st or not rec then return {'unknown'} end
+if st ~= 'open' then return {'task_ended'} end
+for i = 1, #ARGV do
+  if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return {'revoked'} end
+end
+return {'active', rec}`;
+
 /** KEYS: task, tokens. ARGV: status, endedBy, outcome, summary. -1 unknown, -2 already ended, else token count. */
 export const END_TASK = `
 local st = redis.call('HGET', KEYS[1], 'status')

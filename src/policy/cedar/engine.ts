@@ -1,0 +1,496 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+
+/**
+ * The second policy layer: Cedar conditions over agent × action × tool (or task), with the
+ * request as context. The config's ceilings (../ceilings.ts) are checked first; a request that
+ * reaches Cedar is refused unless some policy permits it and no policy forbids it.
+ *
+ * A policy set is parsed, checked (every policy carries a unique `@id`) and validated against
+ * the schema Baton ships (baton.cedarschema, strict mode) once, at load; decisions run against
+ * the preparsed set and are cached per set (see `decide`).
+ *
+ * `@cedar-policy/cedar-wasm/nodejs` is the entry that loads under plain Node, tsx and jest ESM
+ * alike (the package root needs Node's experimental wasm-module imports).
+ */
+
+export const SCHEMA_PATH = fileURLToPath(new URL('./baton.cedarschema', import.meta.url));
+/** The Cedar schema every policy set is validated against. */
+export const BATON_SCHEMA = readFileSync(SCHEMA_PATH, 'utf8');
+
+export type PolicyAction = 'start_task' | 'exchange' | 'hand_off';
+
+/** Attributes of the agent (principal), from its config `attributes`. */
+export interface PolicyPrincipal {
+  id: string;
+  tenant?: string;
+  labels?: string[];
+}
+
+export type PolicyResource =
+  | { type: 'Tool'; id: string; name: string; tenant?: string; labels?: string[] }
+  | { type: 'Task'; id: string };
+
+/** The user token's claims that policies can read (`userClaims` picks them out of a JWT payload). */
+export interface PolicyUser {
+  sub: string;
+  iss: string;
+  tenant?: string;
+  email?: string;
+  groups?: string[];
+  roles?: string[];
+}
+
+export interface PolicyTime {
+  epoch: number;
+  hour: number;
+  /** 0 = Sunday. */
+  weekday: number;
+}
+
+export interface PolicyAuthorizationDetail {
+  type: string;
+  action: string;
+  target?: string;
+}
+
+/** The Cedar `context`, as plain JS (arrays for sets). Mirrors `RequestContext` in baton.cedarschema. */
+export interface PolicyContext {
+  /** The scopes being granted. */
+  scopes: string[];
+  user: PolicyUser;
+  /** Every actor in the chain of the token being issued. */
+  act: string[];
+  /** Who acts now, before this request. */
+  current_actor: string;
+  /** The act depth of the token being issued. */
+  depth: number;
+  purpose?: string;
+  /** The tool's resource URI (exchange only). */
+  tool?: string;
+  /** UTC; the current time when absent. */
+  time?: PolicyTime;
+  authorization_details?: PolicyAuthorizationDetail[];
+}
+
+export interface PolicyRequest {
+  principal: PolicyPrincipal;
+  action: PolicyAction;
+  resource: PolicyResource;
+  context: PolicyContext;
+}
+
+export interface PolicyDecision {
+  allow: boolean;
+  /**
+   * The deciding policy ids joined by ',': the forbids when a forbid denied, the permits when
+   * allowed, the erroring policies when evaluation failed, `cedar:no-permit` when nothing permits.
+   */
+  rule: string;
+  /** A deciding permit carries `@approval("required")`. */
+  approval: boolean;
+  /** Answered from this policy set's decision cache. */
+  cached: boolean;
+  /** Evaluation error messages (for the log; never sent to a client). */
+  errors?: string[];
+}
+
+export const NO_PERMIT = 'cedar:no-permit';
+export const CEDAR_ERROR = 'cedar:error';
+export const DEFAULT_CACHE_SIZE = 10_000;
+
+/** A policy set that cannot take effect; each problem names where (file:line:col, policy id) and what. */
+export class PolicyLoadError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid Cedar policy set ${source}: ${problems.join('; ')}`);
+    this.name = 'PolicyLoadError';
+  }
+}
+
+/** The time fields of the context, UTC. */
+export function timeContext(at: Date = new Date()): PolicyTime {
+  return { epoch: Math.floor(at.getTime() / 1000), hour: at.getUTCHours(), weekday: at.getUTCDay() };
+}
+
+/** Picks the claims the schema knows out of a verified token's payload (wrongly typed ones are dropped). */
+export function userClaims(claims: Record<string, unknown>): PolicyUser {
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const strs = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+  const user: PolicyUser = { sub: str(claims.sub) ?? '', iss: str(claims.iss) ?? '' };
+  const tenant = str(claims.tenant);
+  const email = str(claims.email);
+  const groups = strs(claims.groups);
+  const roles = strs(claims.roles);
+  if (tenant !== undefined) user.tenant = tenant;
+  if (email !== undefined) user.email = email;
+  if (groups) user.groups = groups;
+  if (roles) user.roles = roles;
+  return user;
+}
+
+const ID_RE = /^[A-Za-z0-9._:/@+-]{1,128}$/;
+const SCHEMA_NAME = 'baton';
+let schemaPreparsed = false;
+
+interface Parsed {
+  id: string;
+  text: string;
+  json: cedar.PolicyJson;
+}
+
+export interface LoadOptions {
+  /** Bound of the decision cache (entries); 0 turns it off. */
+  cacheSize?: number;
+}
+
+export class CedarPolicySet {
+  /** Policy ids in file order. */
+  readonly ids: readonly string[];
+  /** Top-level context fields some policy reads (`*` when a policy uses `context` as a whole). */
+  readonly reads: readonly string[];
+  /** Some policy reads `context.time`: decisions are never cached. */
+  readonly readsTime: boolean;
+  /** Some policy reads `context.authorization_details`: decisions are never cached. */
+  readonly readsDetails: boolean;
+  /** Validator warnings (the set still loads). */
+  readonly warnings: readonly string[];
+
+  private readonly psetId: string;
+  private readonly approvalIds: ReadonlySet<string>;
+  /** Context fields in the cache key (those read, in a fixed order). */
+  private readonly keyFields: readonly (keyof PolicyContext)[];
+  /** A Task's id (a txn) is in the key only if some policy names a Baton::Task entity. */
+  private readonly keyTaskId: boolean;
+  private readonly cacheable: boolean;
+  private readonly cache = new Map<string, PolicyDecision>();
+  private hits = 0;
+  private misses = 0;
+
+  private constructor(
+    readonly version: string,
+    readonly source: string,
+    fullHash: string,
+    policies: Parsed[],
+    warnings: string[],
+    private readonly cacheSize: number,
+  ) {
+    this.ids = policies.map((p) => p.id);
+    this.warnings = warnings;
+    this.psetId = `baton:${fullHash}`;
+    this.approvalIds = new Set(policies.filter((p) => p.json.annotations?.approval === 'required').map((p) => p.id));
+    const reads = new Set<string>();
+    let all = false;
+    let task = false;
+    for (const p of policies) {
+      const r = scanPolicy(p.json);
+      r.reads.forEach((f) => reads.add(f));
+      all ||= r.all;
+      task ||= r.task;
+    }
+    this.reads = all ? ['*'] : [...reads].sort();
+    this.readsTime = all || reads.has('time');
+    this.readsDetails = all || reads.has('authorization_details');
+    // A decision that depends on the time or on one call's authorization details is made on
+    // every request: caching it would need the time (or the details) in the key, which would
+    // never hit. That costs a full Cedar evaluation per exchange (README: "How decisions are cached").
+    this.cacheable = cacheSize > 0 && !this.readsTime && !this.readsDetails;
+    this.keyFields = CONTEXT_FIELDS.filter((f) => reads.has(f));
+    this.keyTaskId = task;
+  }
+
+  /** The version a text would load as: the first 12 hex digits of its SHA-256. */
+  static versionOf(text: string): string {
+    return createHash('sha256').update(text).digest('hex').slice(0, 12);
+  }
+
+  /**
+   * Parses, checks and validates `text`; throws PolicyLoadError naming every problem.
+   * `source` (a file name) prefixes the problems' positions.
+   */
+  static load(text: string, source: string, opts: LoadOptions = {}): CedarPolicySet {
+    const fullHash = createHash('sha256').update(text).digest('hex');
+    const where = locator(text, source);
+
+    let parts: cedar.PolicySetTextToPartsAnswer;
+    try {
+      parts = cedar.policySetTextToParts(text);
+    } catch (e) {
+      throw new PolicyLoadError(source, [`${source}: ${(e as Error).message}`]);
+    }
+    if (parts.type === 'failure') throw new PolicyLoadError(source, parts.errors.map((e) => describe(e, where, 0)));
+    const problems: string[] = [];
+    if (parts.policy_templates.length)
+      problems.push(...parts.policy_templates.map((t) => `${where(text.indexOf(t), 0)}: templates (?principal / ?resource slots) are not supported`));
+
+    // The parts come back sorted by Cedar's own ids (policy0, policy1, policy10, policy2, ...):
+    // put them back in file order, and find where each one starts for the messages.
+    const n = parts.policies.length;
+    const ordered: string[] = new Array<string>(n);
+    Array.from({ length: n }, (_, i) => `policy${i}`)
+      .sort()
+      .forEach((cedarId, k) => (ordered[Number(cedarId.slice(6))] = parts.policies[k]!));
+    const offsets: number[] = [];
+    let cursor = 0;
+    for (const t of ordered) {
+      const at = text.indexOf(t, cursor);
+      offsets.push(at);
+      if (at >= 0) cursor = at + t.length;
+    }
+
+    const policies: Parsed[] = [];
+    const ids: (string | undefined)[] = [];
+    const seen = new Map<string, number>();
+    ordered.forEach((t, i) => {
+      const pos = offsets[i]! >= 0 ? where(offsets[i]!, 0) : `${source}: policy #${i + 1}`;
+      const json = cedar.policyToJson(t);
+      if (json.type === 'failure') {
+        problems.push(...json.errors.map((e) => `${pos}: ${e.message}`));
+        return;
+      }
+      const ann = json.json.annotations ?? {};
+      const id = ann.id;
+      if (typeof id === 'string' && id !== '') ids[i] = id;
+      if (typeof id !== 'string' || id === '') {
+        problems.push(`${pos}: policy #${i + 1} has no @id("...") annotation; every policy needs one (it names the rule in refusals and audit events)`);
+        return;
+      }
+      if (!ID_RE.test(id) || id.startsWith('cedar:')) {
+        problems.push(`${pos}: policy @id("${id}"): an id is 1-128 letters, digits or . _ : / @ + - and does not start with "cedar:"`);
+        return;
+      }
+      if (seen.has(id)) {
+        problems.push(`${pos}: duplicate @id("${id}") (first used by policy #${seen.get(id)! + 1})`);
+        return;
+      }
+      seen.set(id, i);
+      if ('approval' in ann) {
+        if (ann.approval !== 'required') problems.push(`${pos}: policy "${id}": @approval must be "required" (got ${JSON.stringify(ann.approval)})`);
+        else if (json.json.effect !== 'permit') problems.push(`${pos}: policy "${id}": @approval applies to permit policies only`);
+      }
+      policies.push({ id, text: t, json: json.json });
+    });
+    // Validate the text as written (Cedar's own ids policy0, policy1, ... and positions in the
+    // file), so that one run reports every problem; name each policy by its @id where it has one.
+    const v = cedar.validate({ schema: BATON_SCHEMA, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
+    if (v.type === 'failure') throw new PolicyLoadError(source, [...problems, ...v.errors.map((e) => describe(e, where, 0))]);
+    const name = (cedarId: string) => {
+      const i = Number(cedarId.replace(/^policy/, ''));
+      const id = Number.isInteger(i) ? ids[i] : undefined;
+      return id !== undefined ? `policy "${id}"` : Number.isInteger(i) ? `policy #${i + 1}` : cedarId;
+    };
+    problems.push(...merge(v.validationErrors.map((e) => describeValidation(e, where, name))));
+    if (problems.length) throw new PolicyLoadError(source, problems);
+    const warnings = [
+      ...merge(v.validationWarnings.map((e) => describeValidation(e, where, name))),
+      ...v.otherWarnings.map((e) => e.message),
+      ...(policies.length === 0 ? [`${source}: no policies: every request that reaches Cedar is refused`] : []),
+    ];
+    const byId: Record<string, string> = Object.fromEntries(policies.map((p) => [p.id, p.text]));
+
+    if (!schemaPreparsed) {
+      const s = cedar.preparseSchema(SCHEMA_NAME, BATON_SCHEMA);
+      if (s.type === 'failure') throw new PolicyLoadError(SCHEMA_PATH, s.errors.map((e) => e.message));
+      schemaPreparsed = true;
+    }
+    // Kept by cedar-wasm in thread-local storage under this id for the life of the process;
+    // the id is the full text hash, so a version loaded again reuses its slot.
+    const pre = cedar.preparsePolicySet(`baton:${fullHash}`, { staticPolicies: byId });
+    if (pre.type === 'failure') throw new PolicyLoadError(source, pre.errors.map((e) => describe(e, where, 0)));
+
+    return new CedarPolicySet(fullHash.slice(0, 12), source, fullHash, policies, warnings, opts.cacheSize ?? DEFAULT_CACHE_SIZE);
+  }
+
+  /**
+   * Cedar's answer for one request. forbid wins over permit; nothing permitting is a deny
+   * (`cedar:no-permit`); an evaluation error in any policy is a deny naming that policy
+   * (fail closed: Cedar alone would skip the erroring policy, which for a forbid would allow).
+   *
+   * Decisions are cached in this set (so a new version never answers from an old version's
+   * cache), keyed by the principal, action, resource and the context fields the policies read.
+   * If any policy reads `context.time` or `context.authorization_details`, nothing is cached.
+   */
+  decide(req: PolicyRequest): PolicyDecision {
+    const context = cedarContext(req.context, this.readsTime);
+    const key = this.cacheable ? this.key(req, context) : undefined;
+    if (key !== undefined) {
+      const hit = this.cache.get(key);
+      if (hit) {
+        this.hits++;
+        return { ...hit, cached: true };
+      }
+      this.misses++;
+    }
+    const decision = this.evaluate(req, context);
+    if (key !== undefined && !decision.errors) {
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, decision);
+    }
+    return decision;
+  }
+
+  /** Decision cache counters (for metrics). */
+  cacheStats(): { size: number; hits: number; misses: number; enabled: boolean } {
+    return { size: this.cache.size, hits: this.hits, misses: this.misses, enabled: this.cacheable };
+  }
+
+  private evaluate(req: PolicyRequest, context: cedar.Context): PolicyDecision {
+    const principal = { type: 'Baton::Agent', id: req.principal.id };
+    const resource = { type: `Baton::${req.resource.type}`, id: req.resource.id };
+    const entities: cedar.EntityJson[] = [{ uid: principal, attrs: entityAttrs(req.principal), parents: [] }];
+    if (req.resource.type === 'Tool') entities.push({ uid: resource, attrs: { name: req.resource.name, ...entityAttrs(req.resource) }, parents: [] });
+    else entities.push({ uid: resource, attrs: {}, parents: [] });
+    let answer: cedar.AuthorizationAnswer;
+    try {
+      // No schema here: the policies were validated against it at load, and `cedarContext`
+      // builds the context in its shape. Request validation would double the cost of a decision.
+      answer = cedar.statefulIsAuthorized({
+        principal,
+        action: { type: 'Baton::Action', id: req.action },
+        resource,
+        context,
+        entities,
+        preparsedPolicySetId: this.psetId,
+      });
+    } catch (e) {
+      return { allow: false, rule: CEDAR_ERROR, approval: false, cached: false, errors: [(e as Error).message] };
+    }
+    if (answer.type === 'failure') return { allow: false, rule: CEDAR_ERROR, approval: false, cached: false, errors: answer.errors.map((e) => e.message) };
+    const { decision, diagnostics } = answer.response;
+    if (diagnostics.errors.length) {
+      const ids = [...new Set(diagnostics.errors.map((e) => e.policyId))].sort();
+      return { allow: false, rule: ids.join(','), approval: false, cached: false, errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`) };
+    }
+    const reason = [...diagnostics.reason].sort();
+    if (decision === 'allow') return { allow: true, rule: reason.join(','), approval: reason.some((id) => this.approvalIds.has(id)), cached: false };
+    return { allow: false, rule: reason.length ? reason.join(',') : NO_PERMIT, approval: false, cached: false };
+  }
+
+  private key(req: PolicyRequest, context: cedar.Context): string {
+    const r = req.resource;
+    const parts: unknown[] = [req.action, req.principal.id, req.principal.tenant, sorted(req.principal.labels)];
+    if (r.type === 'Tool') parts.push('T', r.id, r.name, r.tenant, sorted(r.labels));
+    else parts.push('K', this.keyTaskId ? r.id : '');
+    for (const f of this.keyFields) parts.push(context[f]);
+    return JSON.stringify(parts);
+  }
+}
+
+/** Context fields that may enter the cache key, in key order (time and details never do). */
+const CONTEXT_FIELDS: readonly (keyof PolicyContext)[] = ['scopes', 'user', 'act', 'current_actor', 'depth', 'purpose', 'tool'];
+
+const sorted = (xs: readonly string[] | undefined) => (xs ? [...new Set(xs)].sort() : undefined);
+
+function entityAttrs(e: { tenant?: string; labels?: string[] }): Record<string, cedar.CedarValueJson> {
+  const a: Record<string, cedar.CedarValueJson> = {};
+  if (e.tenant !== undefined) a.tenant = e.tenant;
+  if (e.labels !== undefined) a.labels = sorted(e.labels)!;
+  return a;
+}
+
+const long = (n: number) => (Number.isFinite(n) ? Math.trunc(n) : 0);
+
+/**
+ * The Cedar context in the schema's shape: only the schema's fields, sets sorted and deduped
+ * (so equal sets make equal cache keys), integers for Longs, optional fields omitted when absent.
+ */
+function cedarContext(c: PolicyContext, withTime: boolean): cedar.Context {
+  const u = c.user;
+  const user: Record<string, cedar.CedarValueJson> = { sub: u.sub, iss: u.iss };
+  if (u.tenant !== undefined) user.tenant = u.tenant;
+  if (u.email !== undefined) user.email = u.email;
+  if (u.groups !== undefined) user.groups = sorted(u.groups)!;
+  if (u.roles !== undefined) user.roles = sorted(u.roles)!;
+  const ctx: cedar.Context = {
+    scopes: sorted(c.scopes)!,
+    user,
+    act: sorted(c.act)!,
+    current_actor: c.current_actor,
+    depth: long(c.depth),
+  };
+  if (c.purpose !== undefined) ctx.purpose = c.purpose;
+  if (c.tool !== undefined) ctx.tool = c.tool;
+  // The time is required by the schema; when no policy reads it, any value will do.
+  const t = c.time ?? (withTime ? timeContext() : { epoch: 0, hour: 0, weekday: 0 });
+  ctx.time = { epoch: long(t.epoch), hour: long(t.hour), weekday: long(t.weekday) };
+  if (c.authorization_details !== undefined)
+    ctx.authorization_details = c.authorization_details.map((d) => {
+      const o: Record<string, cedar.CedarValueJson> = { type: d.type, action: d.action };
+      if (d.target !== undefined) o.target = d.target;
+      return o;
+    });
+  return ctx;
+}
+
+/** What one policy reads of the context, and whether it names a Task entity. */
+function scanPolicy(json: cedar.PolicyJson): { reads: Set<string>; all: boolean; task: boolean } {
+  const reads = new Set<string>();
+  let all = false;
+  let task = false;
+  const isContext = (e: unknown) => typeof e === 'object' && e !== null && (e as { Var?: unknown }).Var === 'context';
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const o = node as Record<string, unknown>;
+    const dot = o['.'] as { left: unknown; attr: string } | undefined;
+    if (dot && isContext(dot.left)) return void reads.add(dot.attr);
+    const has = o.has as { left: unknown; attr: string | string[] } | undefined;
+    if (has && isContext(has.left)) return void reads.add(Array.isArray(has.attr) ? has.attr[0]! : has.attr);
+    if (o.Var === 'context') all = true; // `context` used as a whole: every field counts
+    if (o.type === 'Baton::Task' && typeof o.id === 'string') task = true;
+    for (const v of Object.values(o)) visit(v);
+  };
+  visit(json);
+  return { reads, all, task };
+}
+
+/** file:line:col for a char offset in `text`, plus a byte offset within `slice` (Cedar reports UTF-8 byte offsets). */
+function locator(text: string, source: string) {
+  return (charOffset: number, byteOffset: number, slice?: string): string => {
+    let at = Math.max(0, charOffset);
+    if (byteOffset > 0) {
+      const base = slice ?? text.slice(at);
+      at += Buffer.from(base).subarray(0, byteOffset).toString('utf8').length;
+    }
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    const col = at - before.lastIndexOf('\n');
+    return `${source}:${line}:${col}`;
+  };
+}
+
+function describe(e: cedar.DetailedError, where: (c: number, b: number) => string, base: number): string {
+  const loc = e.sourceLocations?.[0];
+  const pos = loc ? where(base, loc.start) : where(base, 0).replace(/:\d+:\d+$/, '');
+  const label = loc?.label ? ` (${loc.label})` : '';
+  return `${pos}: ${e.message}${label}${e.help ? ` — ${e.help}` : ''}`;
+}
+
+function describeValidation(e: cedar.ValidationError, where: (c: number, b: number) => string, name: (cedarId: string) => string): string {
+  const loc = e.error.sourceLocations?.[0];
+  const msg = e.error.message.replace(/^for policy `[^`]*`, /, '');
+  return `${loc ? where(0, loc.start) : ''}: ${name(e.policyId)}: ${msg}${e.error.help ? ` — ${e.error.help}` : ''}`;
+}
+
+/**
+ * The validator repeats a context error once per action (the context type is shared):
+ * report it once, naming every action it was found for.
+ */
+function merge(problems: string[]): string[] {
+  const byKey = new Map<string, string[]>();
+  const ACTION = / for Baton::Action::"([^"]*)"/;
+  for (const p of problems) {
+    const k = p.replace(ACTION, ' for {ACTIONS}');
+    const action = ACTION.exec(p)?.[1];
+    const list = byKey.get(k) ?? [];
+    if (action !== undefined && !list.includes(action)) list.push(action);
+    byKey.set(k, list);
+  }
+  return [...byKey].map(([k, actions]) =>
+    k.replace(' for {ACTIONS}', actions.length === 1 ? ` for Baton::Action::"${actions[0]}"` : ` for actions ${actions.join(', ')}`),
+  );
+}
