@@ -10,6 +10,7 @@ import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';
 import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
 import { AuditLog } from './audit/log.js';
+import { PolicyHolder } from './policy/cedar/holder.js';
 import { MemoryStore } from './store/memory/memory-store.js';
 import type { TokenStore } from './store/store.js';
 import type { BatonClaims } from './tokens/claims.js';
@@ -20,6 +21,8 @@ export interface BatonInstance {
   ctx: BatonContext;
   server: Server;
   log: Logger;
+  /** SIGHUP: re-read the key source and the policy file (an invalid policy keeps the old one). */
+  reload(): Promise<void>;
   /** Listens on config host/port (or the given port); resolves to the bound URL. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -62,6 +65,9 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   await marks.start();
   const audit = new AuditLog(store, log, { flushMs: DEFAULTS.auditFlushMs, maxBuffered: 50_000 });
   audit.start();
+  // A policy file that does not validate stops the start: nothing runs half-configured.
+  const policy = config.policy.cedarFile ? PolicyHolder.fromFile(config.policy.cedarFile, log) : undefined;
+  if (policy && config.policy.watch) policy.watch();
   const ctx: BatonContext = {
     config,
     clients: new ClientRegistry(config),
@@ -73,6 +79,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     marks,
     audit,
     log,
+    ...(policy ? { policy } : {}),
     newId: () => randomUUID(),
   };
   const server = createBatonServer({ ctx, log });
@@ -82,6 +89,10 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     ctx,
     server,
     log,
+    reload: async () => {
+      await keys.reload();
+      policy?.reload();
+    },
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -94,6 +105,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
       if (keyTimer) clearInterval(keyTimer);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      policy?.close();
       await marks.stop();
       await audit.stop();
       if (!opts.store) await store.close();

@@ -22,7 +22,7 @@ program
       };
       process.on('SIGTERM', () => void stop());
       process.on('SIGINT', () => void stop());
-      process.on('SIGHUP', () => void served.baton.ctx.keys.reload());
+      process.on('SIGHUP', () => void served.baton.reload());
     } catch (e) {
       process.stderr.write(`${e instanceof ConfigError ? e.message : `baton failed to start: ${(e as Error).message}`}\n`);
       process.exit(1);
@@ -60,6 +60,47 @@ keys
         rmSync(join(o.dir, `${f.kid}.json`));
         process.stdout.write(`removed ${f.kid}\n`);
       }
+  });
+
+const policy = program.command('policy').description('Cedar policy sets');
+policy
+  .command('check <file>')
+  .description('validate a policy set against Baton\'s schema; with --agent, answer "may agent X get tool Y with scopes Z for this user?"')
+  .option('--agent <id>', 'the agent asking (for hand_off: the agent taking the task)')
+  .option('--action <action>', 'start_task | exchange | hand_off (default: exchange with --tool, else start_task)')
+  .option('--tool <resource>', 'the tool\'s resource URI')
+  .option('--tool-name <name>', 'the tool\'s config name (what policies read as resource.name)')
+  .option('--scope <scopes>', 'space-separated scopes')
+  .option('--user-claims <json>', 'the user token\'s claims, e.g. \'{"tenant":"acme"}\'')
+  .option('--agent-tenant <tenant>', 'the agent\'s attributes.tenant')
+  .option('--purpose <text>', 'the task\'s purpose')
+  .option('--from <id>', 'hand_off: the current actor handing the task on')
+  .action(async (file: string, o: Record<string, string | undefined>) => {
+    const { readFileSync } = await import('node:fs');
+    const { checkPolicy, formatCheck } = await import('../policy/cedar/check.js');
+    let userClaims: Record<string, unknown> | undefined;
+    try {
+      userClaims = o.userClaims ? (JSON.parse(o.userClaims) as Record<string, unknown>) : undefined;
+    } catch {
+      process.stderr.write('--user-claims must be a JSON object\n');
+      process.exit(2);
+    }
+    const question = o.agent
+      ? {
+          agent: o.agent,
+          ...(o.action ? { action: o.action as 'start_task' | 'exchange' | 'hand_off' } : {}),
+          ...(o.tool ? { tool: o.tool } : {}),
+          ...(o.toolName ? { toolName: o.toolName } : {}),
+          ...(o.scope ? { scope: o.scope } : {}),
+          ...(userClaims ? { userClaims } : {}),
+          ...(o.agentTenant ? { agentAttributes: { tenant: o.agentTenant } } : {}),
+          ...(o.purpose ? { purpose: o.purpose } : {}),
+          ...(o.from ? { from: o.from } : {}),
+        }
+      : undefined;
+    const out = formatCheck(checkPolicy(readFileSync(file, 'utf8'), question, file));
+    process.stdout.write(`${out.text}\n`);
+    process.exitCode = out.exitCode;
   });
 
 program

@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { hashSecret } from '../auth/secrets.js';
+
+/** The demo's Cedar policy set (also the README's worked examples). */
+export const DEMO_POLICY_FILE = fileURLToPath(new URL('../policy/cedar/example.cedar', import.meta.url));
 
 /**
  * The demo cast (DESIGN.md, "The demo"): one of each rule, with fixed demo-only credentials so
@@ -11,10 +15,12 @@ export const DEMO = {
     'support-agent': 'demo-support-agent-secret',
     'billing-agent': 'demo-billing-agent-secret',
     'ops-agent': 'demo-ops-agent-secret',
+    'deploy-agent': 'demo-deploy-agent-secret',
   },
   tools: {
     tickets: { resource: 'https://tools.example.com/tickets', rs: 'tickets-rs', secret: 'demo-tickets-rs-secret' },
     billing: { resource: 'https://tools.example.com/billing', rs: 'billing-rs', secret: 'demo-billing-rs-secret' },
+    deploy: { resource: 'https://tools.example.com/deploy', rs: 'deploy-rs', secret: 'demo-deploy-rs-secret' },
   },
 } as const;
 
@@ -22,9 +28,11 @@ const auth = (secret: string) => ({ method: 'client_secret_basic', secretHash: h
 
 /** The demo's config object (validated like any config file), given the embedded IdP. */
 export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: string }, port: number): Record<string, unknown> {
-  const { tickets, billing } = DEMO.tools;
+  const { tickets, billing, deploy } = DEMO.tools;
   return {
     issuer,
+    policy: { cedarFile: DEMO_POLICY_FILE, watch: true },
+    approvals: { intervalSeconds: 2, ttlSeconds: 600 },
     port,
     host: '127.0.0.1',
     keys: { dir: 'keys', alg: 'ES256', generateIfMissing: true },
@@ -39,11 +47,13 @@ export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: strin
         handOffTo: ['billing-agent'],
       },
       {
-        // B: reads billing; may hand the task back to A.
+        // B: reads billing for its own tenant (Cedar: billing-own-tenant), never exports
+        // (Cedar: billing-never-export, though the config ceiling would allow it); may hand the task back to A.
         id: 'billing-agent',
         auth: auth(DEMO.agents['billing-agent']),
-        taskScopes: ['tickets:read', 'billing:read'],
-        tools: { [billing.resource]: { scopes: ['billing:read'], maxTtlSeconds: 120 }, [tickets.resource]: { scopes: ['tickets:read'] } },
+        attributes: { tenant: 'acme' },
+        taskScopes: ['tickets:read', 'billing:read', 'billing:export'],
+        tools: { [billing.resource]: { scopes: ['billing:read', 'billing:export'], maxTtlSeconds: 120 }, [tickets.resource]: { scopes: ['tickets:read'] } },
         handOffTo: ['support-agent'],
       },
       {
@@ -54,10 +64,19 @@ export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: strin
         tools: { [tickets.resource]: { scopes: ['tickets:read'] } },
         handOffTo: [],
       },
+      {
+        // D: deploys; production needs a person's approval (Cedar: deploy-prod-needs-approval).
+        id: 'deploy-agent',
+        auth: auth(DEMO.agents['deploy-agent']),
+        taskScopes: ['deploy:prod'],
+        tools: { [deploy.resource]: { scopes: ['deploy:prod'], maxTtlSeconds: 120 } },
+        handOffTo: [],
+      },
     ],
     tools: [
       { resource: tickets.resource, name: 'tickets', scopes: ['tickets:read', 'tickets:write'], resourceServer: { clientId: tickets.rs, auth: auth(tickets.secret) } },
       { resource: billing.resource, name: 'billing', scopes: ['billing:read', 'billing:export'], resourceServer: { clientId: billing.rs, auth: auth(billing.secret) } },
+      { resource: deploy.resource, name: 'deploy', scopes: ['deploy:prod'], actions: ['deploy', 'rollback'], resourceServer: { clientId: deploy.rs, auth: auth(deploy.secret) } },
     ],
     admin: { keyHashes: [hashSecret(DEMO.adminKey)] },
   };
@@ -65,7 +84,7 @@ export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: strin
 
 /** Printed once on stdout at demo start, outside the structured log. */
 export function demoBanner(baton: string, idpCurl: string, storeKind: string): string {
-  const { tickets, billing } = DEMO.tools;
+  const { tickets, billing, deploy } = DEMO.tools;
   return [
     '',
     '==================== BATON DEMO (demo-only credentials) ====================',
@@ -76,9 +95,12 @@ export function demoBanner(baton: string, idpCurl: string, storeKind: string): s
     `  support-agent : ${DEMO.agents['support-agent']}   tools: tickets; may hand off to billing-agent`,
     `  billing-agent : ${DEMO.agents['billing-agent']}   tools: billing, tickets(read); may hand off to support-agent`,
     `  ops-agent     : ${DEMO.agents['ops-agent']}       nobody may hand work to it`,
+    `  deploy-agent  : ${DEMO.agents['deploy-agent']}    deploy to production needs an admin's approval`,
     'Tools and their resource servers (for /introspect):',
     `  ${tickets.resource}  ${tickets.rs} : ${tickets.secret}`,
     `  ${billing.resource}  ${billing.rs} : ${billing.secret}   (not allowed to support-agent)`,
+    `  ${deploy.resource}   ${deploy.rs} : ${deploy.secret}`,
+    `Cedar policy set: ${DEMO_POLICY_FILE} (edit it while Baton runs: it reloads)`,
     `Admin key (Authorization: Bearer ...): ${DEMO.adminKey}`,
     'Walkthrough: README.md, "Try it". These credentials are public: never use them outside the demo.',
     '=============================================================================',

@@ -21,7 +21,7 @@ export interface BatonContext {
   marks: MarkCache;
   audit: AuditLog;
   /** The Cedar policy in force, if any (swapped atomically on reload). */
-  policy?: PolicySource;
+  policy?: PolicySource & { readonly version: string | undefined };
   log: Logger;
   newId(): string;
 }

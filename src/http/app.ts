@@ -34,7 +34,7 @@ export function createApp(deps: HttpDeps): express.Express {
       return;
     }
     const fresh = ctx.marks.isFresh();
-    res.status(fresh ? 200 : 503).json({ status: fresh ? 'ready' : 'unavailable', store: 'up', marks_fresh: fresh });
+    res.status(fresh ? 200 : 503).json({ status: fresh ? 'ready' : 'unavailable', store: 'up', marks_fresh: fresh, policy_version: ctx.policy?.version ?? null });
   });
 
   app.use(tasksRouter(deps));

@@ -1,7 +1,11 @@
 import type { Client } from '../auth/clients.js';
 import { UnauthorizedClient } from '../errors.js';
 import type { BatonContext } from '../exchange/context.js';
-import { actorChain, type Actor } from './claims.js';
+import { actorChain, splitScope, type Actor, type BatonClaims, type UserClaims } from './claims.js';
+import type { ToolConfig } from '../config/schema.js';
+import type { BatonError } from '../errors.js';
+import { agentById } from '../exchange/subject.js';
+import { checkPolicy } from '../policy/decide.js';
 import { verifyOwnToken } from './verify-own.js';
 
 export type IntrospectionResponse =
@@ -24,6 +28,38 @@ export type IntrospectionResponse =
     };
 
 const INACTIVE = { active: false } as const;
+
+/**
+ * Re-decides a live tool token against the policy in force: the config ceilings (the agent is
+ * enabled and may still use this tool with these scopes) and the Cedar policy with the context
+ * recorded at issue time (the time is now). Approval is about issuing and is not asked again.
+ * Returns true, or the rule that no longer allows it.
+ */
+function reauthorize(ctx: BatonContext, tool: ToolConfig, claims: BatonClaims, act: string[], recorded: Record<string, unknown> | undefined): true | string {
+  const agent = agentById(ctx, claims.act.sub);
+  if (!agent) return `agents[${claims.act.sub}] (removed or disabled)`;
+  const rule = agent.tools[tool.resource];
+  if (!rule) return `agents[${agent.id}].tools`;
+  const scopes = splitScope(claims.scope);
+  if (!scopes.every((s) => rule.scopes.includes(s) && tool.scopes.includes(s))) return `agents[${agent.id}].tools[${tool.resource}].scopes`;
+  try {
+    checkPolicy(ctx.policy, {
+      action: 'exchange',
+      principal: agent,
+      resource: { tool },
+      scopes,
+      sub: claims.sub,
+      user: recorded?.u as UserClaims | undefined,
+      act,
+      currentActor: claims.act.sub,
+      purpose: recorded?.p as string | undefined,
+      details: claims.authorization_details as { type: string; action: string; tool: string }[] | undefined,
+    });
+  } catch (e) {
+    return (e as BatonError).rule ?? 'cedar';
+  }
+  return true;
+}
 
 /** Inactive, with an audit event saying why (the caller is told nothing more). */
 function refuse(ctx: BatonContext, rs: string, reason: string, seen?: { txn: string; act: string[]; sub: string; jti: string }): IntrospectionResponse {
@@ -57,12 +93,16 @@ export async function introspect(ctx: BatonContext, client: Client, token: strin
   if (claims.aud !== client.tool.resource) return refuse(ctx, client.id, 'audience is not this resource server', seen);
   const marks = ctx.marks.verdict({ sub: claims.sub, client_id: claims.client_id, actors: act, stamps: claims.lineage.st });
   if (marks !== 'ok') return refuse(ctx, client.id, marks === 'stale' ? 'revocation state not current (fail closed)' : 'revoked (agent, user or all)', seen);
+  let recorded;
   try {
-    const state = await ctx.store.checkToken(claims.txn, claims.jti, claims.lineage.anc);
-    if (state !== 'active') return refuse(ctx, client.id, state, seen);
+    recorded = await ctx.store.inspectToken(claims.txn, claims.jti, claims.lineage.anc);
   } catch {
     return refuse(ctx, client.id, 'store unavailable (fail closed)', seen);
   }
+  if (recorded.state !== 'active') return refuse(ctx, client.id, recorded.state, seen);
+  // Continuous authorization: the policy in force now must still allow this token.
+  const stillAllowed = reauthorize(ctx, client.tool, claims, act, recorded.ctx);
+  if (stillAllowed !== true) return refuse(ctx, client.id, `no longer allowed by policy: ${stillAllowed}`, seen);
   return {
     active: true,
     scope: claims.scope,

@@ -16,6 +16,11 @@ export function adminRouter(deps: HttpDeps): Router {
   const r = Router();
   r.use('/admin', requireAdmin(ctx));
 
+  r.get('/admin/policy', (_req, res) => {
+    const p = ctx.policy?.current();
+    res.json({ cedar: p ? { version: p.version, policies: p.ids, reads_time: p.readsTime, reads_authorization_details: p.readsDetails } : null });
+  });
+
   r.get('/admin/tasks/:txn', async (req, res) => {
     const tree = await ctx.store.getTaskTree(String(req.params.txn));
     if (!tree) throw new NotFound('no such task (unknown, or past its deadline)');

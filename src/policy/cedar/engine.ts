@@ -53,6 +53,7 @@ export interface PolicyTime {
 export interface PolicyAuthorizationDetail {
   type: string;
   action: string;
+  /** Absent: Cedar sees "" (the schema makes it required so that records can be compared). */
   target?: string;
 }
 
@@ -418,11 +419,9 @@ function cedarContext(c: PolicyContext, withTime: boolean): cedar.Context {
   const t = c.time ?? (withTime ? timeContext() : { epoch: 0, hour: 0, weekday: 0 });
   ctx.time = { epoch: long(t.epoch), hour: long(t.hour), weekday: long(t.weekday) };
   if (c.authorization_details !== undefined)
-    ctx.authorization_details = c.authorization_details.map((d) => {
-      const o: Record<string, cedar.CedarValueJson> = { type: d.type, action: d.action };
-      if (d.target !== undefined) o.target = d.target;
-      return o;
-    });
+    ctx.authorization_details = c.authorization_details.map((d) =>
+      ({ type: d.type, action: d.action, target: d.target ?? '' }),
+    );
   return ctx;
 }
 
@@ -472,8 +471,10 @@ function describe(e: cedar.DetailedError, where: (c: number, b: number) => strin
 
 function describeValidation(e: cedar.ValidationError, where: (c: number, b: number) => string, name: (cedarId: string) => string): string {
   const loc = e.error.sourceLocations?.[0];
-  const msg = e.error.message.replace(/^for policy `[^`]*`, /, '');
-  return `${loc ? where(0, loc.start) : ''}: ${name(e.policyId)}: ${msg}${e.error.help ? ` — ${e.error.help}` : ''}`;
+  // Cedar names policies by its own ids (`policy0`, ...) in the message and the help.
+  const rename = (t: string) => t.replace(/^for policy `[^`]*`, /, '').replace(/(?:for )?policy `(policy\d+)`,? ?/g, '');
+  const help = e.error.help ? ` — ${rename(e.error.help)}` : '';
+  return `${loc ? where(0, loc.start) : ''}: ${name(e.policyId)}: ${rename(e.error.message)}${help}`;
 }
 
 /**
@@ -491,6 +492,6 @@ function merge(problems: string[]): string[] {
     byKey.set(k, list);
   }
   return [...byKey].map(([k, actions]) =>
-    k.replace(' for {ACTIONS}', actions.length === 1 ? ` for Baton::Action::"${actions[0]}"` : ` for actions ${actions.join(', ')}`),
+    k.replace(' for {ACTIONS}', actions.length === 1 ? ` for Baton::Action::"${actions[0]}"` : ` for actions ${actions.sort().join(', ')}`),
   );
 }
