@@ -6,6 +6,7 @@ import { DEFAULTS } from './config/defaults.js';
 import type { Config } from './config/schema.js';
 import { ToolIndex, type BatonContext } from './exchange/context.js';
 import { createBatonServer } from './http/server.js';
+import { Metrics } from './http/metrics.js';
 import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';
 import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
@@ -82,7 +83,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     ...(policy ? { policy } : {}),
     newId: () => randomUUID(),
   };
-  const server = createBatonServer({ ctx, log });
+  const server = createBatonServer({ ctx, log, metrics: new Metrics(ctx) });
   const keyTimer = opts.keys ? undefined : setInterval(() => void keys.reload().catch((e) => log.error({ err: (e as Error).message }, 'key reload failed')), DEFAULTS.keysReloadMs);
   keyTimer?.unref();
   return {

@@ -37,6 +37,10 @@ export function createApp(deps: HttpDeps): express.Express {
     res.status(fresh ? 200 : 503).json({ status: fresh ? 'ready' : 'unavailable', store: 'up', marks_fresh: fresh, policy_version: ctx.policy?.version ?? null });
   });
 
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
   app.use(tasksRouter(deps));
   app.use(feedRouter(deps));
   app.use(adminRouter(deps));

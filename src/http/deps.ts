@@ -2,11 +2,13 @@ import type { ClientAuthDeps } from '../auth/client-auth.js';
 import type { BatonContext } from '../exchange/context.js';
 import type { Logger } from '../log.js';
 import { DEFAULTS } from '../config/defaults.js';
+import type { Metrics } from './metrics.js';
 
 /** What every HTTP handler gets: the domain context and a logger. */
 export interface HttpDeps {
   ctx: BatonContext;
   log: Logger;
+  metrics: Metrics;
 }
 
 export const endpointUrl = (ctx: BatonContext, path: string): string => ctx.config.issuer.replace(/\/$/, '') + path;

@@ -16,6 +16,7 @@ export function tokenRoute(deps: HttpDeps) {
     const client = await authenticateClient(auth, clientInputFromForm(req.headers, form));
     const request = parseExchangeRequest(form, deps.ctx.config.defaults.purposeMaxLength);
     const out = await exchangeToken(deps.ctx, client, request);
+    deps.metrics.issued.inc({ operation: out.operation });
     sendJson(res, 200, out.response);
   };
 }
