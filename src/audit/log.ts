@@ -2,6 +2,11 @@ import type { Logger } from '../log.js';
 import type { AuditEntry, TokenStore } from '../store/store.js';
 import type { AuditEvent } from './events.js';
 
+export interface PreparedEvent {
+  event: AuditEvent;
+  json: string;
+}
+
 export interface AuditOptions {
   flushMs: number;
   /** Events held while the store is unreachable; the oldest are dropped past it (and counted). */
@@ -36,14 +41,15 @@ export class AuditLog {
   }
 
   /** Serialises an event that the store will file with the token record. */
-  forScript(event: Omit<AuditEvent, 'time'>): string {
-    return JSON.stringify({ ...event, time: Date.now() });
+  prepare(event: Omit<AuditEvent, 'time'>): PreparedEvent {
+    const full: AuditEvent = { ...event, time: Date.now() };
+    return { event: full, json: JSON.stringify(full) };
   }
 
   /** After the script succeeded: log it and queue it for the global stream only. */
-  filed(json: string, txn: string): void {
-    this.log.info({ audit: JSON.parse(json) as unknown }, 'audit');
-    this.enqueue({ txn, json, inTaskStream: true });
+  filed(p: PreparedEvent): void {
+    this.log.info({ audit: p.event }, 'audit');
+    this.enqueue({ ...(p.event.txn ? { txn: p.event.txn } : {}), json: p.json, inTaskStream: true });
   }
 
   emit(event: Omit<AuditEvent, 'time'>): void {

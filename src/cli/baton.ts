@@ -6,15 +6,21 @@ import { generateSecret, hashSecret } from '../auth/secrets.js';
 import { ConfigError } from '../config/load.js';
 import { generateKeyFile, KeySet, readKeyFiles, type SigningAlg } from '../keys/keyset.js';
 import { DEFAULTS } from '../config/defaults.js';
+import { availableParallelism } from 'node:os';
 import { serve } from './serve.js';
+import { forkWorkers } from './workers.js';
 
 const program = new Command('baton').description('Baton: a credential broker for AI agents');
 
 program
   .command('serve', { isDefault: true })
   .description('serve the config named by BATON_CONFIG, or the demo when it is unset')
-  .action(async () => {
+  .option('--workers <n>', 'one process per core behind one port (needs BATON_CONFIG with the Redis store)', process.env.BATON_WORKERS ?? '1')
+  .action(async (o: { workers: string }) => {
     try {
+      const workers = o.workers === 'auto' ? availableParallelism() : Number(o.workers);
+      if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a positive integer or auto');
+      if (workers > 1 && forkWorkers(workers)) return;
       const served = await serve();
       const stop = async () => {
         await served.stop();

@@ -59,18 +59,18 @@ export async function recordAndSign(
   event: Omit<AuditEvent, 'time'>,
   recordCtx?: Record<string, unknown>,
 ): Promise<Issued> {
-  const json = ctx.audit.forScript(event);
-  const stamp = await storeCall(() => ctx.store.recordToken(recordOf(claims, recordCtx), json));
-  ctx.audit.filed(json, claims.txn);
+  const audit = ctx.audit.prepare(event);
+  const stamp = await storeCall(() => ctx.store.recordToken(recordOf(claims, recordCtx), audit.json));
+  ctx.audit.filed(audit);
   const full: BatonClaims = { ...claims, lineage: { anc: claims.lineage.anc, st: newLevel ? [stamp, ...inheritedStamps] : inheritedStamps } };
   return { token: await signToken(ctx.keys, full), claims: full };
 }
 
 /** Task start: creates the task and records its first token in one atomic step. */
 export async function startAndSign(ctx: BatonContext, task: Omit<TaskRecord, 'stamp' | 'status'>, claims: UnstampedClaims, event: Omit<AuditEvent, 'time'>): Promise<Issued> {
-  const json = ctx.audit.forScript(event);
-  const stamp = await storeCall(() => ctx.store.startTask(task, recordOf(claims), json));
-  ctx.audit.filed(json, task.txn);
+  const audit = ctx.audit.prepare(event);
+  const stamp = await storeCall(() => ctx.store.startTask(task, recordOf(claims), audit.json));
+  ctx.audit.filed(audit);
   // Every actor of a new task enters at its start stamp.
   const full: BatonClaims = { ...claims, lineage: { anc: [], st: actorChain(claims.act).map(() => stamp) } };
   return { token: await signToken(ctx.keys, full), claims: full };
