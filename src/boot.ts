@@ -10,6 +10,7 @@ import { Metrics } from './http/metrics.js';
 import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';
 import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
+import { FeedHub } from './revocation/feed-hub.js';
 import { AuditLog } from './audit/log.js';
 import { PolicyHolder } from './policy/cedar/holder.js';
 import { MemoryStore } from './store/memory/memory-store.js';
@@ -62,7 +63,9 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   const log = opts.log ?? createLogger(config.logLevel);
   const keys = opts.keys ?? (await openKeys(config));
   const store = opts.store ?? (await openStore(config));
-  const marks = new MarkCache(store, DEFAULTS.marksMaxStalenessMs, DEFAULTS.marksRefreshMs);
+  const feed = new FeedHub(store);
+  await feed.start();
+  const marks = new MarkCache(store, feed, DEFAULTS.marksMaxStalenessMs, DEFAULTS.marksRefreshMs);
   await marks.start();
   const audit = new AuditLog(store, log, { flushMs: DEFAULTS.auditFlushMs, maxBuffered: 50_000 });
   audit.start();
@@ -78,6 +81,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     upstream: new UpstreamVerifier(config.trustedIssuers, DEFAULTS.clockToleranceSeconds, DEFAULTS.verifiedTokenCacheSize),
     store,
     marks,
+    feed,
     audit,
     log,
     ...(policy ? { policy } : {}),
@@ -108,6 +112,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
       await new Promise<void>((r) => server.close(() => r()));
       policy?.close();
       await marks.stop();
+      await feed.stop();
       await audit.stop();
       if (!opts.store) await store.close();
     },

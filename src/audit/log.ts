@@ -68,7 +68,8 @@ export class AuditLog {
 
   /** Writes what is queued; on failure the batch goes back to the front and is tried again. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    // A caller that needs its own events written waits for the batch in flight, then its own.
+    if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.queue.length === 0) return Promise.resolve();
     const batch = this.queue;
     this.queue = [];

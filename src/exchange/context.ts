@@ -2,6 +2,7 @@ import type { Config, ToolConfig } from '../config/schema.js';
 import type { ClientRegistry } from '../auth/clients.js';
 import type { KeySet } from '../keys/keyset.js';
 import type { MarkCache } from '../revocation/marks.js';
+import type { FeedHub } from '../revocation/feed-hub.js';
 import type { TokenStore } from '../store/store.js';
 import type { OwnTokenVerifier } from '../tokens/verify-own.js';
 import type { UpstreamVerifier } from '../tokens/verify-upstream.js';
@@ -19,6 +20,7 @@ export interface BatonContext {
   upstream: UpstreamVerifier;
   store: TokenStore;
   marks: MarkCache;
+  feed: FeedHub;
   audit: AuditLog;
   /** The Cedar policy in force, if any (swapped atomically on reload). */
   policy?: PolicySource & { readonly version: string | undefined };

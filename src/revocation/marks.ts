@@ -1,4 +1,5 @@
 import type { FeedEntry, Marks, TokenStore } from '../store/store.js';
+import type { FeedHub } from './feed-hub.js';
 
 /** What a marks check needs of a token: its chain and the stamps at which each actor joined. */
 export interface MarkSubject {
@@ -27,21 +28,21 @@ export class MarkCache {
   private lastFresh = 0;
   private connected = false;
   private timer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => Promise<void>) | undefined;
+  private unfollow: (() => void) | undefined;
 
   constructor(
     private readonly store: TokenStore,
+    private readonly feed: FeedHub,
     private readonly maxStalenessMs: number,
     private readonly refreshMs: number,
   ) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.store.subscribe(
-      (e) => this.apply(e),
-      (up) => {
-        this.connected = up;
-      },
-    );
+    this.unfollow = this.feed.follow((e) => this.apply(e));
+    this.feed.onState((up) => {
+      this.connected = up;
+    });
+    this.connected = this.feed.connected;
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.refreshMs);
     this.timer.unref();
@@ -49,7 +50,7 @@ export class MarkCache {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.unsubscribe?.();
+    this.unfollow?.();
   }
 
   /** Re-reads all marks; fresh only while the live feed is connected too. */

@@ -30,7 +30,8 @@ export function buildTree(tree: TaskTree, marks: MarkCache, nowSec = Math.floor(
     if (known) return known;
     const parent = t.anc[0] ? byJti.get(t.anc[0]) : undefined;
     const ps = parent ? stamps(parent) : [];
-    const s = !parent || t.actors.length > parent.actors.length ? [t.stamp ?? 0, ...ps] : ps;
+    // A task's first token: every actor entered at its stamp (two with an actor_token start).
+    const s = !parent ? t.actors.map(() => t.stamp ?? 0) : t.actors.length > parent.actors.length ? [t.stamp ?? 0, ...ps] : ps;
     stampsOf.set(t.jti, s);
     return s;
   };

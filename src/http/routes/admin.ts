@@ -28,8 +28,12 @@ export function adminRouter(deps: HttpDeps): Router {
   });
 
   r.get('/admin/tasks/:txn/events', async (req, res) => {
+    await ctx.audit.flush();
     const rows = await ctx.store.readTaskAudit(String(req.params.txn), 10_000);
-    res.json({ txn: req.params.txn, events: rows.map((r) => ({ id: r.id, ...(JSON.parse(r.json) as object) })) });
+    // Issued-token events are filed with the token, the rest in batches: order by decision time
+    // (a stable sort keeps the stream order for events of the same millisecond).
+    const events = rows.map((r) => ({ id: r.id, ...(JSON.parse(r.json) as { time: number }) })).sort((a, b) => a.time - b.time);
+    res.json({ txn: req.params.txn, events });
   });
 
   // Pages through every event: `since` is the last id seen (exclusive), `next` the cursor to pass on.

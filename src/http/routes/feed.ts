@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { secretMatches } from '../../auth/secrets.js';
-import { InvalidClient } from '../../errors.js';
+import { InvalidClient, InvalidRequest } from '../../errors.js';
 import type { BatonContext } from '../../exchange/context.js';
 import type { FeedEntry } from '../../store/store.js';
 import { isAdmin } from '../admin-auth.js';
@@ -47,9 +47,9 @@ export function feedRouter(deps: HttpDeps): Router {
   const r = Router();
   r.get('/revocations', async (req, res) => {
     if (!mayFollow(ctx, req)) throw new InvalidClient('resource server (Basic) or admin (Bearer) credentials are required');
-    let last = (req.headers['last-event-id'] as string | undefined) ?? (typeof req.query.after === 'string' ? req.query.after : undefined);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write(': baton revocation feed\n\n');
+    const cursor = (req.headers['last-event-id'] as string | undefined) ?? (typeof req.query.after === 'string' ? req.query.after : undefined);
+    if (cursor !== undefined && cursor !== '' && !/^\d+(-\d+)?$/.test(cursor)) throw new InvalidRequest('Last-Event-ID / after must be a feed event id');
+    let last = cursor || undefined;
     const send = (e: FeedEntry) => {
       if (last !== undefined && !feedIdAfter(e.id, last)) return;
       last = e.id;
@@ -57,12 +57,15 @@ export function feedRouter(deps: HttpDeps): Router {
     };
     let caughtUp = false;
     const pending: FeedEntry[] = [];
-    const unsubscribe = await ctx.store.subscribe((e) => (caughtUp ? send(e) : pending.push(e)));
+    // Subscribe before answering: a revocation right after the client sees the 200 is not lost.
+    const unfollow = ctx.feed.follow((e) => (caughtUp ? send(e) : pending.push(e)));
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.write(': baton revocation feed\n\n');
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
     heartbeat.unref();
     req.on('close', () => {
       clearInterval(heartbeat);
-      void unsubscribe();
+      unfollow();
     });
     if (last !== undefined) {
       for (;;) {

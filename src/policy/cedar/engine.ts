@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 
 /**
@@ -15,6 +16,16 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
  * `@cedar-policy/cedar-wasm/nodejs` is the entry that loads under plain Node, tsx and jest ESM
  * alike (the package root needs Node's experimental wasm-module imports).
  */
+
+/*
+ * Node 20's V8 (11.3) aborts the whole process ("Fatal error ... unreachable code" in
+ * Deoptimizer::DoComputeBuiltinContinuation) when TurboFan code that inlined a JS->Wasm call into
+ * cedar-wasm deoptimizes: a few thousand decisions in a loop crash about half the runs here, and
+ * none with JS->Wasm call inlining off. The flag only affects how later optimized code is
+ * compiled, so setting it at load is enough; it costs nothing measurable per decision.
+ * (V8 >= 13 is left alone: untested there, and an unknown flag would be reported on stderr.)
+ */
+if (Number(process.versions.v8.split('.')[0]) <= 12) setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 export const SCHEMA_PATH = fileURLToPath(new URL('./baton.cedarschema', import.meta.url));
 /** The Cedar schema every policy set is validated against. */

@@ -1,0 +1,160 @@
+/**
+ * Baton as separate OS processes (`node --import tsx src/cli/baton.ts serve`), for tests of
+ * several instances sharing one store. Every child is registered so that it is killed when the
+ * test calls stopAllBatons() (afterAll) and, failing that, when the jest worker exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { generateKeyFile } from '../../src/keys/keyset.js';
+import { rawTestConfig, type Upstream } from './fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HOST = '127.0.0.1';
+
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort: the worker is going away without afterAll having stopped them.
+  process.once('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+}
+
+export interface BatonProcess {
+  url: string;
+  port: number;
+  pid: number;
+  /** The tail of its stdout/stderr, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** One shared deployment on disk: a config file and a key directory, in a temp dir. */
+export interface Deployment {
+  dir: string;
+  configPath: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Writes the test cast's config as YAML with a Redis store (`url` + `prefix`) and a key dir
+ * holding one generated key: what every instance of one deployment shares.
+ */
+export async function writeDeployment(upstream: Upstream, store: { url: string; prefix: string }, patch: (raw: Record<string, unknown>) => void = () => {}): Promise<Deployment> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'baton-deploy-'));
+  const keysDir = path.join(dir, 'keys');
+  await generateKeyFile(keysDir, 'ES256');
+  const raw = rawTestConfig(upstream);
+  raw.host = HOST;
+  raw.logLevel = 'warn';
+  raw.store = { kind: 'redis', url: store.url, prefix: store.prefix };
+  raw.keys = { dir: keysDir, alg: 'ES256', generateIfMissing: false };
+  patch(raw);
+  const configPath = path.join(dir, 'baton.yaml');
+  await writeFile(configPath, stringify(raw), { mode: 0o600 });
+  return { dir, configPath, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A port that was free on 127.0.0.1 a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const gone = exited(child);
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
+  }
+  children.delete(child);
+}
+
+/** GET /readyz answers 200 (store up, revocation marks fresh). */
+async function ready(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+    await res.text();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function launch(configPath: string, port: number, timeoutMs: number): Promise<BatonProcess> {
+  // Only what the child needs from ours: no NODE_OPTIONS of jest, no env override of the config.
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[k] !== undefined) env[k] = process.env[k];
+  env.BATON_CONFIG = configPath;
+  env.PORT = String(port);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/baton.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  installExitHook();
+  let out = '';
+  const collect = (d: Buffer) => {
+    out = (out + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
+  const url = `http://${HOST}:${port}`;
+  const proc: BatonProcess = { url, port, pid: child.pid ?? -1, output: () => out, stop: () => stopChild(child) };
+
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (spawnError || child.exitCode !== null || child.signalCode !== null) {
+      await stopChild(child);
+      throw new Error(`baton on port ${port} exited before it was ready (${spawnError?.message ?? `code ${child.exitCode}`}):\n${out}`);
+    }
+    if (await ready(url)) return proc;
+    await sleep(100);
+  }
+  await stopChild(child);
+  throw new Error(`baton on port ${port} was not ready within ${timeoutMs} ms:\n${out}`);
+}
+
+/** Starts `baton serve` on a free port with BATON_CONFIG = configPath; resolves once /readyz is 200. */
+export async function spawnBaton(configPath: string, timeoutMs = 30_000): Promise<BatonProcess> {
+  let last: unknown;
+  // The free port may be taken before the child binds it; then it exits at once and we retry.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(configPath, await freePort(), timeoutMs);
+    } catch (e) {
+      last = e;
+      if (!/EADDRINUSE/.test(String((e as Error).message))) break;
+    }
+  }
+  throw last instanceof Error ? last : new Error(String(last));
+}
+
+/** Stops every Baton process this worker started (SIGTERM, then SIGKILL after 5 s). */
+export async function stopAllBatons(): Promise<void> {
+  await Promise.all([...children].map(stopChild));
+}
