@@ -41,10 +41,12 @@ keys
   .description('create a key; with --activate-in it is published now and signs later (rotation)')
   .option('--dir <dir>', 'key directory', 'keys')
   .option('--alg <alg>', 'ES256 | EdDSA | RS256', 'ES256')
-  .option('--activate-in <seconds>', 'seconds until it signs (stage >= the JWKS cache time)', '0')
-  .action(async (o: { dir: string; alg: string; activateIn: string }) => {
+  .option('--activate-in <seconds>', `seconds until it signs; default 0 for the first key, ${DEFAULTS.keyPublishLeadSeconds} (the JWKS cache time) for a rotation`)
+  .action(async (o: { dir: string; alg: string; activateIn?: string }) => {
     if (!['ES256', 'EdDSA', 'RS256'].includes(o.alg)) throw new Error('alg must be ES256, EdDSA or RS256');
-    const f = await generateKeyFile(o.dir, o.alg as SigningAlg, Math.floor(Date.now() / 1000) + Number(o.activateIn));
+    // A rotation is published before it signs, so verifiers holding a cached JWKS know it first.
+    const lead = o.activateIn !== undefined ? Number(o.activateIn) : readKeyFiles(o.dir).length ? DEFAULTS.keyPublishLeadSeconds : 0;
+    const f = await generateKeyFile(o.dir, o.alg as SigningAlg, Math.floor(Date.now() / 1000) + lead);
     process.stdout.write(`created ${f.kid} (${f.alg}), signs from ${new Date(f.activateAt * 1000).toISOString()}\n`);
   });
 keys

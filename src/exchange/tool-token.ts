@@ -22,7 +22,8 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
   const act = actorChain(task.act);
   const purpose = task.task?.purpose;
   const policy = checkPolicy(ctx.policy, { action: 'exchange', principal: caller, resource: { tool }, scopes: grant.scopes, sub: task.sub, user: task.task?.user, act, currentActor: task.act.sub, purpose, details });
-  if (grant.requireApproval || policy.approval) {
+  const needsApproval = grant.requireApproval || policy.approval;
+  if (needsApproval) {
     const binding = { txn: task.txn, agent: caller.id, tool: tool.resource, scope: joinScope(grant.scopes), ...(details ? { authorization_details: details } : {}) };
     await requireApproval(ctx, binding, { sub: task.sub, act, ...(purpose ? { purpose } : {}) }, req.approvalId);
   } else if (req.approvalId !== undefined) throw new InvalidRequest('approval_id given, but this call needs no approval');
@@ -54,6 +55,6 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
     sub: task.sub,
     decision: 'allow',
     rule: withCedar(`agents[${caller.id}].tools[${tool.resource}]`, policy.rule),
-    detail: { operation: 'tool_token', jti: claims.jti, parent: task.jti, tool: tool.resource, scope: claims.scope, ttl: exp - now, ...(details ? { authorization_details: details } : {}), ...(grant.requireApproval ? { approved: req.approvalId } : {}) },
+    detail: { operation: 'tool_token', jti: claims.jti, parent: task.jti, tool: tool.resource, scope: claims.scope, ttl: exp - now, ...(details ? { authorization_details: details } : {}), ...(needsApproval ? { approved: req.approvalId } : {}) },
   }, recordCtx);
 }

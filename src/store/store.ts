@@ -179,6 +179,8 @@ export interface TokenStore {
   publish(event: FeedEvent): Promise<string>;
   /** Entries after `afterId` (exclusive), oldest first, at most `limit`. */
   readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]>;
+  /** The newest feed id ever trimmed away (events at or before it are gone), if any. */
+  feedHorizon(): Promise<string | undefined>;
   /** Live feed: called for each new entry. Returns an unsubscribe function. */
   subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void): Promise<() => Promise<void>>;
 

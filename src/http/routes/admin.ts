@@ -78,6 +78,13 @@ export function adminRouter(deps: HttpDeps): Router {
     res.json({ approvals: pending.map(({ binding: _b, ...shown }) => shown) });
   });
 
+  r.get('/admin/approvals/:id', async (req, res) => {
+    const rec = await ctx.store.getApproval(String(req.params.id));
+    if (!rec) throw new NotFound('no such approval');
+    const { binding: _b, ...shown } = rec;
+    res.json(shown);
+  });
+
   for (const verdict of ['approve', 'deny'] as const) {
     r.post(`/admin/approvals/:id/${verdict}`, async (req, res) => {
       const body = DecisionBody.safeParse(req.body ?? {});

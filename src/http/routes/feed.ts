@@ -68,6 +68,9 @@ export function feedRouter(deps: HttpDeps): Router {
       unfollow();
     });
     if (last !== undefined) {
+      // A cursor older than what the feed keeps: say so, so the follower re-checks what it holds.
+      const horizon = await ctx.store.feedHorizon();
+      if (horizon && !feedIdAfter(last, horizon)) res.write(`event: gap\ndata: ${JSON.stringify({ type: 'gap', lost_up_to: horizon })}\n\n`);
       for (;;) {
         const batch = await ctx.store.readFeed(last, CATCH_UP_BATCH);
         batch.forEach(send);

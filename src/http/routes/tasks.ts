@@ -32,8 +32,9 @@ export function clientInputFromJson(req: Request): ClientAuthInput {
 /** POST /tasks/{txn}/complete — the task's owner ends it; every token of the task dies. */
 export function tasksRouter(deps: HttpDeps): Router {
   const r = Router();
-  const auth = clientAuthDeps(deps.ctx, '/tasks');
   r.post('/tasks/:txn/complete', async (req, res) => {
+    // RFC 7523: an assertion's audience is the issuer or this endpoint's own URL.
+    const auth = clientAuthDeps(deps.ctx, `/tasks/${encodeURIComponent(String(req.params.txn))}/complete`);
     const client = await authenticateClient(auth, clientInputFromJson(req));
     if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} is not an agent`);
     const parsed = CompleteBody.safeParse(req.body ?? {});

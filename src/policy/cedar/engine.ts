@@ -146,8 +146,6 @@ export function userClaims(claims: Record<string, unknown>): PolicyUser {
 }
 
 const ID_RE = /^[A-Za-z0-9._:/@+-]{1,128}$/;
-const SCHEMA_NAME = 'baton';
-let schemaPreparsed = false;
 
 interface Parsed {
   id: string;
@@ -163,7 +161,10 @@ export interface LoadOptions {
 export class CedarPolicySet {
   /** Policy ids in file order. */
   readonly ids: readonly string[];
-  /** Top-level context fields some policy reads (`*` when a policy uses `context` as a whole). */
+  /**
+   * What the policies read of the context: top-level fields, or `field.attr` where only some
+   * attributes of a record (user, time) are read; `*` when a policy uses `context` as a whole.
+   */
   readonly reads: readonly string[];
   /** Some policy reads `context.time`: decisions are never cached. */
   readonly readsTime: boolean;
@@ -174,8 +175,11 @@ export class CedarPolicySet {
 
   private readonly psetId: string;
   private readonly approvalIds: ReadonlySet<string>;
-  /** Context fields in the cache key (those read, in a fixed order). */
-  private readonly keyFields: readonly (keyof PolicyContext)[];
+  /** The context fields passed to Cedar and keyed on; undefined = all (`context` used whole). */
+  private readonly contextReads: ContextReads | undefined;
+  /** Whether the agent / tool entity (its attributes) must be passed: some policy reads them. */
+  private readonly principalAttrs: boolean;
+  private readonly resourceAttrs: boolean;
   /** A Task's id (a txn) is in the key only if some policy names a Baton::Task entity. */
   private readonly keyTaskId: boolean;
   private readonly cacheable: boolean;
@@ -195,24 +199,20 @@ export class CedarPolicySet {
     this.warnings = warnings;
     this.psetId = `baton:${fullHash}`;
     this.approvalIds = new Set(policies.filter((p) => p.json.annotations?.approval === 'required').map((p) => p.id));
-    const reads = new Set<string>();
-    let all = false;
-    let task = false;
-    for (const p of policies) {
-      const r = scanPolicy(p.json);
-      r.reads.forEach((f) => reads.add(f));
-      all ||= r.all;
-      task ||= r.task;
-    }
-    this.reads = all ? ['*'] : [...reads].sort();
-    this.readsTime = all || reads.has('time');
-    this.readsDetails = all || reads.has('authorization_details');
+    const scan = scanPolicies(policies.map((p) => p.json));
+    this.contextReads = scan.all ? undefined : scan.context;
+    this.principalAttrs = scan.principal;
+    this.resourceAttrs = scan.resource;
+    this.keyTaskId = scan.task;
+    this.reads = scan.all
+      ? ['*']
+      : [...scan.context].flatMap(([f, sub]) => (sub === 'all' ? [f] : [...sub].map((a) => `${f}.${a}`))).sort();
+    this.readsTime = scan.all || scan.context.has('time');
+    this.readsDetails = scan.all || scan.context.has('authorization_details');
     // A decision that depends on the time or on one call's authorization details is made on
     // every request: caching it would need the time (or the details) in the key, which would
     // never hit. That costs a full Cedar evaluation per exchange (README: "How decisions are cached").
     this.cacheable = cacheSize > 0 && !this.readsTime && !this.readsDetails;
-    this.keyFields = CONTEXT_FIELDS.filter((f) => reads.has(f));
-    this.keyTaskId = task;
   }
 
   /** The version a text would load as: the first 12 hex digits of its SHA-256. */
@@ -234,7 +234,7 @@ export class CedarPolicySet {
     } catch (e) {
       throw new PolicyLoadError(source, [`${source}: ${(e as Error).message}`]);
     }
-    if (parts.type === 'failure') throw new PolicyLoadError(source, parts.errors.map((e) => describe(e, where, 0)));
+    if (parts.type === 'failure') throw new PolicyLoadError(source, parts.errors.map((e) => describe(e, where)));
     const problems: string[] = [];
     if (parts.policy_templates.length)
       problems.push(...parts.policy_templates.map((t) => `${where(text.indexOf(t), 0)}: templates (?principal / ?resource slots) are not supported`));
@@ -246,6 +246,7 @@ export class CedarPolicySet {
     Array.from({ length: n }, (_, i) => `policy${i}`)
       .sort()
       .forEach((cedarId, k) => (ordered[Number(cedarId.slice(6))] = parts.policies[k]!));
+    if (Array.from(ordered).some((t) => t === undefined)) ordered.splice(0, n, ...parts.policies); // not Cedar's usual ids: keep its order
     const offsets: number[] = [];
     let cursor = 0;
     for (const t of ordered) {
@@ -289,7 +290,7 @@ export class CedarPolicySet {
     // Validate the text as written (Cedar's own ids policy0, policy1, ... and positions in the
     // file), so that one run reports every problem; name each policy by its @id where it has one.
     const v = cedar.validate({ schema: BATON_SCHEMA, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
-    if (v.type === 'failure') throw new PolicyLoadError(source, [...problems, ...v.errors.map((e) => describe(e, where, 0))]);
+    if (v.type === 'failure') throw new PolicyLoadError(source, [...problems, ...v.errors.map((e) => describe(e, where))]);
     const name = (cedarId: string) => {
       const i = Number(cedarId.replace(/^policy/, ''));
       const id = Number.isInteger(i) ? ids[i] : undefined;
@@ -304,15 +305,11 @@ export class CedarPolicySet {
     ];
     const byId: Record<string, string> = Object.fromEntries(policies.map((p) => [p.id, p.text]));
 
-    if (!schemaPreparsed) {
-      const s = cedar.preparseSchema(SCHEMA_NAME, BATON_SCHEMA);
-      if (s.type === 'failure') throw new PolicyLoadError(SCHEMA_PATH, s.errors.map((e) => e.message));
-      schemaPreparsed = true;
-    }
-    // Kept by cedar-wasm in thread-local storage under this id for the life of the process;
-    // the id is the full text hash, so a version loaded again reuses its slot.
+    // Kept by cedar-wasm in thread-local storage under this id for the life of the process (it
+    // has no call to drop one): a few KB per distinct version loaded. The id is the full text
+    // hash, so a version loaded again reuses its slot.
     const pre = cedar.preparsePolicySet(`baton:${fullHash}`, { staticPolicies: byId });
-    if (pre.type === 'failure') throw new PolicyLoadError(source, pre.errors.map((e) => describe(e, where, 0)));
+    if (pre.type === 'failure') throw new PolicyLoadError(source, pre.errors.map((e) => describe(e, where)));
 
     return new CedarPolicySet(fullHash.slice(0, 12), source, fullHash, policies, warnings, opts.cacheSize ?? DEFAULT_CACHE_SIZE);
   }
@@ -327,7 +324,7 @@ export class CedarPolicySet {
    * If any policy reads `context.time` or `context.authorization_details`, nothing is cached.
    */
   decide(req: PolicyRequest): PolicyDecision {
-    const context = cedarContext(req.context, this.readsTime);
+    const context = cedarContext(req.context, this.contextReads);
     const key = this.cacheable ? this.key(req, context) : undefined;
     if (key !== undefined) {
       const hit = this.cache.get(key);
@@ -353,9 +350,13 @@ export class CedarPolicySet {
   private evaluate(req: PolicyRequest, context: cedar.Context): PolicyDecision {
     const principal = { type: 'Baton::Agent', id: req.principal.id };
     const resource = { type: `Baton::${req.resource.type}`, id: req.resource.id };
-    const entities: cedar.EntityJson[] = [{ uid: principal, attrs: entityAttrs(req.principal), parents: [] }];
-    if (req.resource.type === 'Tool') entities.push({ uid: resource, attrs: { name: req.resource.name, ...entityAttrs(req.resource) }, parents: [] });
-    else entities.push({ uid: resource, attrs: {}, parents: [] });
+    // Converting the request into cedar-wasm costs far more than evaluating the policies (each
+    // context field and entity adds tens of µs), so only what some policy reads is passed: the
+    // context fields in `contextReads`, and an entity only if its attributes are read. A missing
+    // entity still compares by uid (`principal == ...`, `in`), and carries no attributes or parents.
+    const entities: cedar.EntityJson[] = [];
+    if (this.principalAttrs) entities.push({ uid: principal, attrs: entityAttrs(req.principal), parents: [] });
+    if (this.resourceAttrs && req.resource.type === 'Tool') entities.push({ uid: resource, attrs: { name: req.resource.name, ...entityAttrs(req.resource) }, parents: [] });
     let answer: cedar.AuthorizationAnswer;
     try {
       // No schema here: the policies were validated against it at load, and `cedarContext`
@@ -382,18 +383,22 @@ export class CedarPolicySet {
     return { allow: false, rule: reason.length ? reason.join(',') : NO_PERMIT, approval: false, cached: false };
   }
 
+  /** The cache key: action, agent, tool (or task) and the context as passed to Cedar (only what is read). */
   private key(req: PolicyRequest, context: cedar.Context): string {
     const r = req.resource;
     const parts: unknown[] = [req.action, req.principal.id, req.principal.tenant, sorted(req.principal.labels)];
     if (r.type === 'Tool') parts.push('T', r.id, r.name, r.tenant, sorted(r.labels));
     else parts.push('K', this.keyTaskId ? r.id : '');
-    for (const f of this.keyFields) parts.push(context[f]);
+    parts.push(context);
     return JSON.stringify(parts);
   }
 }
 
-/** Context fields that may enter the cache key, in key order (time and details never do). */
-const CONTEXT_FIELDS: readonly (keyof PolicyContext)[] = ['scopes', 'user', 'act', 'current_actor', 'depth', 'purpose', 'tool'];
+/** Per top-level context field: read whole, or only some attributes of a record (user, time). */
+type ContextReads = Map<string, Set<string> | 'all'>;
+
+/** Context fields in the order they are built (and so appear in a cache key). */
+const CONTEXT_ORDER: readonly (keyof PolicyContext)[] = ['scopes', 'user', 'act', 'current_actor', 'depth', 'purpose', 'tool', 'time', 'authorization_details'];
 
 const sorted = (xs: readonly string[] | undefined) => (xs ? [...new Set(xs)].sort() : undefined);
 
@@ -406,66 +411,125 @@ function entityAttrs(e: { tenant?: string; labels?: string[] }): Record<string, 
 
 const long = (n: number) => (Number.isFinite(n) ? Math.trunc(n) : 0);
 
+/** One context field in the schema's shape: sets sorted and deduped, integers for Longs; undefined when absent. */
+function fieldValue(c: PolicyContext, f: keyof PolicyContext): cedar.CedarValueJson | undefined {
+  switch (f) {
+    case 'scopes':
+    case 'act':
+      return sorted(c[f]);
+    case 'user': {
+      const u = c.user;
+      const user: Record<string, cedar.CedarValueJson> = { sub: u.sub, iss: u.iss };
+      if (u.tenant !== undefined) user.tenant = u.tenant;
+      if (u.email !== undefined) user.email = u.email;
+      if (u.groups !== undefined) user.groups = sorted(u.groups)!;
+      if (u.roles !== undefined) user.roles = sorted(u.roles)!;
+      return user;
+    }
+    case 'depth':
+      return long(c.depth);
+    case 'time': {
+      const t = c.time ?? timeContext();
+      return { epoch: long(t.epoch), hour: long(t.hour), weekday: long(t.weekday) };
+    }
+    case 'authorization_details':
+      return c.authorization_details?.map((d) => ({ type: d.type, action: d.action, target: d.target ?? '' }));
+    default:
+      return c[f];
+  }
+}
+
 /**
- * The Cedar context in the schema's shape: only the schema's fields, sets sorted and deduped
- * (so equal sets make equal cache keys), integers for Longs, optional fields omitted when absent.
+ * The Cedar context: every field the policies read (all of them when `reads` is undefined),
+ * records cut to the attributes read, optional fields omitted when absent. Fields no policy
+ * reads are left out; there is no request validation to miss them (see `evaluate`).
  */
-function cedarContext(c: PolicyContext, withTime: boolean): cedar.Context {
-  const u = c.user;
-  const user: Record<string, cedar.CedarValueJson> = { sub: u.sub, iss: u.iss };
-  if (u.tenant !== undefined) user.tenant = u.tenant;
-  if (u.email !== undefined) user.email = u.email;
-  if (u.groups !== undefined) user.groups = sorted(u.groups)!;
-  if (u.roles !== undefined) user.roles = sorted(u.roles)!;
-  const ctx: cedar.Context = {
-    scopes: sorted(c.scopes)!,
-    user,
-    act: sorted(c.act)!,
-    current_actor: c.current_actor,
-    depth: long(c.depth),
-  };
-  if (c.purpose !== undefined) ctx.purpose = c.purpose;
-  if (c.tool !== undefined) ctx.tool = c.tool;
-  // The time is required by the schema; when no policy reads it, any value will do.
-  const t = c.time ?? (withTime ? timeContext() : { epoch: 0, hour: 0, weekday: 0 });
-  ctx.time = { epoch: long(t.epoch), hour: long(t.hour), weekday: long(t.weekday) };
-  if (c.authorization_details !== undefined)
-    ctx.authorization_details = c.authorization_details.map((d) =>
-      ({ type: d.type, action: d.action, target: d.target ?? '' }),
-    );
+function cedarContext(c: PolicyContext, reads: ContextReads | undefined): cedar.Context {
+  const ctx: cedar.Context = {};
+  for (const f of CONTEXT_ORDER) {
+    const want = reads ? reads.get(f) : 'all';
+    if (want === undefined) continue;
+    const v = fieldValue(c, f);
+    if (v === undefined) continue;
+    if (want === 'all' || typeof v !== 'object' || v === null || Array.isArray(v)) ctx[f] = v;
+    else {
+      const rec = v as Record<string, cedar.CedarValueJson>;
+      const cut: Record<string, cedar.CedarValueJson> = {};
+      for (const a of [...want].sort()) if (rec[a] !== undefined) cut[a] = rec[a]!;
+      ctx[f] = cut;
+    }
+  }
   return ctx;
 }
 
-/** What one policy reads of the context, and whether it names a Task entity. */
-function scanPolicy(json: cedar.PolicyJson): { reads: Set<string>; all: boolean; task: boolean } {
-  const reads = new Set<string>();
-  let all = false;
-  let task = false;
-  const isContext = (e: unknown) => typeof e === 'object' && e !== null && (e as { Var?: unknown }).Var === 'context';
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (typeof node !== 'object' || node === null) return;
-    const o = node as Record<string, unknown>;
-    const dot = o['.'] as { left: unknown; attr: string } | undefined;
-    if (dot && isContext(dot.left)) return void reads.add(dot.attr);
-    const has = o.has as { left: unknown; attr: string | string[] } | undefined;
-    if (has && isContext(has.left)) return void reads.add(Array.isArray(has.attr) ? has.attr[0]! : has.attr);
-    if (o.Var === 'context') all = true; // `context` used as a whole: every field counts
-    if (o.type === 'Baton::Task' && typeof o.id === 'string') task = true;
-    for (const v of Object.values(o)) visit(v);
-  };
-  visit(json);
-  return { reads, all, task };
+interface Scan {
+  context: ContextReads;
+  /** `context` used as a whole (not through `.` or `has`): every field counts. */
+  all: boolean;
+  principal: boolean;
+  resource: boolean;
+  task: boolean;
 }
 
-/** file:line:col for a char offset in `text`, plus a byte offset within `slice` (Cedar reports UTF-8 byte offsets). */
-function locator(text: string, source: string) {
-  return (charOffset: number, byteOffset: number, slice?: string): string => {
-    let at = Math.max(0, charOffset);
-    if (byteOffset > 0) {
-      const base = slice ?? text.slice(at);
-      at += Buffer.from(base).subarray(0, byteOffset).toString('utf8').length;
+/**
+ * What the policies read: the context paths (`context.user.tenant`, `context has purpose`),
+ * whether agent or tool attributes are read, and whether a Baton::Task entity is named.
+ * Anything the walk cannot place counts as reading more, never less.
+ */
+function scanPolicies(policies: cedar.PolicyJson[]): Scan {
+  const scan: Scan = { context: new Map(), all: false, principal: false, resource: false, task: false };
+  const obj = (e: unknown): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e);
+  const chain = (e: unknown): { root: unknown; path: string[] } => {
+    const path: string[] = [];
+    let cur = e;
+    while (obj(cur) && obj(cur['.'])) {
+      const dot = cur['.'] as { left: unknown; attr: string };
+      path.unshift(dot.attr);
+      cur = dot.left;
     }
+    return { root: cur, path };
+  };
+  const mark = (root: unknown, path: string[]): void => {
+    const v = obj(root) ? root.Var : undefined;
+    if (v === 'context') {
+      const [field, attr] = path;
+      if (field === undefined) return void (scan.all = true);
+      const cur = scan.context.get(field);
+      if (attr === undefined) scan.context.set(field, 'all');
+      else if (cur !== 'all') scan.context.set(field, (cur ?? new Set<string>()).add(attr));
+    } else if (v === 'principal') scan.principal = true;
+    else if (v === 'resource') scan.resource = true;
+    else if (v !== 'action') {
+      // An attribute of something computed (e.g. `(if c then principal else resource).tenant`).
+      scan.principal = scan.resource = true;
+      visit(root);
+    }
+  };
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!obj(node)) return;
+    if (obj(node['.'])) {
+      const { root, path } = chain(node);
+      return mark(root, path);
+    }
+    if (obj(node.has)) {
+      const has = node.has as { left: unknown; attr: string | string[] };
+      const { root, path } = chain(has.left);
+      return mark(root, [...path, ...(Array.isArray(has.attr) ? has.attr : [has.attr])]);
+    }
+    if (node.Var === 'context') scan.all = true;
+    if (node.type === 'Baton::Task' && typeof node.id === 'string') scan.task = true;
+    for (const v of Object.values(node)) visit(v);
+  };
+  policies.forEach(visit);
+  return scan;
+}
+
+/** file:line:col for a char offset in `text` plus a byte offset after it (Cedar reports UTF-8 byte offsets). */
+function locator(text: string, source: string) {
+  return (charOffset: number, byteOffset: number): string => {
+    let at = Math.max(0, charOffset);
+    if (byteOffset > 0) at += Buffer.from(text.slice(at)).subarray(0, byteOffset).toString('utf8').length;
     const before = text.slice(0, at);
     const line = before.split('\n').length;
     const col = at - before.lastIndexOf('\n');
@@ -473,9 +537,9 @@ function locator(text: string, source: string) {
   };
 }
 
-function describe(e: cedar.DetailedError, where: (c: number, b: number) => string, base: number): string {
+function describe(e: cedar.DetailedError, where: (c: number, b: number) => string): string {
   const loc = e.sourceLocations?.[0];
-  const pos = loc ? where(base, loc.start) : where(base, 0).replace(/:\d+:\d+$/, '');
+  const pos = loc ? where(0, loc.start) : where(0, 0).replace(/:\d+:\d+$/, '');
   const label = loc?.label ? ` (${loc.label})` : '';
   return `${pos}: ${e.message}${label}${e.help ? ` — ${e.help}` : ''}`;
 }
@@ -485,7 +549,8 @@ function describeValidation(e: cedar.ValidationError, where: (c: number, b: numb
   // Cedar names policies by its own ids (`policy0`, ...) in the message and the help.
   const rename = (t: string) => t.replace(/^for policy `[^`]*`, /, '').replace(/(?:for )?policy `(policy\d+)`,? ?/g, '');
   const help = e.error.help ? ` — ${rename(e.error.help)}` : '';
-  return `${loc ? where(0, loc.start) : ''}: ${name(e.policyId)}: ${rename(e.error.message)}${help}`;
+  const pos = loc ? where(0, loc.start) : where(0, 0).replace(/:\d+:\d+$/, '');
+  return `${pos}: ${name(e.policyId)}: ${rename(e.error.message)}${help}`;
 }
 
 /**

@@ -202,9 +202,15 @@ export class MemoryStore implements TokenStore {
   async publish(event: FeedEvent): Promise<string> {
     const entry = { id: String(++this.feedSeq), event };
     this.feed.push(entry);
-    if (this.feed.length > this.feedMaxLength) this.feed.shift();
+    if (this.feed.length > this.feedMaxLength) this.trimmedUpTo = this.feed.shift()!.id;
     this.events.emit('entry', entry);
     return entry.id;
+  }
+
+  private trimmedUpTo: string | undefined;
+
+  async feedHorizon(): Promise<string | undefined> {
+    return this.trimmedUpTo;
   }
 
   async readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]> {

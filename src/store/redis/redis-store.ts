@@ -255,6 +255,21 @@ export class RedisStore implements TokenStore {
     });
   }
 
+  feedHorizon(): Promise<string | undefined> {
+    return guarded(async () => {
+      let info: unknown[];
+      try {
+        info = (await this.client.xinfo('STREAM', this.k.feed())) as unknown[];
+      } catch (e) {
+        if (/no such key/i.test((e as Error).message)) return undefined;
+        throw e;
+      }
+      const i = info.indexOf('max-deleted-entry-id');
+      const id = i >= 0 ? String(info[i + 1]) : '0-0';
+      return id === '0-0' ? undefined : id;
+    });
+  }
+
   async subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void): Promise<() => Promise<void>> {
     const sub = this.makeSubscriber();
     sub.on('error', () => {});
