@@ -106,13 +106,13 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
-async function launch(configPath: string, port: number, timeoutMs: number): Promise<BatonProcess> {
+async function launch(configPath: string, port: number, timeoutMs: number, args: string[] = []): Promise<BatonProcess> {
   // Only what the child needs from ours: no NODE_OPTIONS of jest, no env override of the config.
   const env: NodeJS.ProcessEnv = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[k] !== undefined) env[k] = process.env[k];
   env.BATON_CONFIG = configPath;
   env.PORT = String(port);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/baton.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/baton.ts', 'serve', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   installExitHook();
   let out = '';
@@ -140,12 +140,12 @@ async function launch(configPath: string, port: number, timeoutMs: number): Prom
 }
 
 /** Starts `baton serve` on a free port with BATON_CONFIG = configPath; resolves once /readyz is 200. */
-export async function spawnBaton(configPath: string, timeoutMs = 30_000): Promise<BatonProcess> {
+export async function spawnBaton(configPath: string, timeoutMs = 30_000, args: string[] = []): Promise<BatonProcess> {
   let last: unknown;
   // The free port may be taken before the child binds it; then it exits at once and we retry.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await launch(configPath, await freePort(), timeoutMs);
+      return await launch(configPath, await freePort(), timeoutMs, args);
     } catch (e) {
       last = e;
       if (!/EADDRINUSE/.test(String((e as Error).message))) break;
