@@ -1,6 +1,7 @@
 import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import { verifyOwnToken } from '../tokens/verify-own.js';
+import { VerifiedTokenCache } from '../tokens/verified-cache.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
 import type { BatonContext } from './context.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -31,8 +32,11 @@ export function assertNotMarked(ctx: BatonContext, c: BatonClaims, what: string)
  * user token from a trusted issuer. Any failure is `invalid_request` (RFC 8693 §2.2.2).
  */
 export async function verifySubject(ctx: BatonContext, token: string): Promise<Subject> {
-  if (peekIssuer(token, 'subject_token') === ctx.config.issuer) {
-    const claims = await verifyOwnToken(ctx.own, token, 'subject_token');
+  // A task token seen before is in the verified cache: skip even the unverified peek at `iss`.
+  const key = VerifiedTokenCache.keyOf(token);
+  const seen = ctx.own.cache.has(key);
+  if (seen || peekIssuer(token, 'subject_token') === ctx.config.issuer) {
+    const claims = await verifyOwnToken(ctx.own, token, 'subject_token', key);
     if (claims.aud !== ctx.config.issuer) throw new InvalidRequest('subject_token is a tool token; tool tokens are terminal and cannot be exchanged');
     assertNotMarked(ctx, claims, 'subject_token');
     return { kind: 'task', claims };

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
 
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
@@ -19,6 +19,21 @@ export interface KeyFile {
 interface LoadedKey extends KeyFile {
   privateKey: CryptoKey;
   publicKey: CryptoKey;
+  /** The same private key for node:crypto's synchronous sign (see tokens/mint.ts). */
+  signingKeyObject: KeyObject;
+  /** base64url of the protected header of every token this key signs. */
+  tokenHeader: string;
+}
+
+function loadKey(f: KeyFile): Promise<LoadedKey> {
+  return Promise.all([importJWK(f.privateJwk, f.alg), importJWK(f.publicJwk, f.alg)]).then(([priv, pub]) => ({
+    ...f,
+    privateKey: priv as CryptoKey,
+    publicKey: pub as CryptoKey,
+    signingKeyObject: createPrivateKey({ key: f.privateJwk as JsonWebKey, format: 'jwk' }),
+    // RFC 9068 §2.1: typ at+jwt.
+    tokenHeader: Buffer.from(JSON.stringify({ alg: f.alg, kid: f.kid, typ: 'at+jwt' })).toString('base64url'),
+  }));
 }
 
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -92,11 +107,7 @@ export class KeySet {
     const loaded: LoadedKey[] = [];
     for (const f of files) {
       const known = this.keys.find((k) => k.kid === f.kid);
-      loaded.push(
-        known && known.activateAt === f.activateAt
-          ? known
-          : { ...f, privateKey: (await importJWK(f.privateJwk, f.alg)) as CryptoKey, publicKey: (await importJWK(f.publicJwk, f.alg)) as CryptoKey },
-      );
+      loaded.push(known && known.activateAt === f.activateAt ? known : await loadKey(f));
     }
     loaded.sort((a, b) => a.activateAt - b.activateAt);
     this.keys = loaded;

@@ -30,6 +30,11 @@ export class VerifiedTokenCache<T> {
     return e.value;
   }
 
+  /** Present (it may still be dropped as expired or retired by `get`). */
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
   set(key: string, value: T, exp: number, kid: string): void {
     if (this.maxEntries <= 0) return;
     if (this.map.size >= this.maxEntries) {

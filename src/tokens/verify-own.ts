@@ -43,9 +43,8 @@ function asBatonClaims(p: Record<string, unknown>): BatonClaims | undefined {
  * Verifies a token Baton issued: signature by a published key, `typ: at+jwt`, our `iss`,
  * exp/nbf. Audience is the caller's decision (task vs tool token). Throws `invalid_request`.
  */
-export async function verifyOwnToken(v: OwnTokenVerifier, token: string, what = 'subject_token'): Promise<BatonClaims> {
+export async function verifyOwnToken(v: OwnTokenVerifier, token: string, what = 'subject_token', cacheKey = VerifiedTokenCache.keyOf(token)): Promise<BatonClaims> {
   const now = Math.floor(Date.now() / 1000);
-  const cacheKey = VerifiedTokenCache.keyOf(token);
   const cached = v.cache.get(cacheKey, now, (kid) => v.keys.isLive(kid));
   if (cached) {
     if (cached.nbf > now + v.clockToleranceSeconds) throw new InvalidRequest(`${what} is not valid yet`);

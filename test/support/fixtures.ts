@@ -253,7 +253,7 @@ export function publicPem(jwk: JWK): string {
 }
 
 /** A Baton token signed with the running Baton's own key, for claims no exchange would give (expired, not yet valid). */
-export function mintWithBatonKey(baton: BatonInstance, claims: BatonClaims): Promise<string> {
+export async function mintWithBatonKey(baton: BatonInstance, claims: BatonClaims): Promise<string> {
   return signToken(baton.ctx.keys, claims);
 }
 
