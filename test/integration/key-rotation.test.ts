@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { signToken } from '../../src/tokens/mint.js';
 import { generateKeyFile, KeySet, readKeyFiles } from '../../src/keys/keyset.js';
 import { ISSUER, TICKETS, exchange, introspectAs, makeUpstream, startBaton, startTaskToken, testConfig } from '../support/fixtures.js';
 
@@ -38,6 +39,17 @@ describe('signing keys and rotation', () => {
     const algs = readKeyFiles(dir).map((f) => [f.alg, f.publicJwk.kty]);
     expect(algs.sort()).toEqual([['EdDSA', 'OKP'], ['RS256', 'RSA']]);
     for (const f of readKeyFiles(dir)) expect(f.publicJwk.d).toBeUndefined();
+  });
+
+  test.each(['ES256', 'EdDSA', 'RS256'] as const)('a %s key signs tokens that verify against the published JWKS', async (alg) => {
+    const f = await generateKeyFile(dir, alg);
+    const ks = await KeySet.fromDir(dir, 900);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: ISSUER, sub: 'u', aud: TICKETS, exp: now + 60, iat: now, nbf: now, jti: 'j', client_id: 'c', scope: 's', txn: 't', act: { sub: 'c' }, lineage: { anc: [], st: [1] } };
+    const token = signToken(ks, claims);
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(ks.jwks() as JSONWebKeySet), { issuer: ISSUER, audience: TICKETS, typ: 'at+jwt' });
+    expect(protectedHeader).toMatchObject({ alg, kid: f.kid, typ: 'at+jwt' });
+    expect(payload).toMatchObject(claims);
   });
 
   test('rotation without restart: a token signed by the old key still introspects after the new key signs', async () => {
