@@ -12,7 +12,6 @@ import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
 import { FeedHub } from './revocation/feed-hub.js';
 import { AuditLog } from './audit/log.js';
-import { PolicyHolder } from './policy/cedar/holder.js';
 import { MemoryStore } from './store/memory/memory-store.js';
 import type { TokenStore } from './store/store.js';
 import type { BatonClaims } from './tokens/claims.js';
@@ -70,7 +69,8 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   const audit = new AuditLog(store, log, { flushMs: DEFAULTS.auditFlushMs, maxBuffered: 50_000 });
   audit.start();
   // A policy file that does not validate stops the start: nothing runs half-configured.
-  const policy = config.policy.cedarFile ? PolicyHolder.fromFile(config.policy.cedarFile, log) : undefined;
+  // cedar-wasm is loaded only when a policy set is configured (it costs ~17 MB of RSS).
+  const policy = config.policy.cedarFile ? (await import('./policy/cedar/holder.js')).PolicyHolder.fromFile(config.policy.cedarFile, log) : undefined;
   if (policy && config.policy.watch) policy.watch();
   const ctx: BatonContext = {
     config,

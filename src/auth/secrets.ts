@@ -14,11 +14,23 @@ export function hashSecret(secret: string): string {
 }
 
 const DUMMY = Buffer.alloc(32);
+/** Decoded config hashes (a handful, from config; decoding one per request is wasted work). */
+const decoded = new Map<string, Buffer>();
+
+function digestOf(storedHash: string | undefined): Buffer | undefined {
+  if (!storedHash?.startsWith('sha256:')) return undefined;
+  let d = decoded.get(storedHash);
+  if (!d) {
+    d = Buffer.from(storedHash.slice(7), 'base64url');
+    if (decoded.size < 10_000) decoded.set(storedHash, d);
+  }
+  return d;
+}
 
 /** Constant-time check of a presented secret against a stored `sha256:` hash. */
 export function secretMatches(presented: string, storedHash: string | undefined): boolean {
   const got = createHash('sha256').update(presented, 'utf8').digest();
-  const want = storedHash?.startsWith('sha256:') ? Buffer.from(storedHash.slice(7), 'base64url') : undefined;
+  const want = digestOf(storedHash);
   // Compare against a dummy when there is nothing to compare to, so unknown ids cost the same.
   const ok = timingSafeEqual(got, want && want.length === 32 ? want : DUMMY);
   return ok && want !== undefined && want.length === 32;

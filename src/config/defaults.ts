@@ -28,7 +28,7 @@ export const DEFAULTS = {
   feedMaxLength: 100_000,
   /** Audit events kept per task, in the global stream, and for how long after a task's deadline. */
   auditTaskMaxEvents: 10_000,
-  auditGlobalMaxEvents: 1_000_000,
+  auditGlobalMaxEvents: 200_000,
   auditMaxAgeSeconds: 7 * 24 * 3600,
   /** Audit events are written in batches this often (never on the request path). */
   auditFlushMs: 50,

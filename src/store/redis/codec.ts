@@ -6,7 +6,8 @@ import type { TaskRecord, TokenRecord } from '../store.js';
  */
 interface Packed {
   a: string[];
-  c: string;
+  /** The client, when it is not the current actor (it almost always is). */
+  c?: string;
   x: string[];
   d: string;
   s: string;
@@ -16,14 +17,14 @@ interface Packed {
 }
 
 export function encodeRecord(t: TokenRecord): string {
-  const p: Packed = { a: t.anc, c: t.client, x: t.actors, d: t.aud, s: t.scope, e: t.exp, i: t.iat, ...(t.ctx ? { z: t.ctx } : {}) };
+  const p: Packed = { a: t.anc, ...(t.client !== t.actors[0] ? { c: t.client } : {}), x: t.actors, d: t.aud, s: t.scope, e: t.exp, i: t.iat, ...(t.ctx ? { z: t.ctx } : {}) };
   return JSON.stringify(p);
 }
 
 export function decodeRecord(txn: string, jti: string, value: string): TokenRecord {
   const sp = value.indexOf(' ');
   const p = JSON.parse(value.slice(sp + 1)) as Packed;
-  return { jti, txn, anc: p.a, client: p.c, actors: p.x, aud: p.d, scope: p.s, exp: p.e, iat: p.i, stamp: Number(value.slice(0, sp)), ...(p.z ? { ctx: p.z } : {}) };
+  return { jti, txn, anc: p.a, client: p.c ?? p.x[0]!, actors: p.x, aud: p.d, scope: p.s, exp: p.e, iat: p.i, stamp: Number(value.slice(0, sp)), ...(p.z ? { ctx: p.z } : {}) };
 }
 
 export function encodeTask(t: Omit<TaskRecord, 'stamp' | 'status'>): string[] {

@@ -45,7 +45,7 @@ function decodeApproval(v: (string | null)[]): ApprovalRecord {
   };
 }
 
-export const DEFAULT_AUDIT_RETENTION: AuditRetention = { taskMaxEvents: 10_000, globalMaxEvents: 1_000_000, maxAgeSeconds: 7 * 24 * 3600 };
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = { taskMaxEvents: 10_000, globalMaxEvents: 200_000, maxAgeSeconds: 7 * 24 * 3600 };
 
 /** Our Lua scripts as ioredis commands (EVALSHA with NOSCRIPT fallback, Cluster-aware). */
 interface Scripts {

@@ -1,0 +1,84 @@
+/** Command line of `npm run bench`: every bound of the run is decided here. */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Scenarios 1, 3, 4, 5, 8 and the HTTP ceiling are repeated this many times (interleaved); the median is reported. */
+  runs: number;
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+  /** Take a CPU profile of Baton during one extra run each of scenarios 1 and 3. */
+  cpuProf: boolean;
+  /** Run the servers under test as transpiled JavaScript instead of under tsx (as the Dockerfile runs Baton). */
+  compiled: boolean;
+  out: string;
+  /** Revoke-latency trees and how many fresh trees each size is revoked from. */
+  treeSizes: number[];
+  treeReps: (size: number) => number;
+  /** Revocations timed for propagation. */
+  propagation: number;
+  /** Scenario 7: tasks × tokens per task seeded for the memory figures. */
+  memoryTasks: number;
+  memoryTokensPerTask: number;
+  /** The whole bench is aborted (and cleaned up) past this. */
+  deadlineSec: number;
+}
+
+const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--duration S] [--warmup S] [--cpu-prof] [--compiled] [--out FILE]
+  --quick        every scenario for ~1-2 s (CI); revoke trees up to 10,000 tokens
+  --runs N       repeat scenarios 1, 3, 4, 5 (and 8 and the HTTP ceiling, their ratios' bases) N times,
+                 interleaved, and report the median (default 1)
+  --connections  autocannon connections, and in-flight calls in-process (default 32)
+  --duration S   measured seconds per HTTP scenario (default 10, quick 1)
+  --warmup S     warm-up seconds before each (default 3, quick 0.5)
+  --cpu-prof     profile Baton during an extra run of scenarios 1 and 3 (bench/profiles/)
+  --compiled     run the servers as transpiled JavaScript, not under tsx as the Dockerfile does (~40 MB less RSS)
+  --out FILE     results file (default bench/results.json)`;
+
+function num(v: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}\n${USAGE}`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      compiled: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick === true;
+  const runs = Math.round(num(values.runs, 'runs', 1, 9) ?? 1);
+  return {
+    quick,
+    runs,
+    connections: Math.round(num(values.connections, 'connections', 1, 1024) ?? 32),
+    durationSec: num(values.duration, 'duration', 0.5, 120) ?? (quick ? 1 : 10),
+    warmupSec: num(values.warmup, 'warmup', 0, 60) ?? (quick ? 0.5 : 3),
+    cpuProf: values['cpu-prof'] === true,
+    compiled: values.compiled === true,
+    out: values.out ?? 'bench/results.json',
+    treeSizes: quick ? [1, 1_000, 10_000] : [1, 1_000, 100_000],
+    treeReps: (size) => (quick ? 3 : size >= 100_000 ? 3 : 7),
+    propagation: quick ? 10 : 50,
+    memoryTasks: quick ? 200 : 3_000,
+    memoryTokensPerTask: 10,
+    deadlineSec: quick ? 240 : 1_200,
+  };
+}
