@@ -1,6 +1,7 @@
 /**
- * How the servers under test run. By default as Baton is deployed (Dockerfile, `npm start`):
- * TypeScript under `node --import tsx`. With `--compiled`, as plain JavaScript: src/ and bench/
+ * How the servers under test run. By default as the Dockerfile deploys Baton, as plain
+ * JavaScript; with `--tsx`, as `npm start` runs it, TypeScript under `node --import tsx`.
+ * Compiled: src/ and bench/
  * are transpiled file by file (esbuild, which tsx ships and uses itself; ~0.2 s) into
  * bench/.build/<pid>/, keeping the tree so `../src/boot.js` imports resolve as written, and the
  * non-TypeScript files of src/ (the Cedar schema, policies) are copied alongside. The CPU cost is
@@ -45,7 +46,7 @@ export async function prepareTargets(compiled: boolean): Promise<TargetRuntime> 
     const spec = 'esbuild'; // tsx's own transpiler; a variable so this file does not need its types
     esbuild = (await import(spec)) as EsbuildModule;
   } catch (e) {
-    return { ...tsx, note: `--compiled: esbuild unavailable (${(e as Error).message}); targets under tsx` };
+    return { ...tsx, note: `compiled: esbuild unavailable (${(e as Error).message}); targets under tsx` };
   }
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const files = [...walk(join(ROOT, 'src')), ...walk(join(ROOT, 'bench')), ...walk(join(ROOT, 'test', 'support'))];

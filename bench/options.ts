@@ -10,7 +10,7 @@ export interface BenchOptions {
   warmupSec: number;
   /** Take a CPU profile of Baton during one extra run each of scenarios 1 and 3. */
   cpuProf: boolean;
-  /** Run the servers under test as transpiled JavaScript instead of under tsx (as the Dockerfile runs Baton). */
+  /** Run the servers under test as transpiled JavaScript (as the Dockerfile runs Baton); `--tsx` runs them under tsx. */
   compiled: boolean;
   out: string;
   /** Revoke-latency trees and how many fresh trees each size is revoked from. */
@@ -25,7 +25,7 @@ export interface BenchOptions {
   deadlineSec: number;
 }
 
-const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--duration S] [--warmup S] [--cpu-prof] [--compiled] [--out FILE]
+const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--duration S] [--warmup S] [--cpu-prof] [--tsx] [--out FILE]
   --quick        every scenario for ~1-2 s (CI); revoke trees up to 10,000 tokens
   --runs N       repeat scenarios 1, 3, 4, 5 (and 8 and the HTTP ceiling, their ratios' bases) N times,
                  interleaved, and report the median (default 1)
@@ -33,7 +33,8 @@ const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--durati
   --duration S   measured seconds per HTTP scenario (default 10, quick 1)
   --warmup S     warm-up seconds before each (default 3, quick 0.5)
   --cpu-prof     profile Baton during an extra run of scenarios 1 and 3 (bench/profiles/)
-  --compiled     run the servers as transpiled JavaScript, not under tsx as the Dockerfile does (~40 MB less RSS)
+  --tsx          run the servers under tsx (as npm start does) instead of as transpiled JavaScript
+                 (as the Dockerfile runs Baton; ~40 MB less RSS)
   --out FILE     results file (default bench/results.json)`;
 
 function num(v: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -53,7 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
-      compiled: { type: 'boolean', default: false },
+      tsx: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -72,7 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     durationSec: num(values.duration, 'duration', 0.5, 120) ?? (quick ? 1 : 10),
     warmupSec: num(values.warmup, 'warmup', 0, 60) ?? (quick ? 0.5 : 3),
     cpuProf: values['cpu-prof'] === true,
-    compiled: values.compiled === true,
+    compiled: values.tsx !== true,
     out: values.out ?? 'bench/results.json',
     treeSizes: quick ? [1, 1_000, 10_000] : [1, 1_000, 100_000],
     treeReps: (size) => (quick ? 3 : size >= 100_000 ? 3 : 7),

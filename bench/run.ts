@@ -269,7 +269,7 @@ async function main(o: BenchOptions): Promise<Results> {
   return buildResults(o, scenarios, started, {
     ...(Object.keys(profiles).length ? { profiles } : {}),
     ...(redisVersion ? { redisVersion } : {}),
-    targets: runtime.mode === 'compiled' ? 'transpiled JavaScript under node (--compiled)' : `node --import tsx, as the Dockerfile runs Baton${runtime.note ? ` (${runtime.note})` : ''}`,
+    targets: runtime.mode === 'compiled' ? 'transpiled JavaScript under node, as the Dockerfile runs Baton' : `node --import tsx (--tsx), as npm start runs Baton${runtime.note ? ` (${runtime.note})` : ''}`,
   });
 }
 
