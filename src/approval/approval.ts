@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidRequest, SlowDown, TemporarilyUnavailable } from '../errors.js';
+import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidRequest, SlowDown } from '../errors.js';
 import type { BatonContext } from '../exchange/context.js';
-import { StoreUnavailable, type ApprovalRecord } from '../store/store.js';
+import { orUnavailable, type ApprovalRecord } from '../store/store.js';
 import { notifyWebhook } from './webhook.js';
 
 /** Everything one approval is bound to: it authorizes this call and no other. */
@@ -24,14 +24,7 @@ export function bindingHash(b: ApprovalBinding): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-async function stored<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (e) {
-    if (e instanceof StoreUnavailable) throw new TemporarilyUnavailable('Baton cannot reach its store; try again', e);
-    throw e;
-  }
-}
+const stored = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'try again');
 
 /**
  * Human approval for a sensitive call, in the shape of RFC 8628 / CIBA polling: the first

@@ -1,5 +1,5 @@
-import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
-import { StoreRejection, StoreUnavailable, type TaskRecord, type TokenRecord } from '../store/store.js';
+import { InvalidRequest } from '../errors.js';
+import { orUnavailable, StoreRejection, type TaskRecord, type TokenRecord } from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import { signToken } from '../tokens/mint.js';
 import type { BatonContext } from './context.js';
@@ -38,10 +38,9 @@ function recordOf(c: UnstampedClaims, ctx?: Record<string, unknown>): TokenRecor
 /** Store failures: a rejection is the subject's fault (invalid_request); anything else is 503. */
 async function storeCall<T>(op: () => Promise<T>): Promise<T> {
   try {
-    return await op();
+    return await orUnavailable(op, 'no token was issued');
   } catch (e) {
     if (e instanceof StoreRejection) throw new InvalidRequest(REJECTION_TEXT[e.reason]);
-    if (e instanceof StoreUnavailable) throw new TemporarilyUnavailable('Baton cannot record the token right now; no token was issued', e);
     throw e;
   }
 }

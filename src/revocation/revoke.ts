@@ -1,6 +1,6 @@
-import { Forbidden, NotFound, TemporarilyUnavailable } from '../errors.js';
+import { Forbidden, NotFound } from '../errors.js';
 import type { BatonContext } from '../exchange/context.js';
-import { StoreUnavailable, type FeedEvent, type Outcome } from '../store/store.js';
+import { orUnavailable, type FeedEvent, type Outcome } from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 
 /**
@@ -9,14 +9,7 @@ import { actorChain, type BatonClaims } from '../tokens/claims.js';
  * then one feed append + publish. The local mark cache is updated at once, so this instance
  * never waits for its own pub/sub echo.
  */
-async function write<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (e) {
-    if (e instanceof StoreUnavailable) throw new TemporarilyUnavailable('Baton cannot reach its store; nothing was revoked', e);
-    throw e;
-  }
-}
+const write = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'nothing was revoked');
 
 async function announce(ctx: BatonContext, event: FeedEvent): Promise<void> {
   ctx.marks.apply({ event });

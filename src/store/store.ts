@@ -1,3 +1,5 @@
+import { TemporarilyUnavailable } from '../errors.js';
+
 /**
  * What the domain asks of storage. Two implementations: memory/ (embedded default) and
  * redis/ (production; standalone, Sentinel or Cluster). One contract suite runs on both.
@@ -64,6 +66,16 @@ export class StoreUnavailable extends Error {
   constructor(cause: unknown) {
     super('store unavailable', { cause });
     this.name = 'StoreUnavailable';
+  }
+}
+
+/** Runs a store operation; a store that cannot answer becomes 503 with `whatHappened` for the caller. */
+export async function orUnavailable<T>(op: () => Promise<T>, whatHappened: string): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof StoreUnavailable) throw new TemporarilyUnavailable(`Baton cannot reach its store; ${whatHappened}`, e);
+    throw e;
   }
 }
 

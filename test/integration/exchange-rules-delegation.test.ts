@@ -3,7 +3,7 @@
  * what"; invariant 4). Hand-offs allowed by the test cast: support <-> billing, support -> isolated,
  * orchestrator -> billing / support; isolated-agent hands to no one.
  */
-import { BILLING, claimsOf, exchange, exchangeOk, handOffTask, ISSUER, makeUpstream, startBaton, startTaskToken, testConfig, TICKETS, type RunningBaton, type Upstream } from '../support/fixtures.js';
+import { BILLING, claimsOf, exchange, exchangeOk, handOffTask, ISSUER, startTaskToken, TICKETS, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
 import { TOKEN_TYPE_ACCESS, actorChain } from '../../src/tokens/claims.js';
 
 const scopeSet = (s: unknown) => new Set(String(s).split(' ').filter(Boolean));
@@ -12,11 +12,7 @@ let upstream: Upstream;
 let b: RunningBaton;
 let url: string;
 
-beforeAll(async () => {
-  upstream = await makeUpstream();
-  b = await startBaton(testConfig(upstream));
-  url = b.url;
-});
+beforeAll(async () => ({ upstream, b, url } = await startTestBaton()));
 afterAll(() => b?.close());
 
 describe('hand-off', () => {

@@ -3,37 +3,14 @@
  * §5.1 cache headers, malformed requests, "a refused request changes nothing", and who may call.
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import {
-  adminTokenCount,
-  basic,
-  claimsOf,
-  credentials,
-  exchange,
-  exchangeOk,
-  ISSUER,
-  makeUpstream,
-  postForm,
-  SECRETS,
-  startBaton,
-  startTaskToken,
-  testConfig,
-  TICKETS,
-  BILLING,
-  tokenRequest,
-  type RunningBaton,
-  type Upstream,
-} from '../support/fixtures.js';
+import { adminTokenCount, basic, claimsOf, credentials, exchange, exchangeOk, ISSUER, postForm, SECRETS, startTaskToken, TICKETS, BILLING, tokenRequest, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
 import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
 
 let upstream: Upstream;
 let b: RunningBaton;
 let url: string;
 
-beforeAll(async () => {
-  upstream = await makeUpstream();
-  b = await startBaton(testConfig(upstream));
-  url = b.url;
-});
+beforeAll(async () => ({ upstream, b, url } = await startTestBaton()));
 afterAll(() => b?.close());
 
 const expectNoStore = (h: Headers) => {

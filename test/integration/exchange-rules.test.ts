@@ -3,21 +3,7 @@
  * what"; issue 6, "The exchange"). Hand-off and actor tokens: exchange-rules-delegation.test.ts;
  * response shape and malformed requests: exchange-rules-protocol.test.ts.
  */
-import {
-  adminTask,
-  BILLING,
-  claimsOf,
-  exchange,
-  exchangeOk,
-  ISSUER,
-  makeUpstream,
-  startBaton,
-  startTaskToken,
-  testConfig,
-  TICKETS,
-  type RunningBaton,
-  type Upstream,
-} from '../support/fixtures.js';
+import { adminTask, BILLING, claimsOf, exchange, exchangeOk, ISSUER, startTaskToken, TICKETS, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const scopeSet = (s: unknown) => new Set(String(s).split(' ').filter(Boolean));
@@ -26,11 +12,7 @@ let upstream: Upstream;
 let b: RunningBaton;
 let url: string;
 
-beforeAll(async () => {
-  upstream = await makeUpstream();
-  b = await startBaton(testConfig(upstream));
-  url = b.url;
-});
+beforeAll(async () => ({ upstream, b, url } = await startTestBaton()));
 afterAll(() => b?.close());
 
 describe('task start', () => {

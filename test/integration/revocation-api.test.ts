@@ -6,23 +6,7 @@
  */
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import type { AuditEntry, FeedEntry } from '../../src/store/store.js';
-import {
-  ADMIN_KEY,
-  basic,
-  claimsOf,
-  credentials,
-  ISSUER,
-  makeUpstream,
-  mintWithBatonKey,
-  postForm,
-  revokeAs,
-  SECRETS,
-  startBaton,
-  testConfig,
-  TICKETS,
-  type RunningBaton,
-  type Upstream,
-} from '../support/fixtures.js';
+import { ADMIN_KEY, basic, claimsOf, credentials, ISSUER, mintWithBatonKey, postForm, revokeAs, SECRETS, startBaton, testConfig, TICKETS, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
 import {
   adminRequest,
   adminRevoke,
@@ -43,11 +27,7 @@ let upstream: Upstream;
 let b: RunningBaton;
 let url: string;
 
-beforeAll(async () => {
-  upstream = await makeUpstream();
-  b = await startBaton(testConfig(upstream));
-  url = b.url;
-});
+beforeAll(async () => ({ upstream, b, url } = await startTestBaton()));
 afterAll(() => b?.close());
 
 /**

@@ -8,7 +8,7 @@
  */
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
-import { ADMIN_KEY, claimsOf, exchange, ISSUER, makeUpstream, startBaton, testConfig, testKeys, revokeAs, type RunningBaton, type Upstream } from '../support/fixtures.js';
+import { ADMIN_KEY, claimsOf, exchange, ISSUER, startBaton, testConfig, testKeys, revokeAs, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
 import {
   adminRequest,
   adminRevoke,
@@ -27,11 +27,7 @@ let upstream: Upstream;
 let b: RunningBaton;
 let url: string;
 
-beforeAll(async () => {
-  upstream = await makeUpstream();
-  b = await startBaton(testConfig(upstream));
-  url = b.url;
-});
+beforeAll(async () => ({ upstream, b, url } = await startTestBaton()));
 afterAll(() => b?.close());
 
 const adminJson = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };

@@ -128,6 +128,13 @@ export async function startBaton(config: Config, opts: { store?: TokenStore; key
   return { baton, url, config, close: () => baton.close() };
 }
 
+/** The common file setup: a fresh upstream IdP and a Baton of the test cast on it. */
+export async function startTestBaton(patch?: (raw: Record<string, unknown>) => void): Promise<{ upstream: Upstream; b: RunningBaton; url: string }> {
+  const upstream = await makeUpstream();
+  const b = await startBaton(testConfig(upstream, patch));
+  return { upstream, b, url: b.url };
+}
+
 export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** Credentials for a test client, in the method its config names. */

@@ -77,7 +77,7 @@ export function uniquePrefix(): string {
 }
 
 /** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
