@@ -67,6 +67,8 @@ export const MethodNotAllowed = make('method_not_allowed', 405);
 export class PayloadTooLarge extends BatonError {
   constructor(limit: number) {
     super('invalid_request', 413, `request body exceeds ${limit} bytes`);
+    // Stop reading: the rest of the body is never drained on a kept-alive connection.
+    this.headers = { Connection: 'close' };
   }
 }
 

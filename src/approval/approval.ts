@@ -53,10 +53,13 @@ export async function requireApproval(ctx: BatonContext, binding: ApprovalBindin
     throw new AuthorizationPending('this call needs a person\'s approval; repeat the request with approval_id', { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds });
   }
   if (!approvalId.startsWith(`${binding.txn}.`)) throw new InvalidRequest('approval_id does not belong to this task');
+  // Check the binding before noting the poll: a mismatched caller must not push the real one into slow_down.
+  const bound = await stored(() => ctx.store.getApproval(approvalId));
+  if (!bound) throw new InvalidRequest('approval_id is unknown');
+  if (bound.binding !== bindingHash(binding)) throw new InvalidRequest('approval_id was granted for a different call (agent, tool, scope or authorization_details differ)');
   const polled = await stored(() => ctx.store.pollApproval(approvalId, Date.now()));
   if (!polled) throw new InvalidRequest('approval_id is unknown');
   const { record, lastPollMs } = polled;
-  if (record.binding !== bindingHash(binding)) throw new InvalidRequest('approval_id was granted for a different call (agent, tool, scope or authorization_details differ)');
   if (record.status === 'used') throw new InvalidRequest('approval_id has already been used; an approval is good for one call');
   if (record.status === 'denied') throw new AccessDenied(`the approver denied this call${record.reason ? `: ${record.reason}` : ''}`);
   if (record.expiresAt <= now) throw new ExpiredToken('the approval request has lapsed; start a new one');

@@ -98,12 +98,13 @@ async function assertionClient(deps: ClientAuthDeps, input: ClientAuthInput): Pr
       requiredClaims: ['exp', 'jti'],
     }));
   } catch (e) {
-    throw new InvalidClient(`client_assertion rejected: ${joseReason(e)}`, e);
+    // One answer for every failure (the reason goes to the log): no hint which ids exist.
+    throw new InvalidClient('client authentication failed', { id, reason: joseReason(e) });
   }
   const now = Math.floor(Date.now() / 1000);
   const exp = payload.exp as number;
-  if (exp - now > deps.maxAssertionLifetimeSeconds) throw new InvalidClient(`client_assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s`);
+  if (exp - now > deps.maxAssertionLifetimeSeconds) throw new InvalidClient('client authentication failed', { id, reason: `assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s` });
   if (typeof payload.jti !== 'string' || !(await deps.useOnce(`assert:${id}`, payload.jti, exp + deps.clockToleranceSeconds)))
-    throw new InvalidClient('client_assertion was already used');
+    throw new InvalidClient('client authentication failed', { id, reason: 'assertion replayed' });
   return client;
 }

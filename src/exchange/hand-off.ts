@@ -44,7 +44,8 @@ export async function handOff(ctx: BatonContext, caller: AgentConfig, task: Bato
     txn: task.txn,
     // RFC 8693 §4.1: the newest actor is the outermost.
     act: { sub: next.id, act: task.act },
-    lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
+    // Every ancestor, so a cascade reaches it whatever maxDepth is now (depth is capped by checkHandOff).
+    lineage: { anc: [task.jti, ...task.lineage.anc] },
     ...(task.task ? { task: task.task } : {}),
   };
   return recordAndSign(ctx, claims, task.lineage.st, true, {

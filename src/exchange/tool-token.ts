@@ -41,7 +41,7 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
     scope: joinScope(grant.scopes),
     txn: task.txn,
     act: task.act,
-    lineage: { anc: [task.jti, ...task.lineage.anc].slice(0, ctx.config.defaults.maxDepth) },
+    lineage: { anc: [task.jti, ...task.lineage.anc] },
     ...(details ? { authorization_details: details } : {}),
   };
   // The delegated action: which tool, with what scope, for how long.

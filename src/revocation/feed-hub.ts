@@ -31,8 +31,9 @@ export class FeedHub {
     return () => this.events.off('entry', onEntry);
   }
 
-  onState(listener: (connected: boolean) => void): void {
+  onState(listener: (connected: boolean) => void): () => void {
     this.events.on('state', listener);
+    return () => this.events.off('state', listener);
   }
 
   async stop(): Promise<void> {

@@ -15,7 +15,7 @@ async function announce(ctx: BatonContext, event: FeedEvent): Promise<void> {
   ctx.marks.apply({ event });
   // The state write already took effect for every instance (they read the store); the feed is
   // for resource servers checking locally, and for the marks of other instances.
-  await write(() => ctx.store.publish(event));
+  await orUnavailable(() => ctx.store.publish(event), 'the revocation took effect but the feed was not notified; repeat the request to notify it');
 }
 
 export interface TaskEnded {
@@ -32,7 +32,7 @@ export interface TaskEnded {
 export async function completeTask(ctx: BatonContext, agentId: string, txn: string, outcome: Outcome, summary?: string): Promise<TaskEnded> {
   const task = await write(() => ctx.store.getTask(txn));
   if (!task) throw new NotFound('no such task');
-  if (task.owner !== agentId) throw new Forbidden(`only ${task.owner}, which started the task, may complete it`);
+  if (task.owner !== agentId) throw new Forbidden('only the agent that started the task may complete it');
   return endTask(ctx, txn, 'completed', agentId, outcome, summary);
 }
 

@@ -282,6 +282,11 @@ export class FeedReader {
     return all;
   }
 
+  /** True once the server ended the stream (or close() was called). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
   close(): void {
     this.abort.abort();
     this.finish();

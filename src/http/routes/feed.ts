@@ -59,6 +59,11 @@ export function feedRouter(deps: HttpDeps): Router {
     const pending: FeedEntry[] = [];
     // Subscribe before answering: a revocation right after the client sees the 200 is not lost.
     const unfollow = ctx.feed.follow((e) => (caughtUp ? send(e) : pending.push(e)));
+    // Fail closed: if this instance loses its own subscription, events may be missed; end the
+    // stream so the follower reconnects with its cursor and the catch-up read fills the gap.
+    const offState = ctx.feed.onState((up) => {
+      if (!up) res.end();
+    });
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write(': baton revocation feed\n\n');
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
@@ -66,6 +71,7 @@ export function feedRouter(deps: HttpDeps): Router {
     req.on('close', () => {
       clearInterval(heartbeat);
       unfollow();
+      offState();
     });
     if (last !== undefined) {
       // A cursor older than what the feed keeps: say so, so the follower re-checks what it holds.
