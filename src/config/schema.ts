@@ -70,6 +70,12 @@ export const TrustedIssuerSchema = z
     algorithms: z.array(Alg).min(1).default(['ES256', 'RS256']),
     /** Prepended to `sub`, so users of two issuers cannot collide; required when several issuers are trusted. */
     subjectPrefix: z.string().max(64).default(''),
+    /**
+     * This issuer may vouch for agents: its tokens are accepted as `actor_token`, naming the agent
+     * by `sub`. Off by default, so an ordinary user whose `sub` happens to equal an agent id
+     * cannot be presented as that agent.
+     */
+    actorTokens: z.boolean().default(false),
   })
   .strict()
   .refine((t) => (t.jwksUri ? 1 : 0) + (t.jwks ? 1 : 0) === 1, { message: 'give exactly one of jwksUri or jwks' });

@@ -65,7 +65,9 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
     if (state !== 'active') throw new InvalidRequest(`actor_token is not active (${state === 'task_ended' ? 'its task has ended' : state})`);
     actorId = claims.act.sub;
   } else {
-    actorId = (await ctx.upstream.verify(token, 'actor_token')).sub;
+    const id = await ctx.upstream.verify(token, 'actor_token');
+    if (!ctx.upstream.vouchesForAgents(id.iss)) throw new InvalidRequest('actor_token is from an issuer not trusted to name agents (trustedIssuers[].actorTokens)');
+    actorId = id.sub;
   }
   const agent = agentById(ctx, actorId);
   if (!agent) throw new InvalidRequest(`actor_token names ${actorId}, which is not an enabled agent`);

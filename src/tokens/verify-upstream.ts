@@ -40,6 +40,11 @@ export class UpstreamVerifier {
     return this.byIssuer.has(iss);
   }
 
+  /** The issuer is configured to vouch for agents (`actorTokens: true`). */
+  vouchesForAgents(iss: string): boolean {
+    return this.byIssuer.get(iss)?.cfg.actorTokens === true;
+  }
+
   async verify(token: string, what: string): Promise<UpstreamIdentity> {
     const now = Math.floor(Date.now() / 1000);
     const key = VerifiedTokenCache.keyOf(token);

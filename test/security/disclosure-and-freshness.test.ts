@@ -78,3 +78,21 @@ describe('no disclosure, and freshness of the feed', () => {
     }
   });
 });
+
+describe('actor tokens from upstream issuers', () => {
+  test('an issuer not configured to vouch for agents cannot name one: its token is refused as actor_token (invalid_request)', async () => {
+    const up = await makeUpstream();
+    const b = await startBaton(testConfig(up, (raw) => {
+      (raw.trustedIssuers as Record<string, unknown>[])[0]!.actorTokens = false;
+    }));
+    try {
+      // A user of the IdP whose sub happens to equal an agent id.
+      const lookalike = await up.userToken({ sub: 'billing-agent' });
+      const r = await exchange(b.url, 'orchestrator', { subject_token: await up.userToken(), audience: ISSUER, actor_token: lookalike, actor_token_type: TOKEN_TYPE_ACCESS });
+      expect(r.body.error).toBe('invalid_request');
+      expect(String(r.body.error_description)).toContain('actorTokens');
+    } finally {
+      await b.close();
+    }
+  });
+});

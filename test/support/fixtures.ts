@@ -70,7 +70,8 @@ export function rawTestConfig(upstream: Upstream): Record<string, unknown> {
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
-    trustedIssuers: [{ issuer: upstream.issuer, jwks: { keys: [upstream.jwk] }, audience: ISSUER, algorithms: ['ES256'] }],
+    // actorTokens: the test IdP also vouches for agents (the actor_token tests use it).
+    trustedIssuers: [{ issuer: upstream.issuer, jwks: { keys: [upstream.jwk] }, audience: ISSUER, algorithms: ['ES256'], actorTokens: true }],
     agents: [
       {
         id: 'support-agent',
