@@ -117,6 +117,16 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** SIGTERM, then SIGKILL after 5 s; resolves once the child is gone. */
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
 /**
  * Starts a private redis-server (not daemonized: a child of this jest worker) on a
  * free loopback port and waits until it answers PING. Always call stop() (afterAll).
@@ -171,13 +181,7 @@ async function launch(port: number, dir: string): Promise<TestRedisServer> {
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = exited(child);
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(timer);
-    }
+    await terminate(child);
     await rm(dir, { recursive: true, force: true });
   };
 
