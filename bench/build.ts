@@ -39,19 +39,40 @@ interface EsbuildModule {
 }
 
 export async function prepareTargets(compiled: boolean): Promise<TargetRuntime> {
-  const tsx: TargetRuntime = { mode: 'tsx', entry: join(ROOT, 'bench', 'target.ts'), execArgv: ['--import', 'tsx'] };
+  const tsx: TargetRuntime = {
+    mode: 'tsx',
+    entry: join(ROOT, 'bench', 'target.ts'),
+    execArgv: ['--import', 'tsx'],
+  };
   if (!compiled) return tsx;
   let esbuild: EsbuildModule;
   try {
     const spec = 'esbuild'; // tsx's own transpiler; a variable so this file does not need its types
     esbuild = (await import(spec)) as EsbuildModule;
   } catch (e) {
-    return { ...tsx, note: `compiled: esbuild unavailable (${(e as Error).message}); targets under tsx` };
+    return {
+      ...tsx,
+      note: `compiled: esbuild unavailable (${(e as Error).message}); targets under tsx`,
+    };
   }
   rmSync(BUILD_DIR, { recursive: true, force: true });
-  const files = [...walk(join(ROOT, 'src')), ...walk(join(ROOT, 'bench')), ...walk(join(ROOT, 'test', 'support'))];
+  const files = [
+    ...walk(join(ROOT, 'src')),
+    ...walk(join(ROOT, 'bench')),
+    ...walk(join(ROOT, 'test', 'support')),
+  ];
   const ts = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
-  await esbuild.build({ entryPoints: ts, outdir: BUILD_DIR, outbase: ROOT, format: 'esm', platform: 'node', target: 'node20', bundle: false, sourcemap: false, logLevel: 'silent' });
+  await esbuild.build({
+    entryPoints: ts,
+    outdir: BUILD_DIR,
+    outbase: ROOT,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    sourcemap: false,
+    logLevel: 'silent',
+  });
   for (const f of files.filter((x) => !x.endsWith('.ts') && relative(ROOT, x).startsWith('src'))) {
     const to = join(BUILD_DIR, relative(ROOT, f));
     mkdirSync(join(to, '..'), { recursive: true });
@@ -64,7 +85,8 @@ export function removeBuild(): void {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   try {
     // The parent goes too once no other run uses it.
-    if (readdirSync(join(BUILD_DIR, '..')).length === 0) rmSync(join(BUILD_DIR, '..'), { recursive: true, force: true });
+    if (readdirSync(join(BUILD_DIR, '..')).length === 0)
+      rmSync(join(BUILD_DIR, '..'), { recursive: true, force: true });
   } catch {
     /* already gone */
   }

@@ -8,9 +8,21 @@ import { readFileSync } from 'node:fs';
 import { CedarPolicySet, type PolicyRequest } from '../src/policy/cedar/engine.js';
 
 const N = Number(process.argv[2] ?? 20_000);
-const example = CedarPolicySet.load(readFileSync(new URL('../src/policy/cedar/example.cedar', import.meta.url), 'utf8'), 'example.cedar', { cacheSize: N + 1 });
-const exampleNoCache = CedarPolicySet.load(readFileSync(new URL('../src/policy/cedar/example.cedar', import.meta.url), 'utf8'), 'example.cedar', { cacheSize: 0 });
-const trivial = CedarPolicySet.load('@id("all") permit (principal, action, resource);', 'trivial.cedar', { cacheSize: 0 });
+const example = CedarPolicySet.load(
+  readFileSync(new URL('../src/policy/cedar/example.cedar', import.meta.url), 'utf8'),
+  'example.cedar',
+  { cacheSize: N + 1 },
+);
+const exampleNoCache = CedarPolicySet.load(
+  readFileSync(new URL('../src/policy/cedar/example.cedar', import.meta.url), 'utf8'),
+  'example.cedar',
+  { cacheSize: 0 },
+);
+const trivial = CedarPolicySet.load(
+  '@id("all") permit (principal, action, resource);',
+  'trivial.cedar',
+  { cacheSize: 0 },
+);
 const timed = CedarPolicySet.load(
   '@id("office-hours") permit (principal, action, resource) when { context.time.hour >= 6 && context.time.hour < 22 };\n' +
     '@id("no-export") forbid (principal, action, resource) when { context.scopes.contains("billing:export") };',
@@ -21,10 +33,23 @@ const timed = CedarPolicySet.load(
 const request = (i: number): PolicyRequest => ({
   principal: { id: `billing-agent-${i}`, tenant: 'acme', labels: ['finance', 'tier-1'] },
   action: 'exchange',
-  resource: { type: 'Tool', id: 'https://tools.example.com/billing', name: 'billing', tenant: 'acme', labels: ['pii'] },
+  resource: {
+    type: 'Tool',
+    id: 'https://tools.example.com/billing',
+    name: 'billing',
+    tenant: 'acme',
+    labels: ['pii'],
+  },
   context: {
     scopes: ['billing:read', 'tickets:read'],
-    user: { sub: `user-${i}`, iss: 'https://idp.example.com', tenant: 'acme', email: `user-${i}@acme.example`, groups: ['staff', 'emea'], roles: ['reader'] },
+    user: {
+      sub: `user-${i}`,
+      iss: 'https://idp.example.com',
+      tenant: 'acme',
+      email: `user-${i}@acme.example`,
+      groups: ['staff', 'emea'],
+      roles: ['reader'],
+    },
     act: ['billing-agent', 'support-agent'],
     current_actor: 'billing-agent',
     depth: 2,
@@ -35,7 +60,12 @@ const request = (i: number): PolicyRequest => ({
   },
 });
 
-function measure(label: string, set: CedarPolicySet, req: (i: number) => PolicyRequest, expectCached: boolean): number {
+function measure(
+  label: string,
+  set: CedarPolicySet,
+  req: (i: number) => PolicyRequest,
+  expectCached: boolean,
+): number {
   for (let i = 0; i < 2_000; i++) set.decide(req(-1 - i)); // warm up (distinct keys, so the measured run still misses)
   const reqs = Array.from({ length: N }, (_, i) => req(i)); // built outside the timed loop
   const t0 = process.hrtime.bigint();
@@ -47,9 +77,15 @@ function measure(label: string, set: CedarPolicySet, req: (i: number) => PolicyR
     if (d.cached) cached++;
   }
   const us = Number(process.hrtime.bigint() - t0) / N / 1000;
-  if ((cached === N) !== expectCached) throw new Error(`${label}: expected ${expectCached ? 'all' : 'no'} cached decisions, got ${cached}/${N}`);
-  if (allowed !== N) throw new Error(`${label}: expected every decision to allow, got ${allowed}/${N}`);
-  console.log(`${label.padEnd(44)} ${us.toFixed(1).padStart(7)} µs/decision  (${Math.round(1e6 / us)}/s)`);
+  if ((cached === N) !== expectCached)
+    throw new Error(
+      `${label}: expected ${expectCached ? 'all' : 'no'} cached decisions, got ${cached}/${N}`,
+    );
+  if (allowed !== N)
+    throw new Error(`${label}: expected every decision to allow, got ${allowed}/${N}`);
+  console.log(
+    `${label.padEnd(44)} ${us.toFixed(1).padStart(7)} µs/decision  (${Math.round(1e6 / us)}/s)`,
+  );
   return us;
 }
 

@@ -29,7 +29,10 @@ export interface TargetChild {
   stop(): Promise<void>;
 }
 
-let runtime: { entry: string; execArgv: string[] } = { entry: fileURLToPath(new URL('./target.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+let runtime: { entry: string; execArgv: string[] } = {
+  entry: fileURLToPath(new URL('./target.ts', import.meta.url)),
+  execArgv: ['--import', 'tsx'],
+};
 const live = new Set<ChildProcess>();
 
 /** Which module the targets run, and how (compiled JavaScript, or TypeScript under tsx): see build.ts. */
@@ -58,7 +61,12 @@ function exited(c: ChildProcess): Promise<void> {
   return new Promise((r) => c.once('exit', () => r()));
 }
 
-export async function spawnTarget(kind: TargetKind, name: string, init: unknown, opts: { execArgv?: string[]; readyTimeoutMs?: number } = {}): Promise<TargetChild> {
+export async function spawnTarget(
+  kind: TargetKind,
+  name: string,
+  init: unknown,
+  opts: { execArgv?: string[]; readyTimeoutMs?: number } = {},
+): Promise<TargetChild> {
   const child = fork(runtime.entry, [], {
     execArgv: [...runtime.execArgv, '--no-warnings', ...(opts.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -32,7 +32,8 @@ export function coresUsed(a: CpuSnapshot, b: CpuSnapshot): Record<string, number
   const out: Record<string, number> = {};
   for (const [name, t0] of Object.entries(a.ticks)) {
     const t1 = b.ticks[name];
-    if (t0 !== undefined && t1 !== undefined && secs > 0) out[name] = Number(((t1 - t0) / TICKS_PER_SECOND / secs).toFixed(2));
+    if (t0 !== undefined && t1 !== undefined && secs > 0)
+      out[name] = Number(((t1 - t0) / TICKS_PER_SECOND / secs).toFixed(2));
   }
   return out;
 }

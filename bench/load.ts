@@ -37,7 +37,12 @@ export interface LoadResult {
   autocannon: { requests_average: number; latency_p50: number; latency_p99: number };
 }
 
-function once(spec: LoadSpec, connections: number, durationSec: number, sample?: LatencySample): Promise<autocannon.Result> {
+function once(
+  spec: LoadSpec,
+  connections: number,
+  durationSec: number,
+  sample?: LatencySample,
+): Promise<autocannon.Result> {
   let instance: autocannon.Instance | undefined;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
@@ -52,21 +57,31 @@ function once(spec: LoadSpec, connections: number, durationSec: number, sample?:
         timeout: 10,
         ...(spec.verify ? { verifyBody: (b: unknown) => spec.verify!(String(b)) } : {}),
       },
-      (err: unknown, result: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
+      (err: unknown, result: autocannon.Result) =>
+        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result),
     );
     if (sample)
-      instance.on('response', (_client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
-        if (statusCode >= 200 && statusCode < 300) sample.add(responseTime);
-      });
+      instance.on(
+        'response',
+        (_client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
+          if (statusCode >= 200 && statusCode < 300) sample.add(responseTime);
+        },
+      );
   });
-  return withTimeout(done, (durationSec + 30) * 1000, `autocannon ${spec.title}`).catch((e: unknown) => {
-    instance?.stop();
-    throw e;
-  });
+  return withTimeout(done, (durationSec + 30) * 1000, `autocannon ${spec.title}`).catch(
+    (e: unknown) => {
+      instance?.stop();
+      throw e;
+    },
+  );
 }
 
 /** Warm-up, then the measured run; `beforeMeasure` runs between them (start a profile, a sampler). */
-export async function drive(spec: LoadSpec, s: LoadSettings, beforeMeasure?: () => Promise<unknown>): Promise<LoadResult> {
+export async function drive(
+  spec: LoadSpec,
+  s: LoadSettings,
+  beforeMeasure?: () => Promise<unknown>,
+): Promise<LoadResult> {
   if (s.warmupSec > 0) await once(spec, s.connections, s.warmupSec);
   await beforeMeasure?.();
   const sample = new LatencySample();
@@ -82,10 +97,16 @@ export async function drive(spec: LoadSpec, s: LoadSettings, beforeMeasure?: () 
     timeouts: r.timeouts,
     mismatches: r.mismatches,
     duration_s: r.duration,
-    autocannon: { requests_average: r.requests.average, latency_p50: r.latency.p50, latency_p99: r.latency.p99 },
+    autocannon: {
+      requests_average: r.requests.average,
+      latency_p50: r.latency.p50,
+      latency_p99: r.latency.p99,
+    },
   };
   // A run that mostly failed measured the wrong thing: say so loudly (speed itself is never asserted).
   if (ok === 0 || r.non2xx + r.errors + r.mismatches > r.requests.total * 0.01)
-    throw new Error(`${spec.title}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.mismatches} mismatches of ${r.requests.total} requests (status codes ${JSON.stringify(r.statusCodeStats)})`);
+    throw new Error(
+      `${spec.title}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.mismatches} mismatches of ${r.requests.total} requests (status codes ${JSON.stringify(r.statusCodeStats)})`,
+    );
   return result;
 }

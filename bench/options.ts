@@ -40,7 +40,8 @@ const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--durati
 function num(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}\n${USAGE}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`--${name} must be a number from ${min} to ${max}\n${USAGE}`);
   return n;
 }
 

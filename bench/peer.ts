@@ -46,7 +46,10 @@ interface TokenLike {
 }
 // oidc-provider ships no types; the specifier is a variable so tsc does not look for a .d.ts.
 interface OidcProviderModule {
-  default: new (issuer: string, config: Record<string, unknown>) => {
+  default: new (
+    issuer: string,
+    config: Record<string, unknown>,
+  ) => {
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     proxy?: boolean;
   };
@@ -83,8 +86,19 @@ export async function startPeer(host = '127.0.0.1'): Promise<Peer> {
   const signingKey = { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'ES256', use: 'sig' };
 
   const resources: Record<string, ResourceServerInfo> = {
-    [PEER.jwtResource]: { scope: PEER.scope, audience: PEER.jwtResource, accessTokenFormat: 'jwt', accessTokenTTL: 120, jwt: { sign: { alg: 'ES256' } } },
-    [PEER.opaqueResource]: { scope: PEER.scope, audience: PEER.opaqueResource, accessTokenFormat: 'opaque', accessTokenTTL: 3600 },
+    [PEER.jwtResource]: {
+      scope: PEER.scope,
+      audience: PEER.jwtResource,
+      accessTokenFormat: 'jwt',
+      accessTokenTTL: 120,
+      jwt: { sign: { alg: 'ES256' } },
+    },
+    [PEER.opaqueResource]: {
+      scope: PEER.scope,
+      audience: PEER.opaqueResource,
+      accessTokenFormat: 'opaque',
+      accessTokenTTL: 3600,
+    },
   };
 
   const provider = new Provider(issuer, {
@@ -111,9 +125,16 @@ export async function startPeer(host = '127.0.0.1'): Promise<Peer> {
       },
     ],
     scopes: PEER.scope.split(' '),
-    routes: { token: PEER.routes.token, introspection: PEER.routes.introspect, jwks: PEER.routes.jwks },
+    routes: {
+      token: PEER.routes.token,
+      introspection: PEER.routes.introspect,
+      jwks: PEER.routes.jwks,
+    },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    ttl: { ClientCredentials: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? 600 },
+    ttl: {
+      ClientCredentials: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) =>
+        token.resourceServer?.accessTokenTTL ?? 600,
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -121,7 +142,10 @@ export async function startPeer(host = '127.0.0.1'): Promise<Peer> {
         enabled: true,
         // A resource server sees only tokens for its own resource (Baton checks aud the same way).
         allowedPolicy: (_ctx: unknown, client: { clientId: string }, token: TokenLike) =>
-          client.clientId === PEER.rs.id && (Array.isArray(token.aud) ? token.aud.includes(PEER.opaqueResource) : token.aud === PEER.opaqueResource),
+          client.clientId === PEER.rs.id &&
+          (Array.isArray(token.aud)
+            ? token.aud.includes(PEER.opaqueResource)
+            : token.aud === PEER.opaqueResource),
       },
       resourceIndicators: {
         enabled: true,

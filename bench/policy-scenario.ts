@@ -38,8 +38,18 @@ const TITLES = {
 
 function notAvailable(d: PolicyScenarioDeps, reason: string): Record<string, ScenarioEntry> {
   d.log(`9: policy rows n/a (${reason})`);
-  const na = (title: string): ScenarioEntry => ({ n: '9', title, rps: null, p50_ms: null, p99_ms: null, note: `n/a (${reason})` });
-  return { exchange_policy: na(TITLES.exchange_policy), introspect_policy: na(TITLES.introspect_policy) };
+  const na = (title: string): ScenarioEntry => ({
+    n: '9',
+    title,
+    rps: null,
+    p50_ms: null,
+    p99_ms: null,
+    note: `n/a (${reason})`,
+  });
+  return {
+    exchange_policy: na(TITLES.exchange_policy),
+    introspect_policy: na(TITLES.introspect_policy),
+  };
 }
 
 export interface PolicyScenario {
@@ -55,14 +65,29 @@ export interface PolicyScenario {
  */
 export async function preparePolicyScenario(d: PolicyScenarioDeps): Promise<PolicyScenario> {
   const hook = await demoPolicyHook();
-  const na = (reason: string): PolicyScenario => ({ run: async () => notAvailable(d, reason), stop: async () => {} });
+  const na = (reason: string): PolicyScenario => ({
+    run: async () => notAvailable(d, reason),
+    stop: async () => {},
+  });
   if (!hook.available) return na(hook.reason);
-  const base = await hook.demoRaw(ISSUER, { issuer: d.upstream.issuer, jwk: d.upstream.jwk as Record<string, unknown> });
+  const base = await hook.demoRaw(ISSUER, {
+    issuer: d.upstream.issuer,
+    jwk: d.upstream.jwk as Record<string, unknown>,
+  });
   const withoutPolicy = Object.fromEntries(Object.entries(base).filter(([k]) => k !== 'policy'));
   // A prefix of each's own, so the demo's tasks never mix with the main run's.
   const start = (suffix: string, raw: Record<string, unknown>) =>
-    spawnTarget('baton', `baton-demo${suffix || '-policy'}`, { rawConfig: { ...raw, store: { kind: 'redis', url: d.redisUrl, prefix: `${d.prefix}demo${suffix}:` } }, keyFile: d.keyFile });
-  const [withP, without] = await Promise.all([start('', { ...withoutPolicy, policy: hook.section }), start('_baseline', withoutPolicy)]);
+    spawnTarget('baton', `baton-demo${suffix || '-policy'}`, {
+      rawConfig: {
+        ...raw,
+        store: { kind: 'redis', url: d.redisUrl, prefix: `${d.prefix}demo${suffix}:` },
+      },
+      keyFile: d.keyFile,
+    });
+  const [withP, without] = await Promise.all([
+    start('', { ...withoutPolicy, policy: hook.section }),
+    start('_baseline', withoutPolicy),
+  ]);
   const stop = async () => {
     await Promise.all([withP.stop(), without.stop()]);
   };
@@ -76,7 +101,11 @@ export async function preparePolicyScenario(d: PolicyScenarioDeps): Promise<Poli
     run: async () => {
       d.log(`9: demo policy from ${hook.source}, version ${loaded.version ?? '?'}`);
       const tokens = async (url: string) => {
-        const task = await spec.startTaskOn(url, DEMO_CAST, await d.upstream.userToken({ scope: 'tickets:read tickets:write billing:read' }));
+        const task = await spec.startTaskOn(
+          url,
+          DEMO_CAST,
+          await d.upstream.userToken({ scope: 'tickets:read tickets:write billing:read' }),
+        );
         return { task, tool: await spec.toolTokenOn(url, DEMO_CAST, task) };
       };
       const out: Record<string, ScenarioEntry> = {};
@@ -87,9 +116,14 @@ export async function preparePolicyScenario(d: PolicyScenarioDeps): Promise<Poli
         ] as const) {
           const key = `${what}_policy${suffix}` as keyof typeof TITLES;
           const t = await tokens(baton.url);
-          const s = what === 'exchange' ? spec.exchangeSpec(baton.url, DEMO_CAST, t.task, key) : spec.introspectSpec(baton.url, DEMO_CAST, t.tool, key);
+          const s =
+            what === 'exchange'
+              ? spec.exchangeSpec(baton.url, DEMO_CAST, t.task, key)
+              : spec.introspectSpec(baton.url, DEMO_CAST, t.tool, key);
           const r = await drive(s, d.settings);
-          d.log(`9 ${key}: ${Math.round(r.rps)} req/s, p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms`);
+          d.log(
+            `9 ${key}: ${Math.round(r.rps)} req/s, p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms`,
+          );
           out[key] = {
             ...r,
             n: '9',
@@ -97,7 +131,9 @@ export async function preparePolicyScenario(d: PolicyScenarioDeps): Promise<Poli
             rps: round(r.rps, 1),
             p50_ms: round(r.p50_ms, 3),
             p99_ms: round(r.p99_ms, 3),
-            ...(suffix === '' ? { policy_source: hook.source, policy_version: loaded.version } : {}),
+            ...(suffix === ''
+              ? { policy_source: hook.source, policy_version: loaded.version }
+              : {}),
           };
         }
       await stop();

@@ -53,7 +53,13 @@ function place(url: string): { where: string; area: string } {
   }
   // Targets run from bench/.build/<pid>/ (build.ts): name the TypeScript source instead.
   const rel = relative(ROOT, path).replace(/^bench\/\.build\/\d+\/(.*)\.js$/, '$1.ts');
-  if (!rel.startsWith('..')) return { where: rel, area: rel.startsWith('src/') ? `baton ${rel.split('/').slice(0, 2).join('/')}` : rel.split('/')[0]! };
+  if (!rel.startsWith('..'))
+    return {
+      where: rel,
+      area: rel.startsWith('src/')
+        ? `baton ${rel.split('/').slice(0, 2).join('/')}`
+        : rel.split('/')[0]!,
+    };
   return { where: path, area: 'other' };
 }
 
@@ -71,7 +77,11 @@ function sourceLine(rel: string, fn: string): number {
     sources.set(rel, lines);
   }
   const name = fn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const patterns = [new RegExp(`\\bfunction\\s+${name}\\b`), new RegExp(`^\\s*(?:(?:public|private|static|async|get|set)\\s+)*${name}\\s*[(<]`), new RegExp(`\\b${name}\\s*[=:]\\s*(?:async\\s*)?(?:\\(|function)`)];
+  const patterns = [
+    new RegExp(`\\bfunction\\s+${name}\\b`),
+    new RegExp(`^\\s*(?:(?:public|private|static|async|get|set)\\s+)*${name}\\s*[(<]`),
+    new RegExp(`\\b${name}\\s*[=:]\\s*(?:async\\s*)?(?:\\(|function)`),
+  ];
   for (const re of patterns) {
     const i = lines.findIndex((l) => re.test(l));
     if (i >= 0) return i + 1;
@@ -88,7 +98,9 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
   // A sample's time is the gap to the next sample (the last one gets the mean gap).
   const total = (p.endTime - p.startTime) / 1000;
   for (let i = 0; i < samples.length; i++) {
-    const dt = (i + 1 < deltas.length ? deltas[i + 1]! : total * 1000 / Math.max(1, samples.length)) / 1000;
+    const dt =
+      (i + 1 < deltas.length ? deltas[i + 1]! : (total * 1000) / Math.max(1, samples.length)) /
+      1000;
     self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + dt);
   }
   const sum = [...self.values()].reduce((a, b) => a + b, 0) || 1;
@@ -103,7 +115,8 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
     }
     return undefined;
   };
-  const key = (n: CpuNode) => `${n.callFrame.functionName || '(anonymous)'}|${n.callFrame.url}|${n.callFrame.lineNumber}|${n.callFrame.columnNumber}`;
+  const key = (n: CpuNode) =>
+    `${n.callFrame.functionName || '(anonymous)'}|${n.callFrame.url}|${n.callFrame.lineNumber}|${n.callFrame.columnNumber}`;
   const selfByFn = new Map<string, { n: CpuNode; ms: number; via?: CpuNode }>();
   const byArea = new Map<string, number>();
   for (const [id, ms] of self) {
@@ -114,7 +127,14 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
     if (e) e.ms += ms;
     else selfByFn.set(k, { n, ms, ...(via ? { via } : {}) });
     const fn = n.callFrame.functionName;
-    const area = fn === '(garbage collector)' ? 'gc' : fn === '(idle)' ? 'idle' : fn === '(program)' ? 'program (native, unattributed)' : place(n.callFrame.url).area;
+    const area =
+      fn === '(garbage collector)'
+        ? 'gc'
+        : fn === '(idle)'
+          ? 'idle'
+          : fn === '(program)'
+            ? 'program (native, unattributed)'
+            : place(n.callFrame.url).area;
     byArea.set(area, (byArea.get(area) ?? 0) + ms);
   }
 
@@ -137,7 +157,9 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
     const where = place(n.callFrame.url).where;
     if (!where) return '';
     // Our code ran transpiled (or as tsx's one-line modules): find the function in the source instead.
-    const line = where.endsWith('.ts') ? sourceLine(where, n.callFrame.functionName) : n.callFrame.lineNumber + 1;
+    const line = where.endsWith('.ts')
+      ? sourceLine(where, n.callFrame.functionName)
+      : n.callFrame.lineNumber + 1;
     return line ? `${where}:${line}` : where;
   };
   return {
@@ -148,27 +170,39 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
       .sort((a, b) => b.ms - a.ms)
       .slice(0, top)
       .map(({ n, ms, via }) => ({
-        fn: (n.callFrame.functionName || '(anonymous)') + (via ? ` (native, via ${via.callFrame.functionName || '(anonymous)'})` : ''),
+        fn:
+          (n.callFrame.functionName || '(anonymous)') +
+          (via ? ` (native, via ${via.callFrame.functionName || '(anonymous)'})` : ''),
         where: via ? at(via) : at(n),
         area: place(n.callFrame.url).area,
         self_pct: (100 * ms) / sum,
         self_ms: ms,
       })),
-    by_area: [...byArea.entries()].sort((a, b) => b[1] - a[1]).map(([area, ms]) => ({ area, self_pct: (100 * ms) / sum })),
+    by_area: [...byArea.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([area, ms]) => ({ area, self_pct: (100 * ms) / sum })),
     baton_inclusive: [...incl.values()]
       .sort((a, b) => b.ms - a.ms)
       .slice(0, top)
-      .map(({ n, ms }) => ({ fn: n.callFrame.functionName || '(anonymous)', where: at(n), total_pct: (100 * ms) / sum })),
+      .map(({ n, ms }) => ({
+        fn: n.callFrame.functionName || '(anonymous)',
+        where: at(n),
+        total_pct: (100 * ms) / sum,
+      })),
   };
 }
 
 export function formatProfile(s: ProfileSummary, title: string): string {
   const pct = (x: number) => `${x.toFixed(1).padStart(5)}%`;
-  const lines = [`${title}: ${s.samples} samples over ${s.duration_ms.toFixed(0)} ms (${s.file})`, '  self time by area:'];
+  const lines = [
+    `${title}: ${s.samples} samples over ${s.duration_ms.toFixed(0)} ms (${s.file})`,
+    '  self time by area:',
+  ];
   for (const a of s.by_area.slice(0, 14)) lines.push(`    ${pct(a.self_pct)}  ${a.area}`);
   lines.push('  top functions by self time:');
   for (const h of s.top_self) lines.push(`    ${pct(h.self_pct)}  ${h.fn}  ${h.where}`);
   lines.push('  Baton functions by inclusive time:');
-  for (const b of s.baton_inclusive.slice(0, 15)) lines.push(`    ${pct(b.total_pct)}  ${b.fn}  ${b.where}`);
+  for (const b of s.baton_inclusive.slice(0, 15))
+    lines.push(`    ${pct(b.total_pct)}  ${b.fn}  ${b.where}`);
   return lines.join('\n');
 }

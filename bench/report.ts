@@ -27,11 +27,15 @@ export interface Results {
   settings: Record<string, unknown>;
   ratios: Record<string, number | null>;
   scenarios: Scenarios;
-  profiles?: Record<string, Omit<ProfileSummary, 'baton_inclusive'> & { baton_inclusive: ProfileSummary['baton_inclusive'] }>;
+  profiles?: Record<
+    string,
+    Omit<ProfileSummary, 'baton_inclusive'> & { baton_inclusive: ProfileSummary['baton_inclusive'] }
+  >;
   elapsed_s: number;
 }
 
-const ratio = (a: number | null | undefined, b: number | null | undefined): number | null => (a && b ? round(a / b, 3) : null);
+const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
+  a && b ? round(a / b, 3) : null;
 
 export function ratios(s: Scenarios): Record<string, number | null> {
   const r = (k: string) => s[k]?.rps ?? null;
@@ -51,7 +55,12 @@ export function ratios(s: Scenarios): Record<string, number | null> {
   };
 }
 
-export function buildResults(o: BenchOptions, scenarios: Scenarios, started: number, extra: { profiles?: Results['profiles']; redisVersion?: string; targets: string }): Results {
+export function buildResults(
+  o: BenchOptions,
+  scenarios: Scenarios,
+  started: number,
+  extra: { profiles?: Results['profiles']; redisVersion?: string; targets: string },
+): Results {
   const c = cpus();
   return {
     generated_at: new Date().toISOString(),
@@ -67,7 +76,8 @@ export function buildResults(o: BenchOptions, scenarios: Scenarios, started: num
       revoke_tree_sizes: o.treeSizes,
       propagation_revocations: o.propagation,
       memory_tokens: o.memoryTasks * o.memoryTokensPerTask,
-      load_generator: 'autocannon (bench process), one process per server under test, Redis on loopback',
+      load_generator:
+        'autocannon (bench process), one process per server under test, Redis on loopback',
       targets: extra.targets,
       ...(extra.redisVersion ? { redis: extra.redisVersion } : {}),
     },
@@ -85,7 +95,8 @@ export function writeResults(path: string, r: Results): void {
 
 const fmtRps = (x: number | null) => (x === null ? '' : Math.round(x).toLocaleString('en-US'));
 const fmtMs = (x: number | null) => (x === null || !Number.isFinite(x) ? '' : x.toFixed(2));
-const times = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}×`);
+const times = (x: number | null | undefined) =>
+  x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}×`;
 
 export function formatTable(r: Results): string {
   const s = r.scenarios;
@@ -94,40 +105,72 @@ export function formatTable(r: Results): string {
     exchange: `${times(rt.exchange_vs_peer_token)} peer (4); ${pct(rt.exchange_vs_in_process)} of in-process; ${pct(rt.exchange_vs_http_ceiling)} of ceiling`,
     introspect: `${times(rt.introspect_vs_peer_introspect)} peer (5); p99 ${times(rt.introspect_p99_vs_peer_introspect_p99)} peer's`,
     task_start: `${times(rt.task_start_vs_peer_token)} peer (4)`,
-    exchange_policy: rt.exchange_policy_vs_without != null ? `${pct(rt.exchange_policy_vs_without)} of without policy` : '',
-    introspect_policy: rt.introspect_policy_vs_without != null ? `${pct(rt.introspect_policy_vs_without)} of without policy` : '',
+    exchange_policy:
+      rt.exchange_policy_vs_without != null
+        ? `${pct(rt.exchange_policy_vs_without)} of without policy`
+        : '',
+    introspect_policy:
+      rt.introspect_policy_vs_without != null
+        ? `${pct(rt.introspect_policy_vs_without)} of without policy`
+        : '',
   };
   const rows: string[][] = [['#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'cores', 'notes']];
   for (const [key, e] of Object.entries(s)) {
     if (e.rps === null && e.note === undefined) continue;
     if (e.rps === null) rows.push([e.n, e.title, '', '', '', '', e.note ?? 'n/a']);
-    else rows.push([e.n, e.title, fmtRps(e.rps), fmtMs(e.p50_ms), fmtMs(e.p99_ms), cores(key, e), [notes[key], e.note].filter(Boolean).join('; ')]);
+    else
+      rows.push([
+        e.n,
+        e.title,
+        fmtRps(e.rps),
+        fmtMs(e.p50_ms),
+        fmtMs(e.p99_ms),
+        cores(key, e),
+        [notes[key], e.note].filter(Boolean).join('; '),
+      ]);
   }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((c, i) => (i >= 2 && i <= 5 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (i >= 2 && i <= 5 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+      .join('  ')
+      .trimEnd();
   const st = r.settings;
   const head =
     `Baton vs oidc-provider — ${r.node}, ${r.cpus.count} × ${r.cpus.model}; autocannon ${String(st.connections)} connections, ` +
     `${String(st.warmup_s)} s warm-up + ${String(st.duration_s)} s measured per scenario${Number(st.runs) > 1 ? `, median of ${String(st.runs)} interleaved rounds` : ''}; ${String(st.targets)}`;
-  const out = [head, '', line(rows[0]!), w.map((n) => '-'.repeat(n)).join('  '), ...rows.slice(1).map(line)];
+  const out = [
+    head,
+    '',
+    line(rows[0]!),
+    w.map((n) => '-'.repeat(n)).join('  '),
+    ...rows.slice(1).map(line),
+  ];
 
   const rv = s.revoke_task;
   if (rv) {
     const sizes = (rv.sizes as { tokens: number; median_ms: number; runs_ms: number[] }[]) ?? [];
-    out.push('', `6  revoke task (POST /admin/tasks/{txn}/revoke, median): ${sizes.map((x) => `${x.tokens.toLocaleString('en-US')} token${x.tokens === 1 ? '' : 's'} ${x.median_ms.toFixed(2)} ms (n=${x.runs_ms.length})`).join(' | ')}`);
+    out.push(
+      '',
+      `6  revoke task (POST /admin/tasks/{txn}/revoke, median): ${sizes.map((x) => `${x.tokens.toLocaleString('en-US')} token${x.tokens === 1 ? '' : 's'} ${x.median_ms.toFixed(2)} ms (n=${x.runs_ms.length})`).join(' | ')}`,
+    );
   }
   const pg = s.propagation;
   if (pg) {
     const b = pg.second_instance_ms as { p50: number; p99: number };
     const f = pg.feed_ms as { p50: number; p99: number };
     const v = pg.revoke_ms as { p50: number; p99: number };
-    out.push(`6  propagation over ${String(pg.revocations)} revocations, from the revoke request: second instance inactive p50 ${b.p50.toFixed(2)} / p99 ${b.p99.toFixed(2)} ms; feed subscriber p50 ${f.p50.toFixed(2)} / p99 ${f.p99.toFixed(2)} ms; revoke round trip p50 ${v.p50.toFixed(2)} / p99 ${v.p99.toFixed(2)} ms`);
+    out.push(
+      `6  propagation over ${String(pg.revocations)} revocations, from the revoke request: second instance inactive p50 ${b.p50.toFixed(2)} / p99 ${b.p99.toFixed(2)} ms; feed subscriber p50 ${f.p50.toFixed(2)} / p99 ${f.p99.toFixed(2)} ms; revoke round trip p50 ${v.p50.toFixed(2)} / p99 ${v.p99.toFixed(2)} ms`,
+    );
   }
   const mem = s.redis_memory;
   if (mem) {
     out.push(
       `7  Redis per live token: ${num(mem.bytes_per_token)} B token+task records (${String(mem.tokens)} tokens, ${String(mem.tokens_per_task)} per task)` +
-        (mem.bytes_per_token_one_task !== undefined ? `; ${num(mem.bytes_per_token_one_task)} B in one ${Number(mem.one_task_tokens).toLocaleString('en-US')}-token task` : ''),
+        (mem.bytes_per_token_one_task !== undefined
+          ? `; ${num(mem.bytes_per_token_one_task)} B in one ${Number(mem.one_task_tokens).toLocaleString('en-US')}-token task`
+          : ''),
       `7  audit events, on their own: +${num(mem.audit_bytes_per_token)} B per token (task stream ${num(mem.audit_task_stream_bytes_per_token)} B + global stream ${num(mem.audit_global_stream_bytes_per_token)} B)`,
     );
   }
@@ -135,11 +178,20 @@ export function formatTable(r: Results): string {
   if (rss)
     out.push(
       `7  Baton RSS under load (scenarios 1 and 3): max ${num(rss.max_mb)} MB, mean ${num(rss.mean_mb)} MB (heap used max ${num(rss.heap_used_max_mb)} MB); idle after boot ${num(rss.idle_mb)} MB` +
-        (rss.after_load_gc_rss_mb !== undefined ? `; after the load and a full GC ${num(rss.after_load_gc_rss_mb)} MB (heap ${num(rss.after_load_gc_heap_used_mb)} MB)` : '') +
+        (rss.after_load_gc_rss_mb !== undefined
+          ? `; after the load and a full GC ${num(rss.after_load_gc_rss_mb)} MB (heap ${num(rss.after_load_gc_heap_used_mb)} MB)`
+          : '') +
         ` (${String(r.settings.targets).split(',')[0]})`,
     );
-  out.push('', 'cores: CPU cores used during the measured run by the server (+ Redis) / the load generator (autocannon)');
-  out.push(`ratios: ${Object.entries(rt).map(([k, v]) => `${k}=${v === null ? 'n/a' : v}`).join('  ')}`);
+  out.push(
+    '',
+    'cores: CPU cores used during the measured run by the server (+ Redis) / the load generator (autocannon)',
+  );
+  out.push(
+    `ratios: ${Object.entries(rt)
+      .map(([k, v]) => `${k}=${v === null ? 'n/a' : v}`)
+      .join('  ')}`,
+  );
   return out.join('\n');
 }
 

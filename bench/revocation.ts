@@ -35,15 +35,26 @@ export interface RevokeDeps {
   adminKey: string;
 }
 
-async function adminRevoke(url: string, adminKey: string, txn: string): Promise<{ ms: number; body: Record<string, unknown> }> {
+async function adminRevoke(
+  url: string,
+  adminKey: string,
+  txn: string,
+): Promise<{ ms: number; body: Record<string, unknown> }> {
   const t0 = performance.now();
-  const r = await call(`${url}/admin/tasks/${encodeURIComponent(txn)}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } });
+  const r = await call(`${url}/admin/tasks/${encodeURIComponent(txn)}/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
   const ms = performance.now() - t0;
   if (r.status !== 200) throw new Error(`revoke ${txn}: ${r.status} ${r.text.slice(0, 200)}`);
   return { ms, body: r.json() };
 }
 
-export async function revokeLatency(d: RevokeDeps, sizes: number[], reps: (size: number) => number): Promise<RevokeSizeReport[]> {
+export async function revokeLatency(
+  d: RevokeDeps,
+  sizes: number[],
+  reps: (size: number) => number,
+): Promise<RevokeSizeReport[]> {
   const out: RevokeSizeReport[] = [];
   // Warm the admin route (express, the connection) so the first measured call is not a cold one.
   for (let i = 0; i < 3; i++) {
@@ -64,9 +75,18 @@ export async function revokeLatency(d: RevokeDeps, sizes: number[], reps: (size:
       await sleep(150);
       await call(`${d.batonUrl}/healthz`);
       const { ms, body } = await adminRevoke(d.batonUrl, d.adminKey, tree.txn);
-      if (body.tokens_ended !== size) throw new Error(`revoke of a ${size}-token task reported ${String(body.tokens_ended)} tokens ended`);
+      if (body.tokens_ended !== size)
+        throw new Error(
+          `revoke of a ${size}-token task reported ${String(body.tokens_ended)} tokens ended`,
+        );
       // Correctness: a sample of the tree (and its root) is dead now.
-      const sample = [tree.rootJti, ...Array.from({ length: Math.min(20, size - 1) }, (_, k) => tree.jtis[1 + Math.floor(((k + 0.5) * (size - 1)) / Math.min(20, size - 1))]!)];
+      const sample = [
+        tree.rootJti,
+        ...Array.from(
+          { length: Math.min(20, size - 1) },
+          (_, k) => tree.jtis[1 + Math.floor(((k + 0.5) * (size - 1)) / Math.min(20, size - 1))]!,
+        ),
+      ];
       for (const jti of sample) {
         const state = await d.store.checkToken(tree.txn, jti, []);
         if (state !== 'task_ended') throw new Error(`token ${jti} of a revoked task is ${state}`);
@@ -98,17 +118,21 @@ class FeedFollower {
   async open(url: string, authorization: string): Promise<void> {
     await withTimeout(
       new Promise<void>((resolve, reject) => {
-        this.req = request(`${url}/revocations`, { headers: { authorization, accept: 'text/event-stream' } }, (res) => {
-          if (res.statusCode !== 200) {
-            reject(new Error(`GET /revocations -> ${res.statusCode}`));
-            res.resume();
-            return;
-          }
-          this.res = res;
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => this.onData(chunk));
-          resolve();
-        });
+        this.req = request(
+          `${url}/revocations`,
+          { headers: { authorization, accept: 'text/event-stream' } },
+          (res) => {
+            if (res.statusCode !== 200) {
+              reject(new Error(`GET /revocations -> ${res.statusCode}`));
+              res.resume();
+              return;
+            }
+            this.res = res;
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => this.onData(chunk));
+            resolve();
+          },
+        );
         this.req.on('error', reject);
         this.req.end();
       }),
@@ -149,7 +173,11 @@ class FeedFollower {
       this.early.delete(txn);
       return Promise.resolve(seen);
     }
-    return withTimeout(new Promise<number>((r) => this.waiters.set(txn, r)), timeoutMs, `feed event for task ${txn}`);
+    return withTimeout(
+      new Promise<number>((r) => this.waiters.set(txn, r)),
+      timeoutMs,
+      `feed event for task ${txn}`,
+    );
   }
 
   close(): void {
@@ -177,16 +205,25 @@ export interface PropagationReport {
   feed_ms: { p50: number; p99: number };
 }
 
-const TOKEN_EXCHANGE = { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' };
+const TOKEN_EXCHANGE = {
+  grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+  subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+};
 
 async function tokenOn(url: string, auth: string, fields: Record<string, string>): Promise<string> {
-  const r = await call(`${url}/token`, { body: form({ ...TOKEN_EXCHANGE, ...fields }), headers: { 'content-type': FORM, authorization: auth } });
+  const r = await call(`${url}/token`, {
+    body: form({ ...TOKEN_EXCHANGE, ...fields }),
+    headers: { 'content-type': FORM, authorization: auth },
+  });
   if (r.status !== 200) throw new Error(`/token -> ${r.status} ${r.text.slice(0, 200)}`);
   return r.json<{ access_token: string }>().access_token;
 }
 
 async function activeOn(url: string, rsAuth: string, token: string): Promise<boolean> {
-  const r = await call(`${url}/introspect`, { body: form({ token }), headers: { 'content-type': FORM, authorization: rsAuth } });
+  const r = await call(`${url}/introspect`, {
+    body: form({ token }),
+    headers: { 'content-type': FORM, authorization: rsAuth },
+  });
   if (r.status !== 200) throw new Error(`/introspect -> ${r.status} ${r.text.slice(0, 200)}`);
   return r.json<{ active: boolean }>().active;
 }
@@ -200,14 +237,25 @@ export async function propagation(d: PropagationDeps, count: number): Promise<Pr
   const polls: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      const task = await tokenOn(d.urlA, d.agentAuth, { subject_token: await d.userToken(), audience: d.issuer });
+      const task = await tokenOn(d.urlA, d.agentAuth, {
+        subject_token: await d.userToken(),
+        audience: d.issuer,
+      });
       const tool = await tokenOn(d.urlA, d.agentAuth, { subject_token: task, resource: d.tool });
-      if (!(await activeOn(d.urlB, d.rsAuth, tool))) throw new Error('a fresh tool token is inactive on instance B');
-      const txn = (JSON.parse(Buffer.from(tool.split('.')[1]!, 'base64url').toString('utf8')) as { txn: string }).txn;
+      if (!(await activeOn(d.urlB, d.rsAuth, tool)))
+        throw new Error('a fresh tool token is inactive on instance B');
+      const txn = (
+        JSON.parse(Buffer.from(tool.split('.')[1]!, 'base64url').toString('utf8')) as {
+          txn: string;
+        }
+      ).txn;
 
       const t0 = performance.now();
       const feedAt = feed.waitFor(txn, 5_000);
-      const revoked = call(`${d.urlA}/admin/tasks/${encodeURIComponent(txn)}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${d.adminKey}` } }).then((r) => {
+      const revoked = call(`${d.urlA}/admin/tasks/${encodeURIComponent(txn)}/revoke`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${d.adminKey}` },
+      }).then((r) => {
         if (r.status !== 200) throw new Error(`revoke -> ${r.status}`);
         return performance.now();
       });
@@ -221,7 +269,8 @@ export async function propagation(d: PropagationDeps, count: number): Promise<Pr
           break;
         }
       }
-      if (inactiveAt === undefined) throw new Error(`instance B still says active 5 s after revoking ${txn}`);
+      if (inactiveAt === undefined)
+        throw new Error(`instance B still says active 5 s after revoking ${txn}`);
       revoke.push((await revoked) - t0);
       seenB.push(inactiveAt - t0);
       seenFeed.push((await feedAt) - t0);
@@ -230,6 +279,14 @@ export async function propagation(d: PropagationDeps, count: number): Promise<Pr
   } finally {
     feed.close();
   }
-  const pq = (xs: number[]) => ({ p50: round(quantile(xs, 0.5), 3), p99: round(quantile(xs, 0.99), 3) });
-  return { revocations: count, revoke_ms: pq(revoke), second_instance_ms: { ...pq(seenB), polls_p50: median(polls) }, feed_ms: pq(seenFeed) };
+  const pq = (xs: number[]) => ({
+    p50: round(quantile(xs, 0.5), 3),
+    p99: round(quantile(xs, 0.99), 3),
+  });
+  return {
+    revocations: count,
+    revoke_ms: pq(revoke),
+    second_instance_ms: { ...pq(seenB), polls_p50: median(polls) },
+    feed_ms: pq(seenFeed),
+  };
 }

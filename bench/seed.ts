@@ -37,7 +37,14 @@ function lcg(seed: number): () => number {
 }
 
 /** The audit event Baton files with a tool token (src/exchange/tool-token.ts), for realistic sizes. */
-export function toolTokenEvent(cast: SeedCast, txn: string, jti: string, parent: string, actors: string[], ttl: number): string {
+export function toolTokenEvent(
+  cast: SeedCast,
+  txn: string,
+  jti: string,
+  parent: string,
+  actors: string[],
+  ttl: number,
+): string {
   return JSON.stringify({
     type: 'token_issued',
     txn,
@@ -46,7 +53,14 @@ export function toolTokenEvent(cast: SeedCast, txn: string, jti: string, parent:
     sub: cast.sub,
     decision: 'allow',
     rule: `agents[${actors[0]}].tools[${cast.tool}]`,
-    detail: { operation: 'tool_token', jti, parent, tool: cast.tool, scope: 'tickets:read tickets:write', ttl },
+    detail: {
+      operation: 'tool_token',
+      jti,
+      parent,
+      tool: cast.tool,
+      scope: 'tickets:read tickets:write',
+      ttl,
+    },
     time: Date.now(),
   });
 }
@@ -69,17 +83,45 @@ function taskStartEvent(cast: SeedCast, txn: string, jti: string, deadline: numb
  * One task with `size` tokens: the task token, then tool tokens and some hand-offs (2%) under
  * random task-level tokens, up to depth 4, as an agent swarm would build it.
  */
-export async function seedTree(store: RedisStore, cast: SeedCast, size: number, opts: { audit?: boolean; ttlSeconds?: number } = {}): Promise<SeededTree> {
+export async function seedTree(
+  store: RedisStore,
+  cast: SeedCast,
+  size: number,
+  opts: { audit?: boolean; ttlSeconds?: number } = {},
+): Promise<SeededTree> {
   const t0 = performance.now();
   const now = Math.floor(Date.now() / 1000);
   const deadline = now + (opts.ttlSeconds ?? 900);
   const txn = randomUUID();
   const rootJti = randomUUID();
-  const root: TokenRecord = { jti: rootJti, txn, anc: [], client: cast.owner, actors: [cast.owner], aud: cast.issuer, scope: 'tickets:read tickets:write billing:read', exp: deadline, iat: now };
-  await store.startTask({ txn, owner: cast.owner, sub: cast.sub, createdAt: now, deadline, purpose: 'bench: triage the open tickets' }, root, opts.audit ? taskStartEvent(cast, txn, rootJti, deadline) : '');
+  const root: TokenRecord = {
+    jti: rootJti,
+    txn,
+    anc: [],
+    client: cast.owner,
+    actors: [cast.owner],
+    aud: cast.issuer,
+    scope: 'tickets:read tickets:write billing:read',
+    exp: deadline,
+    iat: now,
+  };
+  await store.startTask(
+    {
+      txn,
+      owner: cast.owner,
+      sub: cast.sub,
+      createdAt: now,
+      deadline,
+      purpose: 'bench: triage the open tickets',
+    },
+    root,
+    opts.audit ? taskStartEvent(cast, txn, rootJti, deadline) : '',
+  );
   const rnd = lcg(size);
   // Task-level tokens (the root and hand-offs) a new token can derive from.
-  const levels: { jti: string; anc: string[]; actors: string[] }[] = [{ jti: rootJti, anc: [], actors: [cast.owner] }];
+  const levels: { jti: string; anc: string[]; actors: string[] }[] = [
+    { jti: rootJti, anc: [], actors: [cast.owner] },
+  ];
   const jtis = [rootJti];
   let batch: Promise<number>[] = [];
   for (let i = 1; i < size; i++) {
@@ -87,11 +129,28 @@ export async function seedTree(store: RedisStore, cast: SeedCast, size: number, 
     const jti = randomUUID();
     const anc = [parent.jti, ...parent.anc].slice(0, 4);
     const handOff = parent.anc.length < 3 && rnd() < 0.02;
-    const actors = handOff ? [parent.actors[0] === cast.owner ? cast.handOffTo : cast.owner, ...parent.actors] : parent.actors;
-    const rec: TokenRecord = { jti, txn, anc, client: actors[0]!, actors, aud: handOff ? cast.issuer : cast.tool, scope: handOff ? 'tickets:read' : 'tickets:read tickets:write', exp: Math.min(now + 300, deadline), iat: now };
+    const actors = handOff
+      ? [parent.actors[0] === cast.owner ? cast.handOffTo : cast.owner, ...parent.actors]
+      : parent.actors;
+    const rec: TokenRecord = {
+      jti,
+      txn,
+      anc,
+      client: actors[0]!,
+      actors,
+      aud: handOff ? cast.issuer : cast.tool,
+      scope: handOff ? 'tickets:read' : 'tickets:read tickets:write',
+      exp: Math.min(now + 300, deadline),
+      iat: now,
+    };
     if (handOff) levels.push({ jti, anc, actors });
     jtis.push(jti);
-    batch.push(store.recordToken(rec, opts.audit ? toolTokenEvent(cast, txn, jti, parent.jti, actors, 300) : ''));
+    batch.push(
+      store.recordToken(
+        rec,
+        opts.audit ? toolTokenEvent(cast, txn, jti, parent.jti, actors, 300) : '',
+      ),
+    );
     if (batch.length >= SEED_BATCH) {
       await Promise.all(batch);
       batch = [];
@@ -103,7 +162,10 @@ export async function seedTree(store: RedisStore, cast: SeedCast, size: number, 
 
 /** Raw Redis access for what the store does not expose: INFO memory and dropping seeded keys. */
 export class RedisProbe {
-  private constructor(readonly redis: Redis, private readonly prefix: string) {}
+  private constructor(
+    readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   static async open(url: string, prefix: string): Promise<RedisProbe> {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -158,13 +220,20 @@ export interface MemoryReport {
  * tokens), seeded without audit events, then again with them; the global stream copy measured
  * on its own. used_memory deltas, taken while nothing else writes.
  */
-export async function measureMemory(store: RedisStore, probe: RedisProbe, cast: SeedCast, tasks: number, perTask: number): Promise<MemoryReport> {
+export async function measureMemory(
+  store: RedisStore,
+  probe: RedisProbe,
+  cast: SeedCast,
+  tasks: number,
+  perTask: number,
+): Promise<MemoryReport> {
   const seedMany = async (audit: boolean): Promise<string[]> => {
     const txns: string[] = [];
     const running: Promise<SeededTree>[] = [];
     for (let i = 0; i < tasks; i++) {
       running.push(seedTree(store, cast, perTask, { audit }));
-      if (running.length >= Math.max(1, Math.floor(SEED_BATCH / perTask))) txns.push(...(await Promise.all(running.splice(0))).map((t) => t.txn));
+      if (running.length >= Math.max(1, Math.floor(SEED_BATCH / perTask)))
+        txns.push(...(await Promise.all(running.splice(0))).map((t) => t.txn));
     }
     txns.push(...(await Promise.all(running)).map((t) => t.txn));
     return txns;
@@ -173,7 +242,13 @@ export async function measureMemory(store: RedisStore, probe: RedisProbe, cast: 
   // Load the scripts (Redis caches each one, ~tens of KB) and create the global stream first:
   // one-time costs that are not per token.
   const warm = await seedTree(store, cast, 2, { audit: true });
-  await store.appendAudit([{ txn: warm.txn, json: toolTokenEvent(cast, warm.txn, randomUUID(), warm.rootJti, [cast.owner], 300), inTaskStream: true }]);
+  await store.appendAudit([
+    {
+      txn: warm.txn,
+      json: toolTokenEvent(cast, warm.txn, randomUUID(), warm.rootJti, [cast.owner], 300),
+      inTaskStream: true,
+    },
+  ]);
   await probe.dropTask(warm.txn);
   const m0 = await probe.usedMemory();
   await seedMany(false);
@@ -182,8 +257,13 @@ export async function measureMemory(store: RedisStore, probe: RedisProbe, cast: 
   const m2 = await probe.usedMemory();
   // The global stream copy of the same events (AuditLog.filed -> appendAudit, inTaskStream).
   const cast0 = randomUUID();
-  const entries = Array.from({ length: n }, (_, i) => ({ txn: cast0, json: toolTokenEvent(cast, cast0, randomUUID(), randomUUID(), [cast.owner], 300 + (i % 2)), inTaskStream: true }));
-  for (let i = 0; i < entries.length; i += SEED_BATCH) await store.appendAudit(entries.slice(i, i + SEED_BATCH));
+  const entries = Array.from({ length: n }, (_, i) => ({
+    txn: cast0,
+    json: toolTokenEvent(cast, cast0, randomUUID(), randomUUID(), [cast.owner], 300 + (i % 2)),
+    inTaskStream: true,
+  }));
+  for (let i = 0; i < entries.length; i += SEED_BATCH)
+    await store.appendAudit(entries.slice(i, i + SEED_BATCH));
   const m3 = await probe.usedMemory();
   const plain = (m1 - m0) / n;
   const withAudit = (m2 - m1) / n;

@@ -34,17 +34,37 @@ export const agentAuth = (c: BatonCast) => basicAuth(c.agent.id, c.agent.secret)
 export const rsAuth = (c: BatonCast) => basicAuth(c.rs.id, c.rs.secret);
 
 /** Body and header of scenario 1, shared by the HTTP run, the raw ceiling and the in-process loop. */
-export function exchangeRequest(c: BatonCast, taskToken: string): { body: string; authorization: string } {
-  return { body: form({ ...TE, subject_token: taskToken, resource: c.tool }), authorization: agentAuth(c) };
+export function exchangeRequest(
+  c: BatonCast,
+  taskToken: string,
+): { body: string; authorization: string } {
+  return {
+    body: form({ ...TE, subject_token: taskToken, resource: c.tool }),
+    authorization: agentAuth(c),
+  };
 }
 
-export function introspectRequest(c: BatonCast, toolToken: string): { body: string; authorization: string } {
+export function introspectRequest(
+  c: BatonCast,
+  toolToken: string,
+): { body: string; authorization: string } {
   return { body: form({ token: toolToken }), authorization: rsAuth(c) };
 }
 
-export function exchangeSpec(url: string, c: BatonCast, taskToken: string, title = 'exchange'): LoadSpec {
+export function exchangeSpec(
+  url: string,
+  c: BatonCast,
+  taskToken: string,
+  title = 'exchange',
+): LoadSpec {
   const r = exchangeRequest(c, taskToken);
-  return { title, url: `${url}/token`, headers: { 'content-type': FORM, authorization: r.authorization }, body: r.body, verify: hasToken };
+  return {
+    title,
+    url: `${url}/token`,
+    headers: { 'content-type': FORM, authorization: r.authorization },
+    body: r.body,
+    verify: hasToken,
+  };
 }
 
 export function taskStartSpec(url: string, c: BatonCast, userToken: string): LoadSpec {
@@ -57,9 +77,20 @@ export function taskStartSpec(url: string, c: BatonCast, userToken: string): Loa
   };
 }
 
-export function introspectSpec(url: string, c: BatonCast, toolToken: string, title = 'introspect'): LoadSpec {
+export function introspectSpec(
+  url: string,
+  c: BatonCast,
+  toolToken: string,
+  title = 'introspect',
+): LoadSpec {
   const r = introspectRequest(c, toolToken);
-  return { title, url: `${url}/introspect`, headers: { 'content-type': FORM, authorization: r.authorization }, body: r.body, verify: isActive };
+  return {
+    title,
+    url: `${url}/introspect`,
+    headers: { 'content-type': FORM, authorization: r.authorization },
+    body: r.body,
+    verify: isActive,
+  };
 }
 
 export function peerTokenSpec(url: string): LoadSpec {
@@ -90,12 +121,20 @@ export function ceilingSpec(url: string, c: BatonCast, taskToken: string): LoadS
 // ---- tokens the scenarios present --------------------------------------------------------
 
 export async function startTaskOn(url: string, c: BatonCast, userToken: string): Promise<string> {
-  const r = await postForm(`${url}/token`, { ...TE, subject_token: userToken, audience: c.issuer }, { authorization: agentAuth(c) });
+  const r = await postForm(
+    `${url}/token`,
+    { ...TE, subject_token: userToken, audience: c.issuer },
+    { authorization: agentAuth(c) },
+  );
   return r.access_token as string;
 }
 
 export async function toolTokenOn(url: string, c: BatonCast, taskToken: string): Promise<string> {
-  const r = await postForm(`${url}/token`, { ...TE, subject_token: taskToken, resource: c.tool }, { authorization: agentAuth(c) });
+  const r = await postForm(
+    `${url}/token`,
+    { ...TE, subject_token: taskToken, resource: c.tool },
+    { authorization: agentAuth(c) },
+  );
   return r.access_token as string;
 }
 
@@ -107,6 +146,7 @@ export async function peerOpaqueToken(url: string): Promise<string> {
     { authorization: basicAuth(PEER.agent.id, PEER.agent.secret) },
   );
   const t = r.access_token as string;
-  if (t.split('.').length === 3) throw new Error('the peer issued a JWT where an opaque token was expected');
+  if (t.split('.').length === 3)
+    throw new Error('the peer issued a JWT where an opaque token was expected');
   return t;
 }

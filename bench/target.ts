@@ -138,7 +138,9 @@ ops.set('prof-start', async (args) => {
   profiler = new Session();
   profiler.connect();
   await profiler.post('Profiler.enable');
-  await profiler.post('Profiler.setSamplingInterval', { interval: (args as { intervalUs?: number } | undefined)?.intervalUs ?? 250 });
+  await profiler.post('Profiler.setSamplingInterval', {
+    interval: (args as { intervalUs?: number } | undefined)?.intervalUs ?? 250,
+  });
   await profiler.post('Profiler.start');
   return true;
 });
@@ -165,7 +167,9 @@ async function startBatonTarget(init: BatonInit): Promise<string> {
   ops.set('marks-fresh', async () => baton.ctx.marks.isFresh());
   // Scenario 9 asks whether a Cedar policy set is actually in force (not only accepted by the schema).
   ops.set('policy-loaded', async () => {
-    const policy = (baton.ctx as { policy?: { current(): { version?: string } | undefined } }).policy?.current();
+    const policy = (
+      baton.ctx as { policy?: { current(): { version?: string } | undefined } }
+    ).policy?.current();
     return policy ? { loaded: true, version: policy.version ?? '' } : { loaded: false };
   });
   return url;
@@ -198,7 +202,10 @@ async function inProcess(baton: BatonInstance, a: InProcessArgs): Promise<InProc
       JSON.stringify(r);
     }
   };
-  const phase = async (ms: number, sample?: LatencySample): Promise<{ calls: number; errors: number; firstError?: string; durationMs: number }> => {
+  const phase = async (
+    ms: number,
+    sample?: LatencySample,
+  ): Promise<{ calls: number; errors: number; firstError?: string; durationMs: number }> => {
     const start = performance.now();
     const deadline = start + ms;
     let calls = 0;
@@ -218,12 +225,22 @@ async function inProcess(baton: BatonInstance, a: InProcessArgs): Promise<InProc
       }
     };
     await Promise.all(Array.from({ length: a.concurrency }, worker));
-    return { calls, errors, ...(firstError ? { firstError } : {}), durationMs: performance.now() - start };
+    return {
+      calls,
+      errors,
+      ...(firstError ? { firstError } : {}),
+      durationMs: performance.now() - start,
+    };
   };
   await phase(a.warmupMs);
   const sample = new LatencySample();
   const r = await phase(a.durationMs, sample);
-  return { ...r, rps: (r.calls - r.errors) / (r.durationMs / 1000), p50_ms: sample.quantile(0.5), p99_ms: sample.quantile(0.99) };
+  return {
+    ...r,
+    rps: (r.calls - r.errors) / (r.durationMs / 1000),
+    p50_ms: sample.quantile(0.5),
+    p99_ms: sample.quantile(0.99),
+  };
 }
 
 // ---- raw --------------------------------------------------------------------------------
@@ -233,7 +250,12 @@ async function startRawTarget(): Promise<string> {
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-store',
+        Pragma: 'no-cache',
+      });
       res.end(body);
     });
   });

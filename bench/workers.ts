@@ -6,7 +6,14 @@
  */
 import { parseArgs } from 'node:util';
 import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS } from '../src/tokens/claims.js';
-import { basic, exchange, ISSUER, makeUpstream, SECRETS, TICKETS } from '../test/support/fixtures.js';
+import {
+  basic,
+  exchange,
+  ISSUER,
+  makeUpstream,
+  SECRETS,
+  TICKETS,
+} from '../test/support/fixtures.js';
 import { spawnBaton, stopAllBatons, writeDeployment } from '../test/support/processes.js';
 import { startRedisServer, uniquePrefix } from '../test/support/redis.js';
 import { drive } from './load.js';
@@ -18,17 +25,42 @@ const up = await makeUpstream();
 const rows: { workers: number; rps: number; p50_ms: number; p99_ms: number }[] = [];
 try {
   for (const workers of [1, 2]) {
-    const d = await writeDeployment(up, { url: redis.url, prefix: uniquePrefix() }, (raw) => (raw.logLevel = 'warn'));
+    const d = await writeDeployment(
+      up,
+      { url: redis.url, prefix: uniquePrefix() },
+      (raw) => (raw.logLevel = 'warn'),
+    );
     const b = await spawnBaton(d.configPath, 30_000, ['--workers', String(workers)]);
     try {
-      const task = (await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER })).body.access_token as string;
-      const body = new URLSearchParams({ grant_type: GRANT_TOKEN_EXCHANGE, subject_token_type: TOKEN_TYPE_ACCESS, subject_token: task, resource: TICKETS }).toString();
+      const task = (
+        await exchange(b.url, 'support-agent', {
+          subject_token: await up.userToken(),
+          audience: ISSUER,
+        })
+      ).body.access_token as string;
+      const body = new URLSearchParams({
+        grant_type: GRANT_TOKEN_EXCHANGE,
+        subject_token_type: TOKEN_TYPE_ACCESS,
+        subject_token: task,
+        resource: TICKETS,
+      }).toString();
       const r = await drive(
-        { title: `exchange, ${workers} worker(s)`, url: `${b.url}/token`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('support-agent', SECRETS['support-agent']) }, body },
+        {
+          title: `exchange, ${workers} worker(s)`,
+          url: `${b.url}/token`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: basic('support-agent', SECRETS['support-agent']),
+          },
+          body,
+        },
         { connections: 32, durationSec, warmupSec: 2 },
       );
       rows.push({ workers, rps: Math.round(r.rps), p50_ms: r.p50_ms, p99_ms: r.p99_ms });
-      console.log(`workers=${workers}: ${Math.round(r.rps)} req/s, p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms`);
+      console.log(
+        `workers=${workers}: ${Math.round(r.rps)} req/s, p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms`,
+      );
     } finally {
       await stopAllBatons();
       await d.remove();

@@ -53,7 +53,8 @@ async function openStore(config: Config): Promise<TokenStore> {
 
 async function openKeys(config: Config): Promise<KeySet> {
   const maxLifetime = config.defaults.taskTtlSeconds;
-  if (config.keys.generateIfMissing && readKeyFiles(config.keys.dir).length === 0) await generateKeyFile(config.keys.dir, config.keys.alg);
+  if (config.keys.generateIfMissing && readKeyFiles(config.keys.dir).length === 0)
+    await generateKeyFile(config.keys.dir, config.keys.alg);
   return KeySet.fromDir(config.keys.dir, maxLifetime);
 }
 
@@ -70,15 +71,26 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   audit.start();
   // A policy file that does not validate stops the start: nothing runs half-configured.
   // cedar-wasm is loaded only when a policy set is configured (it costs ~17 MB of RSS).
-  const policy = config.policy.cedarFile ? (await import('./policy/cedar/holder.js')).PolicyHolder.fromFile(config.policy.cedarFile, log) : undefined;
+  const policy = config.policy.cedarFile
+    ? (await import('./policy/cedar/holder.js')).PolicyHolder.fromFile(config.policy.cedarFile, log)
+    : undefined;
   if (policy && config.policy.watch) policy.watch();
   const ctx: BatonContext = {
     config,
     clients: new ClientRegistry(config),
     tools: new ToolIndex(config.tools),
     keys,
-    own: { issuer: config.issuer, keys, cache: new VerifiedTokenCache<BatonClaims>(DEFAULTS.verifiedTokenCacheSize), clockToleranceSeconds: DEFAULTS.clockToleranceSeconds },
-    upstream: new UpstreamVerifier(config.trustedIssuers, DEFAULTS.clockToleranceSeconds, DEFAULTS.verifiedTokenCacheSize),
+    own: {
+      issuer: config.issuer,
+      keys,
+      cache: new VerifiedTokenCache<BatonClaims>(DEFAULTS.verifiedTokenCacheSize),
+      clockToleranceSeconds: DEFAULTS.clockToleranceSeconds,
+    },
+    upstream: new UpstreamVerifier(
+      config.trustedIssuers,
+      DEFAULTS.clockToleranceSeconds,
+      DEFAULTS.verifiedTokenCacheSize,
+    ),
     store,
     marks,
     feed,
@@ -88,7 +100,15 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     newId: () => randomUUID(),
   };
   const server = createBatonServer({ ctx, log, metrics: new Metrics(ctx) });
-  const keyTimer = opts.keys ? undefined : setInterval(() => void keys.reload().catch((e) => log.error({ err: (e as Error).message }, 'key reload failed')), DEFAULTS.keysReloadMs);
+  const keyTimer = opts.keys
+    ? undefined
+    : setInterval(
+        () =>
+          void keys
+            .reload()
+            .catch((e) => log.error({ err: (e as Error).message }, 'key reload failed')),
+        DEFAULTS.keysReloadMs,
+      );
   keyTimer?.unref();
   return {
     ctx,

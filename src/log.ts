@@ -9,7 +9,17 @@ export function createLogger(level: string): Logger {
     level,
     base: { svc: 'baton' },
     redact: {
-      paths: ['*.access_token', '*.subject_token', '*.actor_token', '*.client_secret', '*.client_assertion', '*.token', '*.authorization', '*.privateJwk', 'req.headers.authorization'],
+      paths: [
+        '*.access_token',
+        '*.subject_token',
+        '*.actor_token',
+        '*.client_secret',
+        '*.client_assertion',
+        '*.token',
+        '*.authorization',
+        '*.privateJwk',
+        'req.headers.authorization',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidRequest, SlowDown } from '../errors.js';
+import {
+  AccessDenied,
+  AuthorizationPending,
+  ExpiredToken,
+  InvalidRequest,
+  SlowDown,
+} from '../errors.js';
 import type { BatonContext } from '../exchange/context.js';
 import { orUnavailable, type ApprovalRecord } from '../store/store.js';
 import { notifyWebhook } from './webhook.js';
@@ -20,7 +26,13 @@ export interface ApprovalContext {
 }
 
 export function bindingHash(b: ApprovalBinding): string {
-  const canonical = JSON.stringify([b.txn, b.agent, b.tool, b.scope.split(' ').sort().join(' '), b.authorization_details ?? null]);
+  const canonical = JSON.stringify([
+    b.txn,
+    b.agent,
+    b.tool,
+    b.scope.split(' ').sort().join(' '),
+    b.authorization_details ?? null,
+  ]);
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
@@ -32,7 +44,12 @@ const stored = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'try a
  * `interval`; the agent repeats the same request with `approval_id` until a person decides.
  * Returns when the approval is granted and consumed (single use); throws otherwise.
  */
-export async function requireApproval(ctx: BatonContext, binding: ApprovalBinding, about: ApprovalContext, approvalId: string | undefined): Promise<void> {
+export async function requireApproval(
+  ctx: BatonContext,
+  binding: ApprovalBinding,
+  about: ApprovalContext,
+  approvalId: string | undefined,
+): Promise<void> {
   const { intervalSeconds, ttlSeconds } = ctx.config.approvals;
   const now = Math.floor(Date.now() / 1000);
   if (approvalId === undefined) {
@@ -48,24 +65,50 @@ export async function requireApproval(ctx: BatonContext, binding: ApprovalBindin
       expiresAt: now + ttlSeconds,
     };
     await stored(() => ctx.store.createApproval(record));
-    ctx.audit.emit({ type: 'approval_requested', txn: binding.txn, act: about.act, sub: about.sub, client: binding.agent, decision: 'pending', detail: { approval_id: record.id, tool: binding.tool, scope: binding.scope } });
+    ctx.audit.emit({
+      type: 'approval_requested',
+      txn: binding.txn,
+      act: about.act,
+      sub: about.sub,
+      client: binding.agent,
+      decision: 'pending',
+      detail: { approval_id: record.id, tool: binding.tool, scope: binding.scope },
+    });
     void notifyWebhook(ctx, record);
-    throw new AuthorizationPending('this call needs a person\'s approval; repeat the request with approval_id', { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds });
+    throw new AuthorizationPending(
+      "this call needs a person's approval; repeat the request with approval_id",
+      { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds },
+    );
   }
-  if (!approvalId.startsWith(`${binding.txn}.`)) throw new InvalidRequest('approval_id does not belong to this task');
+  if (!approvalId.startsWith(`${binding.txn}.`))
+    throw new InvalidRequest('approval_id does not belong to this task');
   // Check the binding before noting the poll: a mismatched caller must not push the real one into slow_down.
   const bound = await stored(() => ctx.store.getApproval(approvalId));
   if (!bound) throw new InvalidRequest('approval_id is unknown');
-  if (bound.binding !== bindingHash(binding)) throw new InvalidRequest('approval_id was granted for a different call (agent, tool, scope or authorization_details differ)');
+  if (bound.binding !== bindingHash(binding))
+    throw new InvalidRequest(
+      'approval_id was granted for a different call (agent, tool, scope or authorization_details differ)',
+    );
   const polled = await stored(() => ctx.store.pollApproval(approvalId, Date.now()));
   if (!polled) throw new InvalidRequest('approval_id is unknown');
   const { record, lastPollMs } = polled;
-  if (record.status === 'used') throw new InvalidRequest('approval_id has already been used; an approval is good for one call');
-  if (record.status === 'denied') throw new AccessDenied(`the approver denied this call${record.reason ? `: ${record.reason}` : ''}`);
-  if (record.expiresAt <= now) throw new ExpiredToken('the approval request has lapsed; start a new one');
+  if (record.status === 'used')
+    throw new InvalidRequest('approval_id has already been used; an approval is good for one call');
+  if (record.status === 'denied')
+    throw new AccessDenied(
+      `the approver denied this call${record.reason ? `: ${record.reason}` : ''}`,
+    );
+  if (record.expiresAt <= now)
+    throw new ExpiredToken('the approval request has lapsed; start a new one');
   if (record.status === 'pending') {
-    if (lastPollMs && Date.now() - lastPollMs < intervalSeconds * 1000) throw new SlowDown(`poll no faster than every ${intervalSeconds} s`);
-    throw new AuthorizationPending('still waiting for a person to decide', { approval_id: approvalId, interval: intervalSeconds, expires_in: record.expiresAt - now });
+    if (lastPollMs && Date.now() - lastPollMs < intervalSeconds * 1000)
+      throw new SlowDown(`poll no faster than every ${intervalSeconds} s`);
+    throw new AuthorizationPending('still waiting for a person to decide', {
+      approval_id: approvalId,
+      interval: intervalSeconds,
+      expires_in: record.expiresAt - now,
+    });
   }
-  if (!(await stored(() => ctx.store.consumeApproval(approvalId)))) throw new InvalidRequest('approval_id has already been used; an approval is good for one call');
+  if (!(await stored(() => ctx.store.consumeApproval(approvalId))))
+    throw new InvalidRequest('approval_id has already been used; an approval is good for one call');
 }

@@ -9,14 +9,21 @@ import type { ApprovalRecord } from '../store/store.js';
  * against Baton's JWKS with no shared secret. Fire and forget: a slow or failing webhook never
  * blocks or fails an exchange.
  */
-export async function notifyWebhook(ctx: BatonContext, approval: ApprovalRecord, timeoutMs = 2000): Promise<void> {
+export async function notifyWebhook(
+  ctx: BatonContext,
+  approval: ApprovalRecord,
+  timeoutMs = 2000,
+): Promise<void> {
   const hook = ctx.config.approvals.webhook;
   if (!hook) return;
   try {
     const key = ctx.keys.signingKey();
     const now = Math.floor(Date.now() / 1000);
     const { binding: _binding, ...shown } = approval;
-    const jwt = await new SignJWT({ approval: shown, admin_url: `${ctx.config.issuer.replace(/\/$/, '')}/admin/approvals/${approval.id}` })
+    const jwt = await new SignJWT({
+      approval: shown,
+      admin_url: `${ctx.config.issuer.replace(/\/$/, '')}/admin/approvals/${approval.id}`,
+    })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'approval+jwt' })
       .setIssuer(ctx.config.issuer)
       .setAudience(hook.url)
@@ -24,8 +31,17 @@ export async function notifyWebhook(ctx: BatonContext, approval: ApprovalRecord,
       .setExpirationTime(now + 300)
       .setJti(randomUUID())
       .sign(key.privateKey);
-    const res = await fetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: jwt, signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) ctx.log.warn({ approval: approval.id, status: res.status }, 'approval webhook refused the notification');
+    const res = await fetch(hook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jwt' },
+      body: jwt,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok)
+      ctx.log.warn(
+        { approval: approval.id, status: res.status },
+        'approval webhook refused the notification',
+      );
   } catch (e) {
     ctx.log.warn({ approval: approval.id, err: (e as Error).name }, 'approval webhook failed');
   }

@@ -49,7 +49,11 @@ export class AuditLog {
   /** After the script succeeded: log it and queue it for the global stream only. */
   filed(p: PreparedEvent): void {
     this.log.info({ audit: p.event }, 'audit');
-    this.enqueue({ ...(p.event.txn ? { txn: p.event.txn } : {}), json: p.json, inTaskStream: true });
+    this.enqueue({
+      ...(p.event.txn ? { txn: p.event.txn } : {}),
+      json: p.json,
+      inTaskStream: true,
+    });
   }
 
   emit(event: Omit<AuditEvent, 'time'>): void {
@@ -77,7 +81,10 @@ export class AuditLog {
       .appendAudit(batch)
       .catch((err: unknown) => {
         this.queue = [...batch, ...this.queue].slice(-this.opts.maxBuffered);
-        this.log.warn({ err: (err as Error).message, pending: this.queue.length }, 'audit flush failed; will retry');
+        this.log.warn(
+          { err: (err as Error).message, pending: this.queue.length },
+          'audit flush failed; will retry',
+        );
       })
       .finally(() => {
         this.flushing = undefined;

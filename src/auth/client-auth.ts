@@ -32,17 +32,26 @@ function parseBasic(header: string): { id: string; secret: string } {
   const i = decoded.indexOf(':');
   if (i < 0) throw new InvalidClient('malformed Basic credentials');
   try {
-    return { id: decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(i + 1).replace(/\+/g, ' ')) };
+    return {
+      id: decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(i + 1).replace(/\+/g, ' ')),
+    };
   } catch {
     throw new InvalidClient('malformed Basic credentials');
   }
 }
 
 function expectMethod(client: Client | undefined, method: string, id: string): Client {
-  if (!client) throw new InvalidClient('client authentication failed', { id, reason: 'unknown client' });
+  if (!client)
+    throw new InvalidClient('client authentication failed', { id, reason: 'unknown client' });
   // Same answer as an unknown id: the reply must not reveal which ids exist or their method.
-  if (client.auth.method !== method) throw new InvalidClient('client authentication failed', { id, reason: `must use ${client.auth.method}` });
-  if (client.kind === 'agent' && client.agent.disabled) throw new InvalidClient('client authentication failed', { id, reason: 'disabled' });
+  if (client.auth.method !== method)
+    throw new InvalidClient('client authentication failed', {
+      id,
+      reason: `must use ${client.auth.method}`,
+    });
+  if (client.kind === 'agent' && client.agent.disabled)
+    throw new InvalidClient('client authentication failed', { id, reason: 'disabled' });
   return client;
 }
 
@@ -51,15 +60,28 @@ function expectMethod(client: Client | undefined, method: string, id: string): C
  * private_key_jwt (RFC 7523). Every failure is 401 `invalid_client` with the same description,
  * so the answer does not tell which client ids exist.
  */
-export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuthInput): Promise<Client> {
-  const basic = input.authorization?.toLowerCase().startsWith('basic ') ? input.authorization : undefined;
-  const used = [basic, input.clientSecret, input.clientAssertion ?? input.clientAssertionType].filter((x) => x !== undefined).length;
+export async function authenticateClient(
+  deps: ClientAuthDeps,
+  input: ClientAuthInput,
+): Promise<Client> {
+  const basic = input.authorization?.toLowerCase().startsWith('basic ')
+    ? input.authorization
+    : undefined;
+  const used = [
+    basic,
+    input.clientSecret,
+    input.clientAssertion ?? input.clientAssertionType,
+  ].filter((x) => x !== undefined).length;
   if (used > 1) throw new InvalidRequest('use exactly one client authentication method');
   if (basic) {
     const { id, secret } = parseBasic(basic);
-    if (input.clientId !== undefined && input.clientId !== id) throw new InvalidRequest('client_id does not match the Basic credentials');
+    if (input.clientId !== undefined && input.clientId !== id)
+      throw new InvalidRequest('client_id does not match the Basic credentials');
     const client = deps.clients.get(id);
-    const ok = secretMatches(secret, client && 'secretHash' in client.auth ? client.auth.secretHash : undefined);
+    const ok = secretMatches(
+      secret,
+      client && 'secretHash' in client.auth ? client.auth.secretHash : undefined,
+    );
     if (!ok) throw new InvalidClient('client authentication failed', { id, reason: 'bad secret' });
     return expectMethod(client, 'client_secret_basic', id);
   }
@@ -67,16 +89,21 @@ export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuth
     const id = input.clientId;
     if (id === undefined) throw new InvalidRequest('client_id is required with client_secret');
     const client = deps.clients.get(id);
-    const ok = secretMatches(input.clientSecret, client && 'secretHash' in client.auth ? client.auth.secretHash : undefined);
+    const ok = secretMatches(
+      input.clientSecret,
+      client && 'secretHash' in client.auth ? client.auth.secretHash : undefined,
+    );
     if (!ok) throw new InvalidClient('client authentication failed', { id, reason: 'bad secret' });
     return expectMethod(client, 'client_secret_post', id);
   }
-  if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined) return assertionClient(deps, input);
+  if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined)
+    return assertionClient(deps, input);
   throw new InvalidClient('client authentication is required');
 }
 
 async function assertionClient(deps: ClientAuthDeps, input: ClientAuthInput): Promise<Client> {
-  if (input.clientAssertionType !== ASSERTION_TYPE) throw new InvalidRequest(`client_assertion_type must be ${ASSERTION_TYPE}`);
+  if (input.clientAssertionType !== ASSERTION_TYPE)
+    throw new InvalidRequest(`client_assertion_type must be ${ASSERTION_TYPE}`);
   if (!input.clientAssertion) throw new InvalidRequest('client_assertion is required');
   let iss: unknown;
   try {
@@ -103,8 +130,15 @@ async function assertionClient(deps: ClientAuthDeps, input: ClientAuthInput): Pr
   }
   const now = Math.floor(Date.now() / 1000);
   const exp = payload.exp as number;
-  if (exp - now > deps.maxAssertionLifetimeSeconds) throw new InvalidClient('client authentication failed', { id, reason: `assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s` });
-  if (typeof payload.jti !== 'string' || !(await deps.useOnce(`assert:${id}`, payload.jti, exp + deps.clockToleranceSeconds)))
+  if (exp - now > deps.maxAssertionLifetimeSeconds)
+    throw new InvalidClient('client authentication failed', {
+      id,
+      reason: `assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s`,
+    });
+  if (
+    typeof payload.jti !== 'string' ||
+    !(await deps.useOnce(`assert:${id}`, payload.jti, exp + deps.clockToleranceSeconds))
+  )
     throw new InvalidClient('client authentication failed', { id, reason: 'assertion replayed' });
   return client;
 }

@@ -3,18 +3,46 @@ import type { AgentConfig, ClientAuthConfig, Config, ToolConfig } from '../confi
 
 /** An OAuth client Baton knows: an agent (at /token) or a tool's resource server (at /introspect). */
 export type Client =
-  | { kind: 'agent'; id: string; auth: ClientAuthConfig; agent: AgentConfig; jwks?: JWTVerifyGetKey }
-  | { kind: 'resource_server'; id: string; auth: ClientAuthConfig; tool: ToolConfig; jwks?: JWTVerifyGetKey };
+  | {
+      kind: 'agent';
+      id: string;
+      auth: ClientAuthConfig;
+      agent: AgentConfig;
+      jwks?: JWTVerifyGetKey;
+    }
+  | {
+      kind: 'resource_server';
+      id: string;
+      auth: ClientAuthConfig;
+      tool: ToolConfig;
+      jwks?: JWTVerifyGetKey;
+    };
 
 export class ClientRegistry {
   private readonly byId = new Map<string, Client>();
 
   constructor(config: Pick<Config, 'agents' | 'tools'>) {
-    const jwksOf = (auth: ClientAuthConfig) => (auth.method === 'private_key_jwt' ? { jwks: createLocalJWKSet(auth.jwks as JSONWebKeySet) } : {});
-    for (const agent of config.agents) this.byId.set(agent.id, { kind: 'agent', id: agent.id, auth: agent.auth, agent, ...jwksOf(agent.auth) });
+    const jwksOf = (auth: ClientAuthConfig) =>
+      auth.method === 'private_key_jwt'
+        ? { jwks: createLocalJWKSet(auth.jwks as JSONWebKeySet) }
+        : {};
+    for (const agent of config.agents)
+      this.byId.set(agent.id, {
+        kind: 'agent',
+        id: agent.id,
+        auth: agent.auth,
+        agent,
+        ...jwksOf(agent.auth),
+      });
     for (const tool of config.tools) {
       const rs = tool.resourceServer;
-      this.byId.set(rs.clientId, { kind: 'resource_server', id: rs.clientId, auth: rs.auth, tool, ...jwksOf(rs.auth) });
+      this.byId.set(rs.clientId, {
+        kind: 'resource_server',
+        id: rs.clientId,
+        auth: rs.auth,
+        tool,
+        ...jwksOf(rs.auth),
+      });
     }
   }
 

@@ -15,11 +15,16 @@ const program = new Command('baton').description('Baton: a credential broker for
 program
   .command('serve', { isDefault: true })
   .description('serve the config named by BATON_CONFIG, or the demo when it is unset')
-  .option('--workers <n>', 'one process per core behind one port (needs BATON_CONFIG with the Redis store)', process.env.BATON_WORKERS ?? '1')
+  .option(
+    '--workers <n>',
+    'one process per core behind one port (needs BATON_CONFIG with the Redis store)',
+    process.env.BATON_WORKERS ?? '1',
+  )
   .action(async (o: { workers: string }) => {
     try {
       const workers = o.workers === 'auto' ? availableParallelism() : Number(o.workers);
-      if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a positive integer or auto');
+      if (!Number.isInteger(workers) || workers < 1)
+        throw new Error('--workers must be a positive integer or auto');
       if (workers > 1 && forkWorkers(workers)) return;
       const served = await serve();
       const stop = async () => {
@@ -30,7 +35,9 @@ program
       process.on('SIGINT', () => void stop());
       process.on('SIGHUP', () => void served.baton.reload());
     } catch (e) {
-      process.stderr.write(`${e instanceof ConfigError ? e.message : `baton failed to start: ${(e as Error).message}`}\n`);
+      process.stderr.write(
+        `${e instanceof ConfigError ? e.message : `baton failed to start: ${(e as Error).message}`}\n`,
+      );
       process.exit(1);
     }
   });
@@ -41,25 +48,47 @@ keys
   .description('create a key; with --activate-in it is published now and signs later (rotation)')
   .option('--dir <dir>', 'key directory', 'keys')
   .option('--alg <alg>', 'ES256 | EdDSA | RS256', 'ES256')
-  .option('--activate-in <seconds>', `seconds until it signs; default 0 for the first key, ${DEFAULTS.keyPublishLeadSeconds} (the JWKS cache time) for a rotation`)
+  .option(
+    '--activate-in <seconds>',
+    `seconds until it signs; default 0 for the first key, ${DEFAULTS.keyPublishLeadSeconds} (the JWKS cache time) for a rotation`,
+  )
   .action(async (o: { dir: string; alg: string; activateIn?: string }) => {
-    if (!['ES256', 'EdDSA', 'RS256'].includes(o.alg)) throw new Error('alg must be ES256, EdDSA or RS256');
+    if (!['ES256', 'EdDSA', 'RS256'].includes(o.alg))
+      throw new Error('alg must be ES256, EdDSA or RS256');
     // A rotation is published before it signs, so verifiers holding a cached JWKS know it first.
-    const lead = o.activateIn !== undefined ? Number(o.activateIn) : readKeyFiles(o.dir).length ? DEFAULTS.keyPublishLeadSeconds : 0;
-    const f = await generateKeyFile(o.dir, o.alg as SigningAlg, Math.floor(Date.now() / 1000) + lead);
-    process.stdout.write(`created ${f.kid} (${f.alg}), signs from ${new Date(f.activateAt * 1000).toISOString()}\n`);
+    const lead =
+      o.activateIn !== undefined
+        ? Number(o.activateIn)
+        : readKeyFiles(o.dir).length
+          ? DEFAULTS.keyPublishLeadSeconds
+          : 0;
+    const f = await generateKeyFile(
+      o.dir,
+      o.alg as SigningAlg,
+      Math.floor(Date.now() / 1000) + lead,
+    );
+    process.stdout.write(
+      `created ${f.kid} (${f.alg}), signs from ${new Date(f.activateAt * 1000).toISOString()}\n`,
+    );
   });
 keys
   .command('list')
   .option('--dir <dir>', 'key directory', 'keys')
   .action((o: { dir: string }) => {
-    for (const f of readKeyFiles(o.dir)) process.stdout.write(`${f.kid}  ${f.alg}  signs from ${new Date(f.activateAt * 1000).toISOString()}\n`);
+    for (const f of readKeyFiles(o.dir))
+      process.stdout.write(
+        `${f.kid}  ${f.alg}  signs from ${new Date(f.activateAt * 1000).toISOString()}\n`,
+      );
   });
 keys
   .command('prune')
   .description('delete keys no longer published (every token they signed has expired)')
   .option('--dir <dir>', 'key directory', 'keys')
-  .option('--max-token-lifetime <seconds>', 'the longest a token lives (task TTL)', String(DEFAULTS.taskTtlSeconds))
+  .option(
+    '--max-token-lifetime <seconds>',
+    'the longest a token lives (task TTL)',
+    String(DEFAULTS.taskTtlSeconds),
+  )
   .action(async (o: { dir: string; maxTokenLifetime: string }) => {
     const ks = await KeySet.fromDir(o.dir, Number(o.maxTokenLifetime));
     const live = new Set(ks.published().map((k) => k.kid));
@@ -73,15 +102,20 @@ keys
 const policy = program.command('policy').description('Cedar policy sets');
 policy
   .command('check <file>')
-  .description('validate a policy set against Baton\'s schema; with --agent, answer "may agent X get tool Y with scopes Z for this user?"')
+  .description(
+    'validate a policy set against Baton\'s schema; with --agent, answer "may agent X get tool Y with scopes Z for this user?"',
+  )
   .option('--agent <id>', 'the agent asking (for hand_off: the agent taking the task)')
-  .option('--action <action>', 'start_task | exchange | hand_off (default: exchange with --tool, else start_task)')
-  .option('--tool <resource>', 'the tool\'s resource URI')
-  .option('--tool-name <name>', 'the tool\'s config name (what policies read as resource.name)')
+  .option(
+    '--action <action>',
+    'start_task | exchange | hand_off (default: exchange with --tool, else start_task)',
+  )
+  .option('--tool <resource>', "the tool's resource URI")
+  .option('--tool-name <name>', "the tool's config name (what policies read as resource.name)")
   .option('--scope <scopes>', 'space-separated scopes')
   .option('--user-claims <json>', 'the user token\'s claims, e.g. \'{"tenant":"acme"}\'')
-  .option('--agent-tenant <tenant>', 'the agent\'s attributes.tenant')
-  .option('--purpose <text>', 'the task\'s purpose')
+  .option('--agent-tenant <tenant>', "the agent's attributes.tenant")
+  .option('--purpose <text>', "the task's purpose")
   .option('--from <id>', 'hand_off: the current actor handing the task on')
   .action(async (file: string, o: Record<string, string | undefined>) => {
     const { readFileSync } = await import('node:fs');

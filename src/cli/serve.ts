@@ -9,11 +9,17 @@ export interface Served {
 }
 
 /** `baton serve`: the config file named by BATON_CONFIG, or the demo when there is none. */
-export async function serve(env: Env = process.env, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<Served> {
+export async function serve(
+  env: Env = process.env,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<Served> {
   if (env.BATON_CONFIG) {
     const baton = await bootBaton(loadConfigFile(env.BATON_CONFIG, env));
     const url = await baton.listen();
-    baton.log.info({ url, issuer: baton.ctx.config.issuer, store: baton.ctx.config.store.kind }, 'baton listening');
+    baton.log.info(
+      { url, issuer: baton.ctx.config.issuer, store: baton.ctx.config.store.kind },
+      'baton listening',
+    );
     return { baton, url, stop: () => baton.close() };
   }
   return serveDemo(env, out);
@@ -26,8 +32,15 @@ async function serveDemo(env: Env, out: (s: string) => void): Promise<Served> {
   // oidc-provider is loaded only for the demo (it is not on the broker's request path).
   const { startDemoIdp } = await import('../demo/idp.js');
   const { demoConfig, demoBanner, DEMO } = await import('../demo/cast.js');
-  const idp = await startDemoIdp({ port: idpPort, host: env.DEMO_IDP_HOST ?? '127.0.0.1', audience: issuer });
-  const config = parseConfig(applyEnvOverrides(demoConfig(issuer, idp, port), { ...env, BATON_ISSUER: issuer }), 'demo');
+  const idp = await startDemoIdp({
+    port: idpPort,
+    host: env.DEMO_IDP_HOST ?? '127.0.0.1',
+    audience: issuer,
+  });
+  const config = parseConfig(
+    applyEnvOverrides(demoConfig(issuer, idp, port), { ...env, BATON_ISSUER: issuer }),
+    'demo',
+  );
   const baton = await bootBaton(config);
   const url = await baton.listen();
   baton.log.info({ url, issuer, store: config.store.kind, demo: true }, 'baton demo listening');

@@ -11,7 +11,8 @@ export function forkWorkers(count: number, env: Env = process.env): boolean {
   if (!cluster.isPrimary) return false;
   if (!env.BATON_CONFIG) throw new Error('--workers needs BATON_CONFIG: the demo runs one process');
   const config = loadConfigFile(env.BATON_CONFIG, env);
-  if (config.store.kind !== 'redis') throw new Error('--workers needs the Redis store: workers share nothing else');
+  if (config.store.kind !== 'redis')
+    throw new Error('--workers needs the Redis store: workers share nothing else');
   let stopping = false;
   for (let i = 0; i < count; i++) cluster.fork();
   cluster.on('exit', (worker, code) => {

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** Startup failure: the message names every bad field by its path. Nothing starts half-configured. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[], source: string) {
+  constructor(
+    readonly problems: string[],
+    source: string,
+  ) {
     super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
@@ -20,12 +23,15 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Recor
   if (env.BATON_HOST) out.host = env.BATON_HOST;
   if (env.BATON_ISSUER) out.issuer = env.BATON_ISSUER;
   if (env.BATON_LOG_LEVEL ?? env.LOG_LEVEL) out.logLevel = env.BATON_LOG_LEVEL ?? env.LOG_LEVEL;
-  if (env.REDIS_URL) out.store = { ...(raw.store as object | undefined), kind: 'redis', url: env.REDIS_URL };
+  if (env.REDIS_URL)
+    out.store = { ...(raw.store as object | undefined), kind: 'redis', url: env.REDIS_URL };
   return out;
 }
 
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+  return error.issues.map(
+    (i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`,
+  );
 }
 
 /** Validates an already-parsed config object (after env overrides). */
@@ -43,6 +49,7 @@ export function loadConfigFile(path: string, env: Env = process.env): Config {
   } catch (e) {
     throw new ConfigError([`cannot read or parse: ${(e as Error).message}`], path);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(['(root): expected a mapping'], path);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError(['(root): expected a mapping'], path);
   return parseConfig(applyEnvOverrides(raw as Record<string, unknown>, env), path);
 }

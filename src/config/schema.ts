@@ -2,18 +2,38 @@ import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
 
 /** Asymmetric algorithms only: HMAC with a published key is the classic confusion attack (RFC 8725 §2.1). */
-export const ASYMMETRIC_ALGS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+export const ASYMMETRIC_ALGS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+] as const;
 const Alg = z.enum(ASYMMETRIC_ALGS);
 const Url = z.url({ protocol: /^https?$/ });
-const Id = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'letters, digits and . _ : @ - only (1-128 chars)');
+const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'letters, digits and . _ : @ - only (1-128 chars)');
 const Scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'an RFC 6749 scope token');
 /** `sha256:` + base64url of SHA-256(secret); secrets are generated with >= 256 bits (see `baton secret`). */
-const SecretHash = z.string().regex(/^sha256:[A-Za-z0-9_-]{43}$/, 'sha256:<base64url digest>, from `baton secret`');
+const SecretHash = z
+  .string()
+  .regex(/^sha256:[A-Za-z0-9_-]{43}$/, 'sha256:<base64url digest>, from `baton secret`');
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
 const Seconds = z.number().int().positive();
 
 export const ClientAuthSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.enum(['client_secret_basic', 'client_secret_post']), secretHash: SecretHash }).strict(),
+  z
+    .object({
+      method: z.enum(['client_secret_basic', 'client_secret_post']),
+      secretHash: SecretHash,
+    })
+    .strict(),
   z.object({ method: z.literal('private_key_jwt'), jwks: Jwks }).strict(),
 ]);
 
@@ -27,7 +47,9 @@ export const ToolRuleSchema = z
   .strict();
 
 /** Attributes Cedar policies can read of an agent or tool entity. */
-const EntityAttributes = z.object({ tenant: z.string().optional(), labels: z.array(z.string()).optional() }).strict();
+const EntityAttributes = z
+  .object({ tenant: z.string().optional(), labels: z.array(z.string()).optional() })
+  .strict();
 
 export const AgentSchema = z
   .object({
@@ -78,15 +100,24 @@ export const TrustedIssuerSchema = z
     actorTokens: z.boolean().default(false),
   })
   .strict()
-  .refine((t) => (t.jwksUri ? 1 : 0) + (t.jwks ? 1 : 0) === 1, { message: 'give exactly one of jwksUri or jwks' });
+  .refine((t) => (t.jwksUri ? 1 : 0) + (t.jwks ? 1 : 0) === 1, {
+    message: 'give exactly one of jwksUri or jwks',
+  });
 
 export const StoreSchema = z
   .object({
     kind: z.enum(['memory', 'redis']).default('memory'),
     url: z.string().optional(),
-    cluster: z.array(z.object({ host: z.string(), port: z.number().int() })).min(1).optional(),
+    cluster: z
+      .array(z.object({ host: z.string(), port: z.number().int() }))
+      .min(1)
+      .optional(),
     sentinel: z
-      .object({ name: z.string(), sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).min(1), password: z.string().optional() })
+      .object({
+        name: z.string(),
+        sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).min(1),
+        password: z.string().optional(),
+      })
       .optional(),
     prefix: z.string().default(DEFAULTS.redisPrefix),
   })
@@ -97,16 +128,25 @@ export const ConfigSchema = z
     issuer: Url,
     port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
     host: z.string().default(DEFAULTS.host),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.logLevel),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default(DEFAULTS.logLevel),
     store: StoreSchema.default({ kind: 'memory', prefix: DEFAULTS.redisPrefix }),
     keys: z
-      .object({ dir: z.string().default('keys'), alg: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'), generateIfMissing: z.boolean().default(false) })
+      .object({
+        dir: z.string().default('keys'),
+        alg: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+        generateIfMissing: z.boolean().default(false),
+      })
       .strict()
       .default({ dir: 'keys', alg: 'ES256', generateIfMissing: false }),
     trustedIssuers: z.array(TrustedIssuerSchema).min(1),
     agents: z.array(AgentSchema).min(1),
     tools: z.array(ToolSchema).default([]),
-    admin: z.object({ keyHashes: z.array(SecretHash).min(1) }).strict().optional(),
+    admin: z
+      .object({ keyHashes: z.array(SecretHash).min(1) })
+      .strict()
+      .optional(),
     policy: z
       .object({
         /** Cedar policy set, validated against Baton's schema; reloaded on change and SIGHUP. */
@@ -123,7 +163,10 @@ export const ConfigSchema = z
         webhook: z.object({ url: Url }).strict().optional(),
       })
       .strict()
-      .default({ intervalSeconds: DEFAULTS.approvalIntervalSeconds, ttlSeconds: DEFAULTS.approvalTtlSeconds }),
+      .default({
+        intervalSeconds: DEFAULTS.approvalIntervalSeconds,
+        ttlSeconds: DEFAULTS.approvalTtlSeconds,
+      }),
     audit: z
       .object({
         taskMaxEvents: z.number().int().positive().default(DEFAULTS.auditTaskMaxEvents),
@@ -131,7 +174,11 @@ export const ConfigSchema = z
         maxAgeSeconds: Seconds.default(DEFAULTS.auditMaxAgeSeconds),
       })
       .strict()
-      .default({ taskMaxEvents: DEFAULTS.auditTaskMaxEvents, globalMaxEvents: DEFAULTS.auditGlobalMaxEvents, maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds }),
+      .default({
+        taskMaxEvents: DEFAULTS.auditTaskMaxEvents,
+        globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
+        maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
+      }),
     defaults: z
       .object({
         taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),
@@ -151,31 +198,65 @@ export const ConfigSchema = z
   .superRefine((c, ctx) => {
     const agentIds = new Set<string>();
     c.agents.forEach((a, i) => {
-      if (agentIds.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id ${a.id}` });
+      if (agentIds.has(a.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agents', i, 'id'],
+          message: `duplicate agent id ${a.id}`,
+        });
       agentIds.add(a.id);
     });
     const clientIds = new Set(agentIds);
     c.tools.forEach((t, i) => {
       if (clientIds.has(t.resourceServer.clientId))
-        ctx.addIssue({ code: 'custom', path: ['tools', i, 'resourceServer', 'clientId'], message: `client id ${t.resourceServer.clientId} is already used` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools', i, 'resourceServer', 'clientId'],
+          message: `client id ${t.resourceServer.clientId} is already used`,
+        });
       clientIds.add(t.resourceServer.clientId);
-      if (t.resource === c.issuer) ctx.addIssue({ code: 'custom', path: ['tools', i, 'resource'], message: 'a tool cannot be Baton itself' });
+      if (t.resource === c.issuer)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools', i, 'resource'],
+          message: 'a tool cannot be Baton itself',
+        });
     });
     c.agents.forEach((a, i) => {
       for (const [res, rule] of Object.entries(a.tools)) {
         const tool = c.tools.find((t) => t.resource === res);
-        if (!tool) ctx.addIssue({ code: 'custom', path: ['agents', i, 'tools', res], message: 'no tool with this resource is configured' });
+        if (!tool)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['agents', i, 'tools', res],
+            message: 'no tool with this resource is configured',
+          });
         else
           for (const s of rule.scopes)
-            if (!tool.scopes.includes(s)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'tools', res, 'scopes'], message: `scope ${s} is not one the tool understands` });
+            if (!tool.scopes.includes(s))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['agents', i, 'tools', res, 'scopes'],
+                message: `scope ${s} is not one the tool understands`,
+              });
       }
       a.handOffTo.forEach((b, j) => {
-        if (!agentIds.has(b)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'handOffTo', j], message: `unknown agent ${b}` });
+        if (!agentIds.has(b))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['agents', i, 'handOffTo', j],
+            message: `unknown agent ${b}`,
+          });
       });
     });
     if (c.trustedIssuers.length > 1)
       c.trustedIssuers.forEach((t, i) => {
-        if (!t.subjectPrefix) ctx.addIssue({ code: 'custom', path: ['trustedIssuers', i, 'subjectPrefix'], message: 'required when several issuers are trusted' });
+        if (!t.subjectPrefix)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['trustedIssuers', i, 'subjectPrefix'],
+            message: 'required when several issuers are trusted',
+          });
       });
   });
 

@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { hashSecret } from '../auth/secrets.js';
 
 /** The demo's Cedar policy set (also the README's worked examples). */
-export const DEMO_POLICY_FILE = fileURLToPath(new URL('../policy/cedar/example.cedar', import.meta.url));
+export const DEMO_POLICY_FILE = fileURLToPath(
+  new URL('../policy/cedar/example.cedar', import.meta.url),
+);
 
 /**
  * The demo cast (DESIGN.md, "The demo"): one of each rule, with fixed demo-only credentials so
@@ -18,16 +20,35 @@ export const DEMO = {
     'deploy-agent': 'demo-deploy-agent-secret',
   },
   tools: {
-    tickets: { resource: 'https://tools.example.com/tickets', rs: 'tickets-rs', secret: 'demo-tickets-rs-secret' },
-    billing: { resource: 'https://tools.example.com/billing', rs: 'billing-rs', secret: 'demo-billing-rs-secret' },
-    deploy: { resource: 'https://tools.example.com/deploy', rs: 'deploy-rs', secret: 'demo-deploy-rs-secret' },
+    tickets: {
+      resource: 'https://tools.example.com/tickets',
+      rs: 'tickets-rs',
+      secret: 'demo-tickets-rs-secret',
+    },
+    billing: {
+      resource: 'https://tools.example.com/billing',
+      rs: 'billing-rs',
+      secret: 'demo-billing-rs-secret',
+    },
+    deploy: {
+      resource: 'https://tools.example.com/deploy',
+      rs: 'deploy-rs',
+      secret: 'demo-deploy-rs-secret',
+    },
   },
 } as const;
 
-const auth = (secret: string) => ({ method: 'client_secret_basic', secretHash: hashSecret(secret) });
+const auth = (secret: string) => ({
+  method: 'client_secret_basic',
+  secretHash: hashSecret(secret),
+});
 
 /** The demo's config object (validated like any config file), given the embedded IdP. */
-export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: string }, port: number): Record<string, unknown> {
+export function demoConfig(
+  issuer: string,
+  idp: { issuer: string; jwksUri: string },
+  port: number,
+): Record<string, unknown> {
   const { tickets, billing, deploy } = DEMO.tools;
   return {
     issuer,
@@ -36,14 +57,18 @@ export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: strin
     port,
     host: '127.0.0.1',
     keys: { dir: 'keys', alg: 'ES256', generateIfMissing: true },
-    trustedIssuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: issuer, algorithms: ['ES256'] }],
+    trustedIssuers: [
+      { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: issuer, algorithms: ['ES256'] },
+    ],
     agents: [
       {
         // A: works tickets; may hand a task to B. Billing is not among its tools.
         id: 'support-agent',
         auth: auth(DEMO.agents['support-agent']),
         taskScopes: ['tickets:read', 'tickets:write', 'billing:read'],
-        tools: { [tickets.resource]: { scopes: ['tickets:read', 'tickets:write'], maxTtlSeconds: 300 } },
+        tools: {
+          [tickets.resource]: { scopes: ['tickets:read', 'tickets:write'], maxTtlSeconds: 300 },
+        },
         handOffTo: ['billing-agent'],
       },
       {
@@ -53,7 +78,10 @@ export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: strin
         auth: auth(DEMO.agents['billing-agent']),
         attributes: { tenant: 'acme' },
         taskScopes: ['tickets:read', 'billing:read', 'billing:export'],
-        tools: { [billing.resource]: { scopes: ['billing:read', 'billing:export'], maxTtlSeconds: 120 }, [tickets.resource]: { scopes: ['tickets:read'] } },
+        tools: {
+          [billing.resource]: { scopes: ['billing:read', 'billing:export'], maxTtlSeconds: 120 },
+          [tickets.resource]: { scopes: ['tickets:read'] },
+        },
         handOffTo: ['support-agent'],
       },
       {
@@ -74,9 +102,25 @@ export function demoConfig(issuer: string, idp: { issuer: string; jwksUri: strin
       },
     ],
     tools: [
-      { resource: tickets.resource, name: 'tickets', scopes: ['tickets:read', 'tickets:write'], resourceServer: { clientId: tickets.rs, auth: auth(tickets.secret) } },
-      { resource: billing.resource, name: 'billing', scopes: ['billing:read', 'billing:export'], resourceServer: { clientId: billing.rs, auth: auth(billing.secret) } },
-      { resource: deploy.resource, name: 'deploy', scopes: ['deploy:prod'], actions: ['deploy', 'rollback'], resourceServer: { clientId: deploy.rs, auth: auth(deploy.secret) } },
+      {
+        resource: tickets.resource,
+        name: 'tickets',
+        scopes: ['tickets:read', 'tickets:write'],
+        resourceServer: { clientId: tickets.rs, auth: auth(tickets.secret) },
+      },
+      {
+        resource: billing.resource,
+        name: 'billing',
+        scopes: ['billing:read', 'billing:export'],
+        resourceServer: { clientId: billing.rs, auth: auth(billing.secret) },
+      },
+      {
+        resource: deploy.resource,
+        name: 'deploy',
+        scopes: ['deploy:prod'],
+        actions: ['deploy', 'rollback'],
+        resourceServer: { clientId: deploy.rs, auth: auth(deploy.secret) },
+      },
     ],
     admin: { keyHashes: [hashSecret(DEMO.adminKey)] },
   };

@@ -26,7 +26,11 @@ export interface DemoIdp {
   clientId: string;
   clientSecret: string;
   /** Gets a user access token over real HTTP from the running provider (same thing the curl does). */
-  issueUserToken(username: string, password: string, scope: string): Promise<{ access_token: string; expires_in: number; scope: string }>;
+  issueUserToken(
+    username: string,
+    password: string,
+    scope: string,
+  ): Promise<{ access_token: string; expires_in: number; scope: string }>;
   /** The one curl command a human runs to get the demo user's token (printed in a banner/README). */
   curlCommand(username?: string, scope?: string): string;
   close(): Promise<void>;
@@ -35,7 +39,16 @@ export interface DemoIdp {
 const DEFAULT_USERS: NonNullable<DemoIdpOptions['users']> = {
   'alice@example.com': { password: 'alice-demo-password', claims: { tenant: 'acme' } },
 };
-const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'tickets:read', 'tickets:write', 'billing:read', 'billing:export', 'deploy:prod'];
+const DEFAULT_SCOPES = [
+  'openid',
+  'profile',
+  'email',
+  'tickets:read',
+  'tickets:write',
+  'billing:read',
+  'billing:export',
+  'deploy:prod',
+];
 const CLIENT_ID = 'demo-cli';
 // Fixed (not random) so README/banner commands are reproducible; the IdP only listens on loopback.
 const CLIENT_SECRET = 'demo-cli-secret';
@@ -44,14 +57,37 @@ const ROUTES = { jwks: '/jwks', token: '/token' } as const;
 // oidc-provider ships no TypeScript types (and @types/oidc-provider is not a dependency), so we
 // describe only the slice we touch. The specifier is a variable so tsc doesn't demand a .d.ts.
 interface GrantCtx {
-  oidc: { params: Record<string, unknown>; client: unknown; entity(kind: string, value: unknown): void };
+  oidc: {
+    params: Record<string, unknown>;
+    client: unknown;
+    entity(kind: string, value: unknown): void;
+  };
   body: unknown;
 }
-interface AccessTokenModel { accountId?: string; scope?: string; resourceServer: unknown; expiration: number; tokenType: string; save(): Promise<string> }
+interface AccessTokenModel {
+  accountId?: string;
+  scope?: string;
+  resourceServer: unknown;
+  expiration: number;
+  tokenType: string;
+  save(): Promise<string>;
+}
 interface OidcProviderModule {
-  default: new (issuer: string, config: Record<string, unknown>) => {
-    AccessToken: new (init: { accountId: string; client: unknown; gty: string; scope?: string }) => AccessTokenModel;
-    registerGrantType(name: string, handler: (ctx: GrantCtx) => Promise<void>, params: string[]): void;
+  default: new (
+    issuer: string,
+    config: Record<string, unknown>,
+  ) => {
+    AccessToken: new (init: {
+      accountId: string;
+      client: unknown;
+      gty: string;
+      scope?: string;
+    }) => AccessTokenModel;
+    registerGrantType(
+      name: string,
+      handler: (ctx: GrantCtx) => Promise<void>,
+      params: string[],
+    ): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
   };
   errors: {
@@ -84,9 +120,15 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   // We drop exactly that line; everything else logged meanwhile passes through untouched.
   const spec = 'oidc-provider';
   const warn = console.warn;
-  console.warn = (...args: unknown[]) => { if (!String(args[0]).includes('Unsupported runtime')) warn(...args); };
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('Unsupported runtime')) warn(...args);
+  };
   let mod: OidcProviderModule;
-  try { mod = (await import(spec)) as OidcProviderModule; } finally { console.warn = warn; }
+  try {
+    mod = (await import(spec)) as OidcProviderModule;
+  } finally {
+    console.warn = warn;
+  }
   const { default: Provider, errors } = mod;
   // Passing the memory adapter explicitly (a per-instance store) is the same storage as the
   // default but skips its "development-only adapter" warning. The package has no "exports" map.
@@ -116,10 +158,16 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
     jwks: { keys: [signingKey] },
     // The keystore holds only an ES256 key; the RS256 default would fail client validation.
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    clients: [{
-      client_id: CLIENT_ID, client_secret: CLIENT_SECRET, token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['password'], response_types: [], redirect_uris: [],
-    }],
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['password'],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
     scopes: grantable,
     routes: ROUTES,
     // Random cookie keys + no dev interactions + explicit TTL/account lookup silence dev warnings.
@@ -131,30 +179,51 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
     // Copies the user's extra claims (e.g. tenant) into the access token; reserved claims
     // (iss/sub/aud/exp/scope...) are set after these by oidc-provider so they can't be overridden.
     extraTokenClaims: (_ctx: unknown, token: AccessTokenModel) =>
-      token.accountId && Object.hasOwn(users, token.accountId) ? users[token.accountId]?.claims : undefined,
+      token.accountId && Object.hasOwn(users, token.accountId)
+        ? users[token.accountId]?.claims
+        : undefined,
   });
 
-  provider.registerGrantType('password', async (ctx) => {
-    const { username, password, scope } = ctx.oidc.params;
-    if (typeof username !== 'string' || typeof password !== 'string') {
-      throw new errors.InvalidRequest('username and password are required');
-    }
-    const user = Object.hasOwn(users, username) ? users[username] : undefined;
-    // Same error for unknown user and wrong password, so the endpoint doesn't reveal who exists.
-    if (!user || !sameSecret(password, user.password)) throw new errors.InvalidGrant('invalid username or password');
+  provider.registerGrantType(
+    'password',
+    async (ctx) => {
+      const { username, password, scope } = ctx.oidc.params;
+      if (typeof username !== 'string' || typeof password !== 'string') {
+        throw new errors.InvalidRequest('username and password are required');
+      }
+      const user = Object.hasOwn(users, username) ? users[username] : undefined;
+      // Same error for unknown user and wrong password, so the endpoint doesn't reveal who exists.
+      if (!user || !sameSecret(password, user.password))
+        throw new errors.InvalidGrant('invalid username or password');
 
-    // Unknown scopes are refused (invalid_scope), not silently dropped: a typo then fails here,
-    // loudly, instead of later as a confusing Baton policy denial. No scope = every grantable one.
-    const requested = typeof scope === 'string' && scope.trim() ? [...new Set(scope.trim().split(/\s+/))] : grantable;
-    const unknown = requested.filter((s) => !grantable.includes(s));
-    if (unknown.length) throw new errors.InvalidScope(`unknown scope(s): ${unknown.join(' ')}`, unknown.join(' '));
+      // Unknown scopes are refused (invalid_scope), not silently dropped: a typo then fails here,
+      // loudly, instead of later as a confusing Baton policy denial. No scope = every grantable one.
+      const requested =
+        typeof scope === 'string' && scope.trim()
+          ? [...new Set(scope.trim().split(/\s+/))]
+          : grantable;
+      const unknown = requested.filter((s) => !grantable.includes(s));
+      if (unknown.length)
+        throw new errors.InvalidScope(`unknown scope(s): ${unknown.join(' ')}`, unknown.join(' '));
 
-    const token = new provider.AccessToken({ accountId: username, client: ctx.oidc.client, gty: 'password', scope: requested.join(' ') });
-    token.resourceServer = resourceServer;
-    ctx.oidc.entity('AccessToken', token);
-    const value = await token.save();
-    ctx.body = { access_token: value, token_type: token.tokenType, expires_in: token.expiration, scope: token.scope };
-  }, ['username', 'password', 'scope']);
+      const token = new provider.AccessToken({
+        accountId: username,
+        client: ctx.oidc.client,
+        gty: 'password',
+        scope: requested.join(' '),
+      });
+      token.resourceServer = resourceServer;
+      ctx.oidc.entity('AccessToken', token);
+      const value = await token.save();
+      ctx.body = {
+        access_token: value,
+        token_type: token.tokenType,
+        expires_in: token.expiration,
+        scope: token.scope,
+      };
+    },
+    ['username', 'password', 'scope'],
+  );
 
   server.on('request', provider.callback());
 
@@ -175,19 +244,32 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
         body: new URLSearchParams({ grant_type: 'password', username, password, scope }),
       });
       const body = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`demo IdP refused token: ${String(body.error)}: ${String(body.error_description)}`);
-      return { access_token: String(body.access_token), expires_in: Number(body.expires_in), scope: String(body.scope) };
+      if (!res.ok)
+        throw new Error(
+          `demo IdP refused token: ${String(body.error)}: ${String(body.error_description)}`,
+        );
+      return {
+        access_token: String(body.access_token),
+        expires_in: Number(body.expires_in),
+        scope: String(body.scope),
+      };
     },
     curlCommand(username = defaultUser, scope = grantable.join(' ')) {
       const password = users[username]?.password ?? '<password>';
       return [
-        'curl -s', `-u ${q(`${CLIENT_ID}:${CLIENT_SECRET}`)}`, '-d grant_type=password',
-        `--data-urlencode ${q(`username=${username}`)}`, `--data-urlencode ${q(`password=${password}`)}`,
-        `--data-urlencode ${q(`scope=${scope}`)}`, q(tokenEndpoint),
+        'curl -s',
+        `-u ${q(`${CLIENT_ID}:${CLIENT_SECRET}`)}`,
+        '-d grant_type=password',
+        `--data-urlencode ${q(`username=${username}`)}`,
+        `--data-urlencode ${q(`password=${password}`)}`,
+        `--data-urlencode ${q(`scope=${scope}`)}`,
+        q(tokenEndpoint),
       ].join(' ');
     },
     async close() {
-      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((err) => (err ? reject(err) : resolve())),
+      );
       server.closeAllConnections();
       await closed;
     },

@@ -24,30 +24,46 @@ function fail(msg: string): never {
 
 /** Parses the form value (a JSON array) and checks each entry against the tool it targets. */
 export function parseAuthorizationDetails(raw: string, tool: ToolConfig): ToolCall[] {
-  if (raw.length > MAX_DETAILS_BYTES) fail(`authorization_details exceeds ${MAX_DETAILS_BYTES} bytes`);
+  if (raw.length > MAX_DETAILS_BYTES)
+    fail(`authorization_details exceeds ${MAX_DETAILS_BYTES} bytes`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
     fail('authorization_details is not valid JSON');
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) fail('authorization_details must be a non-empty JSON array');
+  if (!Array.isArray(parsed) || parsed.length === 0)
+    fail('authorization_details must be a non-empty JSON array');
   if (parsed.length > 1) fail('a tool token is for one call: give exactly one tool_call');
   return parsed.map((d: unknown) => checkToolCall(d, tool));
 }
 
 function checkToolCall(d: unknown, tool: ToolConfig): ToolCall {
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) fail('each authorization detail must be an object');
+  if (typeof d !== 'object' || d === null || Array.isArray(d))
+    fail('each authorization detail must be an object');
   const o = d as Record<string, unknown>;
-  if (o.type !== 'tool_call') fail(`unknown authorization details type ${JSON.stringify(String(o.type).slice(0, 40))}; Baton understands tool_call`);
-  for (const k of Object.keys(o)) if (!['type', 'tool', 'action', 'arguments', 'locations'].includes(k)) fail(`unknown field ${JSON.stringify(k.slice(0, 40))} in tool_call`);
+  if (o.type !== 'tool_call')
+    fail(
+      `unknown authorization details type ${JSON.stringify(String(o.type).slice(0, 40))}; Baton understands tool_call`,
+    );
+  for (const k of Object.keys(o))
+    if (!['type', 'tool', 'action', 'arguments', 'locations'].includes(k))
+      fail(`unknown field ${JSON.stringify(k.slice(0, 40))} in tool_call`);
   const target = o.tool ?? tool.resource;
-  if (target !== tool.resource && target !== tool.name) fail('tool_call.tool must name the tool the token is for');
-  if (typeof o.action !== 'string' || !/^[A-Za-z0-9._:/-]{1,64}$/.test(o.action)) fail('tool_call.action must be a short identifier');
-  if (tool.actions && !tool.actions.includes(o.action)) fail(`action ${o.action} is not one ${tool.resource} accepts`);
-  if (o.locations !== undefined && (!Array.isArray(o.locations) || !o.locations.every((l) => l === tool.resource))) fail('tool_call.locations may only name the tool');
+  if (target !== tool.resource && target !== tool.name)
+    fail('tool_call.tool must name the tool the token is for');
+  if (typeof o.action !== 'string' || !/^[A-Za-z0-9._:/-]{1,64}$/.test(o.action))
+    fail('tool_call.action must be a short identifier');
+  if (tool.actions && !tool.actions.includes(o.action))
+    fail(`action ${o.action} is not one ${tool.resource} accepts`);
+  if (
+    o.locations !== undefined &&
+    (!Array.isArray(o.locations) || !o.locations.every((l) => l === tool.resource))
+  )
+    fail('tool_call.locations may only name the tool');
   if (o.arguments !== undefined) {
-    if (typeof o.arguments !== 'object' || o.arguments === null || Array.isArray(o.arguments)) fail('tool_call.arguments must be an object');
+    if (typeof o.arguments !== 'object' || o.arguments === null || Array.isArray(o.arguments))
+      fail('tool_call.arguments must be an object');
     const max = tool.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENT_BYTES;
     if (JSON.stringify(o.arguments).length > max) fail(`tool_call.arguments exceed ${max} bytes`);
   }

@@ -1,4 +1,10 @@
-import { InvalidAuthorizationDetails, InvalidRequest, InvalidTarget, UnauthorizedClient, isBatonError } from '../errors.js';
+import {
+  InvalidAuthorizationDetails,
+  InvalidRequest,
+  InvalidTarget,
+  UnauthorizedClient,
+  isBatonError,
+} from '../errors.js';
 import type { Client } from '../auth/clients.js';
 import { TOKEN_TYPE_ACCESS, actorChain, type BatonClaims } from '../tokens/claims.js';
 import type { BatonContext } from './context.js';
@@ -31,14 +37,23 @@ export interface ExchangeOutcome {
  * policy -> mint -> record. Which operation it is follows from what is presented (DESIGN.md,
  * "Who may do what"); each lives in its own file.
  */
-export async function exchangeToken(ctx: BatonContext, client: Client, req: ExchangeRequest): Promise<ExchangeOutcome> {
+export async function exchangeToken(
+  ctx: BatonContext,
+  client: Client,
+  req: ExchangeRequest,
+): Promise<ExchangeOutcome> {
   const seen: Seen = {};
   try {
     return await decide(ctx, client, req, seen);
   } catch (err) {
     // Every refusal is an audit event with the rule that made it (never the token itself).
     // A pending approval is not a refusal (its own events tell that story).
-    if (isBatonError(err) && err.status < 500 && err.code !== 'authorization_pending' && err.code !== 'slow_down')
+    if (
+      isBatonError(err) &&
+      err.status < 500 &&
+      err.code !== 'authorization_pending' &&
+      err.code !== 'slow_down'
+    )
       ctx.audit.emit({
         type: 'exchange_refused',
         ...(seen.txn ? { txn: seen.txn } : {}),
@@ -61,32 +76,56 @@ interface Seen {
   sub?: string;
 }
 
-async function decide(ctx: BatonContext, client: Client, req: ExchangeRequest, seen: Seen): Promise<ExchangeOutcome> {
-  if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} is a resource server; it may not exchange tokens`);
+async function decide(
+  ctx: BatonContext,
+  client: Client,
+  req: ExchangeRequest,
+  seen: Seen,
+): Promise<ExchangeOutcome> {
+  if (client.kind !== 'agent')
+    throw new UnauthorizedClient(
+      `client ${client.id} is a resource server; it may not exchange tokens`,
+    );
   const caller = client.agent;
   const subject = await verifySubject(ctx, req.subjectToken);
   const target = resolveTarget(ctx, req);
-  if (subject.kind === 'task') Object.assign(seen, { txn: subject.claims.txn, act: actorChain(subject.claims.act), sub: subject.claims.sub });
+  if (subject.kind === 'task')
+    Object.assign(seen, {
+      txn: subject.claims.txn,
+      act: actorChain(subject.claims.act),
+      sub: subject.claims.sub,
+    });
   else seen.sub = subject.id.sub;
   const actor = req.actorToken !== undefined ? await verifyActor(ctx, req.actorToken) : undefined;
 
-  let issued;
+  let issued: Awaited<ReturnType<typeof startTask>>;
   let operation: ExchangeOutcome['operation'];
   if (target.kind !== 'tool') {
-    if (req.authorizationDetails !== undefined) throw new InvalidAuthorizationDetails('authorization_details describe a tool call; send them with a tool token request');
-    if (req.approvalId !== undefined) throw new InvalidRequest('approval_id applies to tool token requests only');
+    if (req.authorizationDetails !== undefined)
+      throw new InvalidAuthorizationDetails(
+        'authorization_details describe a tool call; send them with a tool token request',
+      );
+    if (req.approvalId !== undefined)
+      throw new InvalidRequest('approval_id applies to tool token requests only');
   }
   if (subject.kind === 'user') {
-    if (target.kind === 'tool') throw new InvalidTarget('a user token starts a task (audience = Baton); exchange the task token for a tool token');
+    if (target.kind === 'tool')
+      throw new InvalidTarget(
+        'a user token starts a task (audience = Baton); exchange the task token for a tool token',
+      );
     issued = await startTask(ctx, caller, subject.id, req, actor ?? caller);
     operation = 'start_task';
   } else {
-    if (req.purpose !== undefined) throw new InvalidRequest('purpose is accepted only when starting a task');
+    if (req.purpose !== undefined)
+      throw new InvalidRequest('purpose is accepted only when starting a task');
     if (target.kind === 'tool') {
       issued = await issueToolToken(ctx, caller, subject.claims, target.tool, req);
       operation = 'tool_token';
     } else {
-      if (target.kind === 'none') throw new InvalidRequest(`name a target: audience=${ctx.config.issuer} to take the task over, or a tool as resource`);
+      if (target.kind === 'none')
+        throw new InvalidRequest(
+          `name a target: audience=${ctx.config.issuer} to take the task over, or a tool as resource`,
+        );
       issued = await handOff(ctx, caller, subject.claims, req, actor);
       operation = 'hand_off';
     }
@@ -101,7 +140,9 @@ async function decide(ctx: BatonContext, client: Client, req: ExchangeRequest, s
       token_type: 'Bearer',
       expires_in: Math.max(0, issued.claims.exp - now),
       scope: issued.claims.scope,
-      ...(issued.claims.authorization_details ? { authorization_details: issued.claims.authorization_details } : {}),
+      ...(issued.claims.authorization_details
+        ? { authorization_details: issued.claims.authorization_details }
+        : {}),
     },
   };
 }

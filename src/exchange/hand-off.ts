@@ -13,22 +13,47 @@ import { agentById } from './subject.js';
  * actor_token the caller is the new actor; with one, the caller (allowed to present actors,
  * and the current or the new actor) names the new actor through it.
  */
-export async function handOff(ctx: BatonContext, caller: AgentConfig, task: BatonClaims, req: ExchangeRequest, actor: AgentConfig | undefined): Promise<Issued> {
+export async function handOff(
+  ctx: BatonContext,
+  caller: AgentConfig,
+  task: BatonClaims,
+  req: ExchangeRequest,
+  actor: AgentConfig | undefined,
+): Promise<Issued> {
   const current = task.act.sub;
   let next: AgentConfig;
   if (actor) {
-    if (!caller.mayPresentActorTokens) throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
-    if (caller.id !== current && caller.id !== actor.id) throw new InvalidRequest(`subject_token's current actor is ${current}; ${caller.id} may not present it`);
+    if (!caller.mayPresentActorTokens)
+      throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
+    if (caller.id !== current && caller.id !== actor.id)
+      throw new InvalidRequest(
+        `subject_token's current actor is ${current}; ${caller.id} may not present it`,
+      );
     next = actor;
   } else {
     next = caller;
   }
-  if (next.id === current) throw new InvalidRequest(`${current} already holds this task; ask for a tool token instead`);
+  if (next.id === current)
+    throw new InvalidRequest(`${current} already holds this task; ask for a tool token instead`);
   const depth = actorChain(task.act).length + 1;
   checkHandOff(ctx.config, agentById(ctx, current), next, depth);
 
-  const scopes = grantScopes(req.scope, intersect(splitScope(task.scope), next.taskScopes), `subject scope ∩ agents[${next.id}].taskScopes`);
-  const policy = checkPolicy(ctx.policy, { action: 'hand_off', principal: next, resource: { txn: task.txn }, scopes, sub: task.sub, user: task.task?.user, act: [next.id, ...actorChain(task.act)], currentActor: current, purpose: task.task?.purpose });
+  const scopes = grantScopes(
+    req.scope,
+    intersect(splitScope(task.scope), next.taskScopes),
+    `subject scope ∩ agents[${next.id}].taskScopes`,
+  );
+  const policy = checkPolicy(ctx.policy, {
+    action: 'hand_off',
+    principal: next,
+    resource: { txn: task.txn },
+    scopes,
+    sub: task.sub,
+    user: task.task?.user,
+    act: [next.id, ...actorChain(task.act)],
+    currentActor: current,
+    purpose: task.task?.purpose,
+  });
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     iss: ctx.config.issuer,
@@ -56,6 +81,15 @@ export async function handOff(ctx: BatonContext, caller: AgentConfig, task: Bato
     sub: task.sub,
     decision: 'allow',
     rule: withCedar(`agents[${current}].handOffTo`, policy.rule),
-    detail: { operation: 'hand_off', jti: claims.jti, parent: task.jti, from: current, to: next.id, depth, scope: claims.scope, ttl: claims.exp - now },
+    detail: {
+      operation: 'hand_off',
+      jti: claims.jti,
+      parent: task.jti,
+      from: current,
+      to: next.id,
+      depth,
+      scope: claims.scope,
+      ttl: claims.exp - now,
+    },
   });
 }

@@ -1,5 +1,10 @@
 import { InvalidRequest } from '../errors.js';
-import { orUnavailable, StoreRejection, type TaskRecord, type TokenRecord } from '../store/store.js';
+import {
+  orUnavailable,
+  StoreRejection,
+  type TaskRecord,
+  type TokenRecord,
+} from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import { signToken } from '../tokens/mint.js';
 import type { BatonContext } from './context.js';
@@ -59,18 +64,34 @@ export async function recordAndSign(
   recordCtx?: Record<string, unknown>,
 ): Promise<Issued> {
   const audit = ctx.audit.prepare(event);
-  const stamp = await storeCall(() => ctx.store.recordToken(recordOf(claims, recordCtx), audit.json));
+  const stamp = await storeCall(() =>
+    ctx.store.recordToken(recordOf(claims, recordCtx), audit.json),
+  );
   ctx.audit.filed(audit);
-  const full: BatonClaims = { ...claims, lineage: { anc: claims.lineage.anc, st: newLevel ? [stamp, ...inheritedStamps] : inheritedStamps } };
+  const full: BatonClaims = {
+    ...claims,
+    lineage: {
+      anc: claims.lineage.anc,
+      st: newLevel ? [stamp, ...inheritedStamps] : inheritedStamps,
+    },
+  };
   return { token: await signToken(ctx.keys, full), claims: full };
 }
 
 /** Task start: creates the task and records its first token in one atomic step. */
-export async function startAndSign(ctx: BatonContext, task: Omit<TaskRecord, 'stamp' | 'status'>, claims: UnstampedClaims, event: Omit<AuditEvent, 'time'>): Promise<Issued> {
+export async function startAndSign(
+  ctx: BatonContext,
+  task: Omit<TaskRecord, 'stamp' | 'status'>,
+  claims: UnstampedClaims,
+  event: Omit<AuditEvent, 'time'>,
+): Promise<Issued> {
   const audit = ctx.audit.prepare(event);
   const stamp = await storeCall(() => ctx.store.startTask(task, recordOf(claims), audit.json));
   ctx.audit.filed(audit);
   // Every actor of a new task enters at its start stamp.
-  const full: BatonClaims = { ...claims, lineage: { anc: [], st: actorChain(claims.act).map(() => stamp) } };
+  const full: BatonClaims = {
+    ...claims,
+    lineage: { anc: [], st: actorChain(claims.act).map(() => stamp) },
+  };
   return { token: await signToken(ctx.keys, full), claims: full };
 }

@@ -4,10 +4,13 @@ import { verifyOwnToken } from '../tokens/verify-own.js';
 import { VerifiedTokenCache } from '../tokens/verified-cache.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
 import type { BatonContext } from './context.js';
+import type { TokenState } from '../store/store.js';
 import type { AgentConfig } from '../config/schema.js';
 import { decodeJwt } from 'jose';
 
-export type Subject = { kind: 'user'; id: UpstreamIdentity } | { kind: 'task'; claims: BatonClaims };
+export type Subject =
+  | { kind: 'user'; id: UpstreamIdentity }
+  | { kind: 'task'; claims: BatonClaims };
 
 /** Unverified peek at `iss`, only to route the token to the right verifier. */
 function peekIssuer(token: string, what: string): string {
@@ -22,8 +25,14 @@ function peekIssuer(token: string, what: string): string {
 
 /** Cross-task marks (agent, user, kill switch) for a Baton token; fails closed when stale. */
 export function assertNotMarked(ctx: BatonContext, c: BatonClaims, what: string): void {
-  const v = ctx.marks.verdict({ sub: c.sub, client_id: c.client_id, actors: actorChain(c.act), stamps: c.lineage.st });
-  if (v === 'stale') throw new TemporarilyUnavailable('revocation state is not current; try again shortly');
+  const v = ctx.marks.verdict({
+    sub: c.sub,
+    client_id: c.client_id,
+    actors: actorChain(c.act),
+    stamps: c.lineage.st,
+  });
+  if (v === 'stale')
+    throw new TemporarilyUnavailable('revocation state is not current; try again shortly');
   if (v === 'revoked') throw new InvalidRequest(`${what} has been revoked`);
 }
 
@@ -37,7 +46,10 @@ export async function verifySubject(ctx: BatonContext, token: string): Promise<S
   const seen = ctx.own.cache.has(key);
   if (seen || peekIssuer(token, 'subject_token') === ctx.config.issuer) {
     const claims = await verifyOwnToken(ctx.own, token, 'subject_token', key);
-    if (claims.aud !== ctx.config.issuer) throw new InvalidRequest('subject_token is a tool token; tool tokens are terminal and cannot be exchanged');
+    if (claims.aud !== ctx.config.issuer)
+      throw new InvalidRequest(
+        'subject_token is a tool token; tool tokens are terminal and cannot be exchanged',
+      );
     assertNotMarked(ctx, claims, 'subject_token');
     return { kind: 'task', claims };
   }
@@ -53,24 +65,32 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
   let actorId: string;
   if (peekIssuer(token, 'actor_token') === ctx.config.issuer) {
     const claims = await verifyOwnToken(ctx.own, token, 'actor_token');
-    if (claims.aud !== ctx.config.issuer) throw new InvalidRequest('actor_token is a tool token; tool tokens are terminal');
+    if (claims.aud !== ctx.config.issuer)
+      throw new InvalidRequest('actor_token is a tool token; tool tokens are terminal');
     assertNotMarked(ctx, claims, 'actor_token');
     // Unlike a subject (whose liveness the record script checks), nothing else reads the store for an actor.
-    let state;
+    let state: TokenState;
     try {
       state = await ctx.store.checkToken(claims.txn, claims.jti, claims.lineage.anc);
     } catch (e) {
       throw new TemporarilyUnavailable('Baton cannot check actor_token right now', e);
     }
-    if (state !== 'active') throw new InvalidRequest(`actor_token is not active (${state === 'task_ended' ? 'its task has ended' : state})`);
+    if (state !== 'active')
+      throw new InvalidRequest(
+        `actor_token is not active (${state === 'task_ended' ? 'its task has ended' : state})`,
+      );
     actorId = claims.act.sub;
   } else {
     const id = await ctx.upstream.verify(token, 'actor_token');
-    if (!ctx.upstream.vouchesForAgents(id.iss)) throw new InvalidRequest('actor_token is from an issuer not trusted to name agents (trustedIssuers[].actorTokens)');
+    if (!ctx.upstream.vouchesForAgents(id.iss))
+      throw new InvalidRequest(
+        'actor_token is from an issuer not trusted to name agents (trustedIssuers[].actorTokens)',
+      );
     actorId = id.sub;
   }
   const agent = agentById(ctx, actorId);
-  if (!agent) throw new InvalidRequest(`actor_token names ${actorId}, which is not an enabled agent`);
+  if (!agent)
+    throw new InvalidRequest(`actor_token names ${actorId}, which is not an enabled agent`);
   return agent;
 }
 

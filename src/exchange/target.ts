@@ -20,6 +20,7 @@ export function resolveTarget(ctx: BatonContext, req: ExchangeRequest): Target {
       targets.set(tool.resource, { kind: 'tool', tool });
     }
   }
-  if (targets.size > 1) throw new InvalidTarget('name exactly one target: a token is for one tool (or for Baton)');
+  if (targets.size > 1)
+    throw new InvalidTarget('name exactly one target: a token is for one tool (or for Baton)');
   return targets.values().next().value ?? { kind: 'none' };
 }

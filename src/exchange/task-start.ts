@@ -17,19 +17,42 @@ import type { ExchangeRequest } from './request.js';
  * hand-off from the start (act = {actor, act: {caller}}, depth 2), bound by the caller's
  * hand-off rule like any other. The caller owns the task; the actor holds the token.
  */
-export async function startTask(ctx: BatonContext, caller: AgentConfig, user: UpstreamIdentity, req: ExchangeRequest, actor: AgentConfig): Promise<Issued> {
+export async function startTask(
+  ctx: BatonContext,
+  caller: AgentConfig,
+  user: UpstreamIdentity,
+  req: ExchangeRequest,
+  actor: AgentConfig,
+): Promise<Issued> {
   const chain = actor.id === caller.id ? [caller.id] : [actor.id, caller.id];
   if (chain.length > 1) {
-    if (!caller.mayPresentActorTokens) throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
+    if (!caller.mayPresentActorTokens)
+      throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
     checkHandOff(ctx.config, caller, actor, chain.length);
   }
   // RFC 8693 §4.4: may_act in the subject names who may act for it.
-  if (user.mayAct && (user.mayAct.sub !== actor.id || (user.mayAct.iss !== undefined && user.mayAct.iss !== ctx.config.issuer && user.mayAct.iss !== user.iss)))
+  if (
+    user.mayAct &&
+    (user.mayAct.sub !== actor.id ||
+      (user.mayAct.iss !== undefined &&
+        user.mayAct.iss !== ctx.config.issuer &&
+        user.mayAct.iss !== user.iss))
+  )
     throw new InvalidRequest(`subject_token's may_act does not name ${actor.id}`);
   const scopes = taskStartScopes(actor, user.scope, req.scope);
   const txn = ctx.newId();
   const userClaims = pickUserClaims(user.iss, user.claims);
-  const policy = checkPolicy(ctx.policy, { action: 'start_task', principal: actor, resource: { txn }, scopes, sub: user.sub, user: userClaims, act: chain, currentActor: caller.id, purpose: req.purpose });
+  const policy = checkPolicy(ctx.policy, {
+    action: 'start_task',
+    principal: actor,
+    resource: { txn },
+    scopes,
+    sub: user.sub,
+    user: userClaims,
+    act: chain,
+    currentActor: caller.id,
+    purpose: req.purpose,
+  });
   const now = Math.floor(Date.now() / 1000);
   const exp = Math.min(now + ctx.config.defaults.taskTtlSeconds, user.exp);
   if (exp <= now) throw new InvalidRequest('subject_token expires too soon to start a task');
@@ -48,7 +71,14 @@ export async function startTask(ctx: BatonContext, caller: AgentConfig, user: Up
     lineage: { anc: [] },
     task: { ...(req.purpose ? { purpose: req.purpose } : {}), user: userClaims },
   };
-  const task = { txn, owner: caller.id, sub: user.sub, createdAt: now, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) };
+  const task = {
+    txn,
+    owner: caller.id,
+    sub: user.sub,
+    createdAt: now,
+    deadline: exp,
+    ...(req.purpose ? { purpose: req.purpose } : {}),
+  };
   // The intent: who started what, for whom, and why.
   return startAndSign(ctx, task, claims, {
     type: 'task_started',
@@ -58,6 +88,11 @@ export async function startTask(ctx: BatonContext, caller: AgentConfig, user: Up
     sub: user.sub,
     decision: 'allow',
     rule: withCedar(`agents[${actor.id}].taskScopes`, policy.rule),
-    detail: { jti: claims.jti, scope: claims.scope, deadline: exp, ...(req.purpose ? { purpose: req.purpose } : {}) },
+    detail: {
+      jti: claims.jti,
+      scope: claims.scope,
+      deadline: exp,
+      ...(req.purpose ? { purpose: req.purpose } : {}),
+    },
   });
 }

@@ -14,19 +14,62 @@ import type { ExchangeRequest } from './request.js';
  * copied, scope ⊆ task scope ∩ policy (agent, tool), exp = min(tool TTL, subject exp).
  * The subject's exp is already ≤ the task deadline.
  */
-export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, task: BatonClaims, tool: ToolConfig, req: ExchangeRequest): Promise<Issued> {
-  if (task.act.sub !== caller.id) throw new InvalidRequest(`subject_token's current actor is ${task.act.sub}, not ${caller.id}`);
-  if (req.actorToken !== undefined) throw new InvalidRequest('actor_token is not accepted for a tool token; the current actor calls for itself');
-  const details = req.authorizationDetails !== undefined ? parseAuthorizationDetails(req.authorizationDetails, tool) : undefined;
-  const grant = toolGrant(ctx.config, caller, tool, tool.resource, splitScope(task.scope), req.scope);
+export async function issueToolToken(
+  ctx: BatonContext,
+  caller: AgentConfig,
+  task: BatonClaims,
+  tool: ToolConfig,
+  req: ExchangeRequest,
+): Promise<Issued> {
+  if (task.act.sub !== caller.id)
+    throw new InvalidRequest(`subject_token's current actor is ${task.act.sub}, not ${caller.id}`);
+  if (req.actorToken !== undefined)
+    throw new InvalidRequest(
+      'actor_token is not accepted for a tool token; the current actor calls for itself',
+    );
+  const details =
+    req.authorizationDetails !== undefined
+      ? parseAuthorizationDetails(req.authorizationDetails, tool)
+      : undefined;
+  const grant = toolGrant(
+    ctx.config,
+    caller,
+    tool,
+    tool.resource,
+    splitScope(task.scope),
+    req.scope,
+  );
   const act = actorChain(task.act);
   const purpose = task.task?.purpose;
-  const policy = checkPolicy(ctx.policy, { action: 'exchange', principal: caller, resource: { tool }, scopes: grant.scopes, sub: task.sub, user: task.task?.user, act, currentActor: task.act.sub, purpose, details });
+  const policy = checkPolicy(ctx.policy, {
+    action: 'exchange',
+    principal: caller,
+    resource: { tool },
+    scopes: grant.scopes,
+    sub: task.sub,
+    user: task.task?.user,
+    act,
+    currentActor: task.act.sub,
+    purpose,
+    details,
+  });
   const needsApproval = grant.requireApproval || policy.approval;
   if (needsApproval) {
-    const binding = { txn: task.txn, agent: caller.id, tool: tool.resource, scope: joinScope(grant.scopes), ...(details ? { authorization_details: details } : {}) };
-    await requireApproval(ctx, binding, { sub: task.sub, act, ...(purpose ? { purpose } : {}) }, req.approvalId);
-  } else if (req.approvalId !== undefined) throw new InvalidRequest('approval_id given, but this call needs no approval');
+    const binding = {
+      txn: task.txn,
+      agent: caller.id,
+      tool: tool.resource,
+      scope: joinScope(grant.scopes),
+      ...(details ? { authorization_details: details } : {}),
+    };
+    await requireApproval(
+      ctx,
+      binding,
+      { sub: task.sub, act, ...(purpose ? { purpose } : {}) },
+      req.approvalId,
+    );
+  } else if (req.approvalId !== undefined)
+    throw new InvalidRequest('approval_id given, but this call needs no approval');
   const now = Math.floor(Date.now() / 1000);
   const exp = Math.min(now + grant.maxTtlSeconds, task.exp);
   const claims = {
@@ -47,14 +90,30 @@ export async function issueToolToken(ctx: BatonContext, caller: AgentConfig, tas
   // The delegated action: which tool, with what scope, for how long.
   // Continuous authorization re-decides at introspection with the context of issue time.
   const recordCtx = ctx.policy?.current() ? { u: task.task?.user, p: purpose } : undefined;
-  return recordAndSign(ctx, claims, task.lineage.st, false, {
-    type: 'token_issued',
-    txn: task.txn,
-    act,
-    client: caller.id,
-    sub: task.sub,
-    decision: 'allow',
-    rule: withCedar(`agents[${caller.id}].tools[${tool.resource}]`, policy.rule),
-    detail: { operation: 'tool_token', jti: claims.jti, parent: task.jti, tool: tool.resource, scope: claims.scope, ttl: exp - now, ...(details ? { authorization_details: details } : {}), ...(needsApproval ? { approved: req.approvalId } : {}) },
-  }, recordCtx);
+  return recordAndSign(
+    ctx,
+    claims,
+    task.lineage.st,
+    false,
+    {
+      type: 'token_issued',
+      txn: task.txn,
+      act,
+      client: caller.id,
+      sub: task.sub,
+      decision: 'allow',
+      rule: withCedar(`agents[${caller.id}].tools[${tool.resource}]`, policy.rule),
+      detail: {
+        operation: 'tool_token',
+        jti: claims.jti,
+        parent: task.jti,
+        tool: tool.resource,
+        scope: claims.scope,
+        ttl: exp - now,
+        ...(details ? { authorization_details: details } : {}),
+        ...(needsApproval ? { approved: req.approvalId } : {}),
+      },
+    },
+    recordCtx,
+  );
 }

@@ -16,7 +16,8 @@ export function isAdmin(ctx: BatonContext, authorization: string | undefined): b
 /** The admin API is never open: no configured key means every request is refused. */
 export function requireAdmin(ctx: BatonContext) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (!isAdmin(ctx, req.headers.authorization)) throw new InvalidToken('an admin key is required (Authorization: Bearer <admin key>)');
+    if (!isAdmin(ctx, req.headers.authorization))
+      throw new InvalidToken('an admin key is required (Authorization: Bearer <admin key>)');
     next();
   };
 }

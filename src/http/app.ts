@@ -17,11 +17,16 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
   app.get('/.well-known/oauth-authorization-server', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(metadata(ctx.config, [...new Set(ctx.keys.published().map((k) => k.alg))]));
+    res
+      .set('Cache-Control', 'public, max-age=300')
+      .json(metadata(ctx.config, [...new Set(ctx.keys.published().map((k) => k.alg))]));
   });
   app.get('/jwks', (_req, res) => {
     // Short cache: a staged key must reach verifiers before it signs.
-    res.set('Cache-Control', 'public, max-age=60').type('application/jwk-set+json').send(JSON.stringify(ctx.keys.jwks()));
+    res
+      .set('Cache-Control', 'public, max-age=60')
+      .type('application/jwk-set+json')
+      .send(JSON.stringify(ctx.keys.jwks()));
   });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -30,11 +35,18 @@ export function createApp(deps: HttpDeps): express.Express {
     try {
       await ctx.store.ping();
     } catch {
-      res.status(503).json({ status: 'unavailable', store: 'down', marks_fresh: ctx.marks.isFresh() });
+      res
+        .status(503)
+        .json({ status: 'unavailable', store: 'down', marks_fresh: ctx.marks.isFresh() });
       return;
     }
     const fresh = ctx.marks.isFresh();
-    res.status(fresh ? 200 : 503).json({ status: fresh ? 'ready' : 'unavailable', store: 'up', marks_fresh: fresh, policy_version: ctx.policy?.version ?? null });
+    res.status(fresh ? 200 : 503).json({
+      status: fresh ? 'ready' : 'unavailable',
+      store: 'up',
+      marks_fresh: fresh,
+      policy_version: ctx.policy?.version ?? null,
+    });
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -51,8 +63,15 @@ export function createApp(deps: HttpDeps): express.Express {
   // express's body parsers throw their own errors; give them the RFC shape too.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
-    if (e?.type === 'entity.too.large') return sendError(res, new PayloadTooLarge(16 * 1024), deps.log, req.path);
-    if (e?.type === 'entity.parse.failed') return sendError(res, new InvalidRequest('request body is not valid JSON'), deps.log, req.path);
+    if (e?.type === 'entity.too.large')
+      return sendError(res, new PayloadTooLarge(16 * 1024), deps.log, req.path);
+    if (e?.type === 'entity.parse.failed')
+      return sendError(
+        res,
+        new InvalidRequest('request body is not valid JSON'),
+        deps.log,
+        req.path,
+      );
     sendError(res, err, deps.log, req.path);
   });
   return app;

@@ -3,7 +3,10 @@ import type { ClientAuthInput } from '../auth/client-auth.js';
 import { single, type FormFields } from '../exchange/request.js';
 
 /** The client credentials of a request, from the Authorization header and the form. */
-export function clientInputFromForm(headers: IncomingHttpHeaders, form: FormFields): ClientAuthInput {
+export function clientInputFromForm(
+  headers: IncomingHttpHeaders,
+  form: FormFields,
+): ClientAuthInput {
   return {
     authorization: headers.authorization,
     clientId: single(form, 'client_id'),

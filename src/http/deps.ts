@@ -11,7 +11,8 @@ export interface HttpDeps {
   metrics: Metrics;
 }
 
-export const endpointUrl = (ctx: BatonContext, path: string): string => ctx.config.issuer.replace(/\/$/, '') + path;
+export const endpointUrl = (ctx: BatonContext, path: string): string =>
+  ctx.config.issuer.replace(/\/$/, '') + path;
 
 /** Client authentication for one endpoint: assertions must name the issuer or that endpoint. */
 export function clientAuthDeps(ctx: BatonContext, path: string): ClientAuthDeps {

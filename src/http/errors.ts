@@ -9,9 +9,15 @@ import { sendJson } from './respond.js';
  */
 export function sendError(res: ServerResponse, err: unknown, log: Logger, route: string): void {
   if (isBatonError(err)) {
-    if (err.status >= 500) log.warn({ route, code: err.code, debug: describe(err.debug) }, err.description);
+    if (err.status >= 500)
+      log.warn({ route, code: err.code, debug: describe(err.debug) }, err.description);
     else log.debug({ route, code: err.code, debug: describe(err.debug) }, err.description);
-    sendJson(res, err.status, { error: err.code, error_description: err.description, ...err.extra }, err.headers);
+    sendJson(
+      res,
+      err.status,
+      { error: err.code, error_description: err.description, ...err.extra },
+      err.headers,
+    );
     return;
   }
   log.error({ route, err: describe(err) }, 'unexpected error');
@@ -20,6 +26,11 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger, route:
 
 /** Error detail for the log: name and message only (messages of ours never hold tokens). */
 function describe(e: unknown): unknown {
-  if (e instanceof Error) return { name: e.name, message: e.message, ...(e.cause instanceof Error ? { cause: e.cause.message } : {}) };
+  if (e instanceof Error)
+    return {
+      name: e.name,
+      message: e.message,
+      ...(e.cause instanceof Error ? { cause: e.cause.message } : {}),
+    };
   return e;
 }

@@ -7,7 +7,12 @@ import type { BatonContext } from '../exchange/context.js';
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'baton_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'baton_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
   readonly duration = new Histogram({
     name: 'baton_http_request_duration_seconds',
     help: 'Lean-lane request duration',
@@ -15,15 +20,30 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
-  readonly issued = new Counter({ name: 'baton_tokens_issued_total', help: 'Tokens issued by operation', labelNames: ['operation'] as const, registers: [this.registry] });
+  readonly issued = new Counter({
+    name: 'baton_tokens_issued_total',
+    help: 'Tokens issued by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
 
   constructor(ctx: BatonContext) {
     collectDefaultMetrics({ register: this.registry, prefix: 'baton_' });
-    new Gauge({ name: 'baton_revocation_marks_fresh', help: '1 when cross-task revocation marks are current (else Baton fails closed)', registers: [this.registry], collect() {
-      this.set(ctx.marks.isFresh() ? 1 : 0);
-    } });
-    new Gauge({ name: 'baton_audit_events_dropped', help: 'Audit events dropped because the store stayed unreachable', registers: [this.registry], collect() {
-      this.set(ctx.audit.dropped);
-    } });
+    new Gauge({
+      name: 'baton_revocation_marks_fresh',
+      help: '1 when cross-task revocation marks are current (else Baton fails closed)',
+      registers: [this.registry],
+      collect() {
+        this.set(ctx.marks.isFresh() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'baton_audit_events_dropped',
+      help: 'Audit events dropped because the store stayed unreachable',
+      registers: [this.registry],
+      collect() {
+        this.set(ctx.audit.dropped);
+      },
+    });
   }
 }

@@ -33,13 +33,23 @@ export function createBatonServer(deps: HttpDeps): Server {
     }
     if (req.method !== 'POST') {
       req.resume();
-      sendError(res, Object.assign(new MethodNotAllowed(`${path} accepts POST only`), { headers: { Allow: 'POST' } }), deps.log, path);
+      sendError(
+        res,
+        Object.assign(new MethodNotAllowed(`${path} accepts POST only`), {
+          headers: { Allow: 'POST' },
+        }),
+        deps.log,
+        path,
+      );
       return;
     }
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       deps.metrics.requests.inc({ route: path, status: res.statusCode });
-      deps.metrics.duration.observe({ route: path }, Number(process.hrtime.bigint() - started) / 1e9);
+      deps.metrics.duration.observe(
+        { route: path },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     handler(req, res).catch((err) => sendError(res, err, deps.log, path));
   });

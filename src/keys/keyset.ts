@@ -26,21 +26,31 @@ interface LoadedKey extends KeyFile {
 }
 
 function loadKey(f: KeyFile): Promise<LoadedKey> {
-  return Promise.all([importJWK(f.privateJwk, f.alg), importJWK(f.publicJwk, f.alg)]).then(([priv, pub]) => ({
-    ...f,
-    privateKey: priv as CryptoKey,
-    publicKey: pub as CryptoKey,
-    signingKeyObject: createPrivateKey({ key: f.privateJwk as JsonWebKey, format: 'jwk' }),
-    // RFC 9068 §2.1: typ at+jwt.
-    tokenHeader: Buffer.from(JSON.stringify({ alg: f.alg, kid: f.kid, typ: 'at+jwt' })).toString('base64url'),
-  }));
+  return Promise.all([importJWK(f.privateJwk, f.alg), importJWK(f.publicJwk, f.alg)]).then(
+    ([priv, pub]) => ({
+      ...f,
+      privateKey: priv as CryptoKey,
+      publicKey: pub as CryptoKey,
+      signingKeyObject: createPrivateKey({ key: f.privateJwk as JsonWebKey, format: 'jwk' }),
+      // RFC 9068 §2.1: typ at+jwt.
+      tokenHeader: Buffer.from(JSON.stringify({ alg: f.alg, kid: f.kid, typ: 'at+jwt' })).toString(
+        'base64url',
+      ),
+    }),
+  );
 }
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 /** A new key pair as a key file's content. `activateAt` in the future stages it: published first, signing later. */
-export async function createKey(alg: SigningAlg = 'ES256', activateAt = nowSec()): Promise<KeyFile> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+export async function createKey(
+  alg: SigningAlg = 'ES256',
+  activateAt = nowSec(),
+): Promise<KeyFile> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+  });
   const kid = `${new Date().toISOString().slice(0, 10)}-${randomBytes(6).toString('base64url')}`;
   const file: KeyFile = {
     kid,
@@ -54,7 +64,11 @@ export async function createKey(alg: SigningAlg = 'ES256', activateAt = nowSec()
 }
 
 /** Creates a key into the shared key source `dir` (mode 0600). */
-export async function generateKeyFile(dir: string, alg: SigningAlg = 'ES256', activateAt = nowSec()): Promise<KeyFile> {
+export async function generateKeyFile(
+  dir: string,
+  alg: SigningAlg = 'ES256',
+  activateAt = nowSec(),
+): Promise<KeyFile> {
   const file = await createKey(alg, activateAt);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(join(dir, `${file.kid}.json`), JSON.stringify(file, null, 2), { mode: 0o600 });
@@ -88,7 +102,8 @@ export class KeySet {
   static async fromDir(dir: string, maxTokenLifetimeSeconds: number): Promise<KeySet> {
     const ks = new KeySet(dir, maxTokenLifetimeSeconds);
     await ks.reload();
-    if (ks.keys.length === 0) throw new Error(`no signing keys in ${dir}: create one with \`baton keys generate\``);
+    if (ks.keys.length === 0)
+      throw new Error(`no signing keys in ${dir}: create one with \`baton keys generate\``);
     return ks;
   }
 

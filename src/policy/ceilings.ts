@@ -8,13 +8,19 @@ import type { AgentConfig, Config, ToolConfig } from '../config/schema.js';
  */
 
 /** Requested scopes must lie within `allowed`; none requested means all of `allowed`. */
-export function grantScopes(requested: string[] | undefined, allowed: ReadonlySet<string>, rule: string): string[] {
+export function grantScopes(
+  requested: string[] | undefined,
+  allowed: ReadonlySet<string>,
+  rule: string,
+): string[] {
   if (requested === undefined) {
-    if (allowed.size === 0) throw byRule(new InvalidScope(`no scope can be granted (rule ${rule})`), rule);
+    if (allowed.size === 0)
+      throw byRule(new InvalidScope(`no scope can be granted (rule ${rule})`), rule);
     return [...allowed].sort();
   }
   const outside = requested.filter((s) => !allowed.has(s));
-  if (outside.length) throw byRule(new InvalidScope(`scope ${echo(outside)} is not allowed (rule ${rule})`), rule);
+  if (outside.length)
+    throw byRule(new InvalidScope(`scope ${echo(outside)} is not allowed (rule ${rule})`), rule);
   return [...new Set(requested)].sort();
 }
 
@@ -30,8 +36,16 @@ export const intersect = (a: Iterable<string>, b: Iterable<string>): Set<string>
 };
 
 /** Task start: the user's scopes cut with the agent's task scopes. */
-export function taskStartScopes(agent: AgentConfig, subjectScopes: string[], requested: string[] | undefined): string[] {
-  return grantScopes(requested, intersect(subjectScopes, agent.taskScopes), `agents[${agent.id}].taskScopes ∩ subject scope`);
+export function taskStartScopes(
+  agent: AgentConfig,
+  subjectScopes: string[],
+  requested: string[] | undefined,
+): string[] {
+  return grantScopes(
+    requested,
+    intersect(subjectScopes, agent.taskScopes),
+    `agents[${agent.id}].taskScopes ∩ subject scope`,
+  );
 }
 
 export interface ToolGrant {
@@ -42,20 +56,63 @@ export interface ToolGrant {
 }
 
 /** Tool token: the tool must be one this agent may use; scopes within task ∩ agent rule ∩ tool. */
-export function toolGrant(config: Config, agent: AgentConfig, tool: ToolConfig | undefined, target: string, taskScopes: string[], requested: string[] | undefined): ToolGrant {
+export function toolGrant(
+  config: Config,
+  agent: AgentConfig,
+  tool: ToolConfig | undefined,
+  target: string,
+  taskScopes: string[],
+  requested: string[] | undefined,
+): ToolGrant {
   if (!tool) throw byRule(new InvalidTarget(`${target} is not a tool Baton knows`), 'tools');
   const rule = agent.tools[tool.resource];
-  if (!rule) throw byRule(new InvalidTarget(`agent ${agent.id} may not use ${tool.resource} (rule agents[${agent.id}].tools)`), `agents[${agent.id}].tools`);
+  if (!rule)
+    throw byRule(
+      new InvalidTarget(
+        `agent ${agent.id} may not use ${tool.resource} (rule agents[${agent.id}].tools)`,
+      ),
+      `agents[${agent.id}].tools`,
+    );
   const allowed = intersect(intersect(taskScopes, rule.scopes), tool.scopes);
-  const scopes = grantScopes(requested, allowed, `task scope ∩ agents[${agent.id}].tools[${tool.resource}].scopes`);
-  return { tool, scopes, maxTtlSeconds: rule.maxTtlSeconds ?? config.defaults.toolTokenTtlSeconds, requireApproval: rule.requireApproval };
+  const scopes = grantScopes(
+    requested,
+    allowed,
+    `task scope ∩ agents[${agent.id}].tools[${tool.resource}].scopes`,
+  );
+  return {
+    tool,
+    scopes,
+    maxTtlSeconds: rule.maxTtlSeconds ?? config.defaults.toolTokenTtlSeconds,
+    requireApproval: rule.requireApproval,
+  };
 }
 
 /** Hand-off: the current actor must name the new agent, and depth stays within the limit. */
-export function checkHandOff(config: Config, from: AgentConfig | undefined, to: AgentConfig, newDepth: number): void {
-  if (!from) throw byRule(new InvalidRequest(`the current actor is not a configured agent; the task cannot be handed on`), 'agents');
+export function checkHandOff(
+  config: Config,
+  from: AgentConfig | undefined,
+  to: AgentConfig,
+  newDepth: number,
+): void {
+  if (!from)
+    throw byRule(
+      new InvalidRequest(
+        `the current actor is not a configured agent; the task cannot be handed on`,
+      ),
+      'agents',
+    );
   if (!from.handOffTo.includes(to.id))
-    throw byRule(new InvalidRequest(`agent ${from.id} may not hand a task to ${to.id} (rule agents[${from.id}].handOffTo)`), `agents[${from.id}].handOffTo`);
+    throw byRule(
+      new InvalidRequest(
+        `agent ${from.id} may not hand a task to ${to.id} (rule agents[${from.id}].handOffTo)`,
+      ),
+      `agents[${from.id}].handOffTo`,
+    );
   if (newDepth > config.defaults.maxDepth)
-    throw byRule(new InvalidRequest(`delegation depth ${newDepth} exceeds the limit ${config.defaults.maxDepth} (rule defaults.maxDepth)`), 'defaults.maxDepth');
+    throw byRule(
+      new InvalidRequest(
+        `delegation depth ${newDepth} exceeds the limit ${config.defaults.maxDepth} (rule defaults.maxDepth)`,
+      ),
+      'defaults.maxDepth',
+    );
 }

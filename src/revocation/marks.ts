@@ -65,16 +65,20 @@ export class MarkCache {
   }
 
   private merge(m: Marks): void {
-    for (const [id, s] of m.agents) this.marks.agents.set(id, Math.max(s, this.marks.agents.get(id) ?? 0));
-    for (const [id, s] of m.users) this.marks.users.set(id, Math.max(s, this.marks.users.get(id) ?? 0));
+    for (const [id, s] of m.agents)
+      this.marks.agents.set(id, Math.max(s, this.marks.agents.get(id) ?? 0));
+    for (const [id, s] of m.users)
+      this.marks.users.set(id, Math.max(s, this.marks.users.get(id) ?? 0));
     this.marks.all = Math.max(this.marks.all, m.all);
   }
 
   /** Applies a feed event at once (also called directly by the instance that revoked). */
   apply(entry: FeedEntry | { event: FeedEntry['event'] }): void {
     const e = entry.event;
-    if (e.type === 'agent') this.merge({ agents: new Map([[e.id, e.before]]), users: new Map(), all: 0 });
-    else if (e.type === 'user') this.merge({ agents: new Map(), users: new Map([[e.sub, e.before]]), all: 0 });
+    if (e.type === 'agent')
+      this.merge({ agents: new Map([[e.id, e.before]]), users: new Map(), all: 0 });
+    else if (e.type === 'user')
+      this.merge({ agents: new Map(), users: new Map([[e.sub, e.before]]), all: 0 });
     else if (e.type === 'all') this.merge({ agents: new Map(), users: new Map(), all: e.before });
   }
 

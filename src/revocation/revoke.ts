@@ -15,7 +15,10 @@ async function announce(ctx: BatonContext, event: FeedEvent): Promise<void> {
   ctx.marks.apply({ event });
   // The state write already took effect for every instance (they read the store); the feed is
   // for resource servers checking locally, and for the marks of other instances.
-  await orUnavailable(() => ctx.store.publish(event), 'the revocation took effect but the feed was not notified; repeat the request to notify it');
+  await orUnavailable(
+    () => ctx.store.publish(event),
+    'the revocation took effect but the feed was not notified; repeat the request to notify it',
+  );
 }
 
 export interface TaskEnded {
@@ -29,16 +32,30 @@ export interface TaskEnded {
 }
 
 /** POST /tasks/{txn}/complete: only the agent that started the task. Idempotent. */
-export async function completeTask(ctx: BatonContext, agentId: string, txn: string, outcome: Outcome, summary?: string): Promise<TaskEnded> {
+export async function completeTask(
+  ctx: BatonContext,
+  agentId: string,
+  txn: string,
+  outcome: Outcome,
+  summary?: string,
+): Promise<TaskEnded> {
   const task = await write(() => ctx.store.getTask(txn));
   if (!task) throw new NotFound('no such task');
-  if (task.owner !== agentId) throw new Forbidden('only the agent that started the task may complete it');
+  if (task.owner !== agentId)
+    throw new Forbidden('only the agent that started the task may complete it');
   return endTask(ctx, txn, 'completed', agentId, outcome, summary);
 }
 
 const taskEventType = { completed: 'task_completed', revoked: 'task_revoked' } as const;
 
-export async function endTask(ctx: BatonContext, txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string): Promise<TaskEnded> {
+export async function endTask(
+  ctx: BatonContext,
+  txn: string,
+  status: 'completed' | 'revoked',
+  by: string,
+  outcome?: Outcome,
+  summary?: string,
+): Promise<TaskEnded> {
   const r = await write(() => ctx.store.endTask(txn, status, by, outcome, summary));
   if (!r) throw new NotFound('no such task');
   const task = await write(() => ctx.store.getTask(txn));
@@ -54,22 +71,60 @@ export async function endTask(ctx: BatonContext, txn: string, status: 'completed
       detail: { tokens: r.ended, ...(outcome ? { outcome } : {}), ...(summary ? { summary } : {}) },
     });
   }
-  return { txn, status: (task?.status ?? status) as TaskEnded['status'], tokens: r.ended, alreadyEnded: !r.changed, ...(task?.outcome ? { outcome: task.outcome } : {}) };
+  return {
+    txn,
+    status: (task?.status ?? status) as TaskEnded['status'],
+    tokens: r.ended,
+    alreadyEnded: !r.changed,
+    ...(task?.outcome ? { outcome: task.outcome } : {}),
+  };
 }
 
 /** RFC 7009: one token and everything derived from it. */
-export async function revokeTokenTree(ctx: BatonContext, claims: BatonClaims, by: string): Promise<void> {
+export async function revokeTokenTree(
+  ctx: BatonContext,
+  claims: BatonClaims,
+  by: string,
+): Promise<void> {
   await write(() => ctx.store.revokeToken(claims.txn, claims.jti));
-  await announce(ctx, { type: 'token', txn: claims.txn, jti: claims.jti, stamp: Date.now() * 1000 });
-  ctx.audit.emit({ type: 'token_revoked', txn: claims.txn, act: actorChain(claims.act), sub: claims.sub, client: by, decision: 'done', detail: { jti: claims.jti, aud: claims.aud } });
+  await announce(ctx, {
+    type: 'token',
+    txn: claims.txn,
+    jti: claims.jti,
+    stamp: Date.now() * 1000,
+  });
+  ctx.audit.emit({
+    type: 'token_revoked',
+    txn: claims.txn,
+    act: actorChain(claims.act),
+    sub: claims.sub,
+    client: by,
+    decision: 'done',
+    detail: { jti: claims.jti, aud: claims.aud },
+  });
 }
 
 /** Agent, user or everything: tokens whose chain entered before the mark die. */
-export async function revokeByMark(ctx: BatonContext, kind: 'agent' | 'user' | 'all', by: string, id = ''): Promise<number> {
+export async function revokeByMark(
+  ctx: BatonContext,
+  kind: 'agent' | 'user' | 'all',
+  by: string,
+  id = '',
+): Promise<number> {
   const before = await write(() => ctx.store.putMark(kind, id));
   const event: FeedEvent =
-    kind === 'agent' ? { type: 'agent', id, before, stamp: before } : kind === 'user' ? { type: 'user', sub: id, before, stamp: before } : { type: 'all', before, stamp: before };
+    kind === 'agent'
+      ? { type: 'agent', id, before, stamp: before }
+      : kind === 'user'
+        ? { type: 'user', sub: id, before, stamp: before }
+        : { type: 'all', before, stamp: before };
   await announce(ctx, event);
-  ctx.audit.emit({ type: `${kind}_revoked`, client: by, decision: 'done', ...(kind === 'user' ? { sub: id } : {}), detail: { before, ...(kind === 'agent' ? { agent: id } : {}) } });
+  ctx.audit.emit({
+    type: `${kind}_revoked`,
+    client: by,
+    decision: 'done',
+    ...(kind === 'user' ? { sub: id } : {}),
+    detail: { before, ...(kind === 'agent' ? { agent: id } : {}) },
+  });
   return before;
 }

@@ -21,7 +21,11 @@ export interface TreeNode {
  * A task's tokens as a delegation tree with each token's state. Per-level stamps are derived
  * the way the tokens carry them: a hand-off adds its own stamp in front, a tool token copies.
  */
-export function buildTree(tree: TaskTree, marks: MarkCache, nowSec = Math.floor(Date.now() / 1000)): TreeNode[] {
+export function buildTree(
+  tree: TaskTree,
+  marks: MarkCache,
+  nowSec = Math.floor(Date.now() / 1000),
+): TreeNode[] {
   const byJti = new Map(tree.tokens.map((t) => [t.jti, t]));
   const revoked = new Set(tree.revoked);
   const stampsOf = new Map<string, number[]>();
@@ -31,7 +35,11 @@ export function buildTree(tree: TaskTree, marks: MarkCache, nowSec = Math.floor(
     const parent = t.anc[0] ? byJti.get(t.anc[0]) : undefined;
     const ps = parent ? stamps(parent) : [];
     // A task's first token: every actor entered at its stamp (two with an actor_token start).
-    const s = !parent ? t.actors.map(() => t.stamp ?? 0) : t.actors.length > parent.actors.length ? [t.stamp ?? 0, ...ps] : ps;
+    const s = !parent
+      ? t.actors.map(() => t.stamp ?? 0)
+      : t.actors.length > parent.actors.length
+        ? [t.stamp ?? 0, ...ps]
+        : ps;
     stampsOf.set(t.jti, s);
     return s;
   };
@@ -40,9 +48,29 @@ export function buildTree(tree: TaskTree, marks: MarkCache, nowSec = Math.floor(
     let state: NodeState = 'active';
     if (tree.task.status !== 'open') state = 'task_ended';
     else if (revoked.has(t.jti) || t.anc.some((a) => revoked.has(a))) state = 'revoked';
-    else if (marks.verdict({ sub: tree.task.sub, client_id: t.client, actors: t.actors, stamps: stamps(t) }) === 'revoked') state = 'revoked';
+    else if (
+      marks.verdict({
+        sub: tree.task.sub,
+        client_id: t.client,
+        actors: t.actors,
+        stamps: stamps(t),
+      }) === 'revoked'
+    )
+      state = 'revoked';
     else if (t.exp <= nowSec) state = 'expired';
-    nodes.set(t.jti, { jti: t.jti, parent: t.anc[0] ?? null, client_id: t.client, act: t.actors, aud: t.aud, scope: t.scope, iat: t.iat, exp: t.exp, stamp: t.stamp ?? 0, state, children: [] });
+    nodes.set(t.jti, {
+      jti: t.jti,
+      parent: t.anc[0] ?? null,
+      client_id: t.client,
+      act: t.actors,
+      aud: t.aud,
+      scope: t.scope,
+      iat: t.iat,
+      exp: t.exp,
+      stamp: t.stamp ?? 0,
+      state,
+      children: [],
+    });
   }
   const roots: TreeNode[] = [];
   for (const n of nodes.values()) {

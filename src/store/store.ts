@@ -74,7 +74,8 @@ export async function orUnavailable<T>(op: () => Promise<T>, whatHappened: strin
   try {
     return await op();
   } catch (e) {
-    if (e instanceof StoreUnavailable) throw new TemporarilyUnavailable(`Baton cannot reach its store; ${whatHappened}`, e);
+    if (e instanceof StoreUnavailable)
+      throw new TemporarilyUnavailable(`Baton cannot reach its store; ${whatHappened}`, e);
     throw e;
   }
 }
@@ -154,7 +155,11 @@ export interface TokenStore {
    * Creates the task and records its first token, atomically, filing `auditJson` in the
    * task's event stream in the same step. Returns the stamp.
    */
-  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord, auditJson?: string): Promise<number>;
+  startTask(
+    task: Omit<TaskRecord, 'stamp' | 'status'>,
+    token: TokenRecord,
+    auditJson?: string,
+  ): Promise<number>;
   /**
    * Records a token derived inside a task, atomically refusing when the task is not open or any
    * of `token.anc` is revoked, and files `auditJson` in the task's stream in the same step.
@@ -170,7 +175,11 @@ export interface TokenStore {
   /** One round trip: is this token recorded, its lineage unrevoked and its task open? */
   checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState>;
   /** As checkToken, and the record's `ctx` when active (continuous authorization), same round trip. */
-  inspectToken(txn: string, jti: string, anc: readonly string[]): Promise<{ state: TokenState; ctx?: Record<string, unknown> }>;
+  inspectToken(
+    txn: string,
+    jti: string,
+    anc: readonly string[],
+  ): Promise<{ state: TokenState; ctx?: Record<string, unknown> }>;
   getTask(txn: string): Promise<TaskRecord | undefined>;
   getTaskTree(txn: string): Promise<TaskTree | undefined>;
   /**
@@ -178,7 +187,13 @@ export interface TokenStore {
    * recorded for the task (O(1); it includes any already expired or revoked) and whether this
    * call changed it (false when already ended: idempotent); undefined for an unknown task.
    */
-  endTask(txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string): Promise<{ ended: number; changed: boolean } | undefined>;
+  endTask(
+    txn: string,
+    status: 'completed' | 'revoked',
+    by: string,
+    outcome?: Outcome,
+    summary?: string,
+  ): Promise<{ ended: number; changed: boolean } | undefined>;
   /** Marks one token (and so its descendants) revoked. One write. */
   revokeToken(txn: string, jti: string): Promise<void>;
   /** Single-use check for client-assertion `jti`s (RFC 7523 §3). True the first time only. */
@@ -194,14 +209,26 @@ export interface TokenStore {
   /** The newest feed id ever trimmed away (events at or before it are gone), if any. */
   feedHorizon(): Promise<string | undefined>;
   /** Live feed: called for each new entry. Returns an unsubscribe function. */
-  subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void): Promise<() => Promise<void>>;
+  subscribe(
+    onEntry: (e: FeedEntry) => void,
+    onState?: (connected: boolean) => void,
+  ): Promise<() => Promise<void>>;
 
   createApproval(rec: ApprovalRecord): Promise<void>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   /** Notes a poll and returns the record with the previous poll time (ms, 0 if none), atomically. */
-  pollApproval(id: string, nowMs: number): Promise<{ record: ApprovalRecord; lastPollMs: number } | undefined>;
+  pollApproval(
+    id: string,
+    nowMs: number,
+  ): Promise<{ record: ApprovalRecord; lastPollMs: number } | undefined>;
   /** pending -> approved | denied. False when it was not pending. */
-  decideApproval(id: string, status: 'approved' | 'denied', by: string, reason: string | undefined, nowSec: number): Promise<boolean>;
+  decideApproval(
+    id: string,
+    status: 'approved' | 'denied',
+    by: string,
+    reason: string | undefined,
+    nowSec: number,
+  ): Promise<boolean>;
   /** approved -> used, once. False when it was not approved (or already used). */
   consumeApproval(id: string): Promise<boolean>;
   /** Pending approvals that have not lapsed, oldest first. */

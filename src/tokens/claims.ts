@@ -55,7 +55,10 @@ export interface UserClaims {
 
 /** The user claims Baton passes on to policy: a fixed, small set (README, "Policy"). */
 export function pickUserClaims(iss: string, c: Record<string, unknown>): UserClaims {
-  const strings = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]).slice(0, 50) : undefined);
+  const strings = (v: unknown) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string')
+      ? (v as string[]).slice(0, 50)
+      : undefined;
   const groups = strings(c.groups);
   const roles = strings(c.roles);
   return {
@@ -82,10 +85,12 @@ export function actorChain(act: Actor | undefined): string[] {
 /** Rebuilds a nested `act` from a list, outermost first. */
 export function nestActors(chain: readonly string[]): Actor {
   let act: Actor | undefined;
-  for (let i = chain.length - 1; i >= 0; i--) act = act ? { sub: chain[i]!, act } : { sub: chain[i]! };
+  for (let i = chain.length - 1; i >= 0; i--)
+    act = act ? { sub: chain[i]!, act } : { sub: chain[i]! };
   if (!act) throw new Error('empty actor chain');
   return act;
 }
 
-export const splitScope = (s: string | undefined): string[] => (s ? s.split(' ').filter(Boolean) : []);
+export const splitScope = (s: string | undefined): string[] =>
+  s ? s.split(' ').filter(Boolean) : [];
 export const joinScope = (s: Iterable<string>): string => [...s].join(' ');

@@ -35,13 +35,20 @@ const INACTIVE = { active: false } as const;
  * recorded at issue time (the time is now). Approval is about issuing and is not asked again.
  * Returns true, or the rule that no longer allows it.
  */
-function reauthorize(ctx: BatonContext, tool: ToolConfig, claims: BatonClaims, act: string[], recorded: Record<string, unknown> | undefined): true | string {
+function reauthorize(
+  ctx: BatonContext,
+  tool: ToolConfig,
+  claims: BatonClaims,
+  act: string[],
+  recorded: Record<string, unknown> | undefined,
+): true | string {
   const agent = agentById(ctx, claims.act.sub);
   if (!agent) return `agents[${claims.act.sub}] (removed or disabled)`;
   const rule = agent.tools[tool.resource];
   if (!rule) return `agents[${agent.id}].tools`;
   const scopes = splitScope(claims.scope);
-  if (!scopes.every((s) => rule.scopes.includes(s) && tool.scopes.includes(s))) return `agents[${agent.id}].tools[${tool.resource}].scopes`;
+  if (!scopes.every((s) => rule.scopes.includes(s) && tool.scopes.includes(s)))
+    return `agents[${agent.id}].tools[${tool.resource}].scopes`;
   try {
     checkPolicy(ctx.policy, {
       action: 'exchange',
@@ -53,7 +60,9 @@ function reauthorize(ctx: BatonContext, tool: ToolConfig, claims: BatonClaims, a
       act,
       currentActor: claims.act.sub,
       purpose: recorded?.p as string | undefined,
-      details: claims.authorization_details as { type: string; action: string; tool: string }[] | undefined,
+      details: claims.authorization_details as
+        | { type: string; action: string; tool: string }[]
+        | undefined,
     });
   } catch (e) {
     return (e as BatonError).rule ?? 'cedar';
@@ -62,7 +71,12 @@ function reauthorize(ctx: BatonContext, tool: ToolConfig, claims: BatonClaims, a
 }
 
 /** Inactive, with an audit event saying why (the caller is told nothing more). */
-function refuse(ctx: BatonContext, rs: string, reason: string, seen?: { txn: string; act: string[]; sub: string; jti: string }): IntrospectionResponse {
+function refuse(
+  ctx: BatonContext,
+  rs: string,
+  reason: string,
+  seen?: { txn: string; act: string[]; sub: string; jti: string },
+): IntrospectionResponse {
   ctx.audit.emit({
     type: 'introspection_refused',
     client: rs,
@@ -79,9 +93,16 @@ function refuse(ctx: BatonContext, rs: string, reason: string, seen?: { txn: str
  * no cross-task mark covers it, and its task is open. Otherwise exactly `{"active": false}`;
  * when Baton cannot tell (store down, marks stale) the answer is inactive too (invariant 7).
  */
-export async function introspect(ctx: BatonContext, client: Client, token: string): Promise<IntrospectionResponse> {
-  if (client.kind !== 'resource_server') throw new UnauthorizedClient(`client ${client.id} is not a resource server; only resource servers introspect`);
-  let claims;
+export async function introspect(
+  ctx: BatonContext,
+  client: Client,
+  token: string,
+): Promise<IntrospectionResponse> {
+  if (client.kind !== 'resource_server')
+    throw new UnauthorizedClient(
+      `client ${client.id} is not a resource server; only resource servers introspect`,
+    );
+  let claims: BatonClaims;
   try {
     claims = await verifyOwnToken(ctx.own, token, 'token');
   } catch (e) {
@@ -90,9 +111,23 @@ export async function introspect(ctx: BatonContext, client: Client, token: strin
   const act = actorChain(claims.act);
   const seen = { txn: claims.txn, act, sub: claims.sub, jti: claims.jti };
   // A task token (aud = Baton) is active to no resource server.
-  if (claims.aud !== client.tool.resource) return refuse(ctx, client.id, 'audience is not this resource server', seen);
-  const marks = ctx.marks.verdict({ sub: claims.sub, client_id: claims.client_id, actors: act, stamps: claims.lineage.st });
-  if (marks !== 'ok') return refuse(ctx, client.id, marks === 'stale' ? 'revocation state not current (fail closed)' : 'revoked (agent, user or all)', seen);
+  if (claims.aud !== client.tool.resource)
+    return refuse(ctx, client.id, 'audience is not this resource server', seen);
+  const marks = ctx.marks.verdict({
+    sub: claims.sub,
+    client_id: claims.client_id,
+    actors: act,
+    stamps: claims.lineage.st,
+  });
+  if (marks !== 'ok')
+    return refuse(
+      ctx,
+      client.id,
+      marks === 'stale'
+        ? 'revocation state not current (fail closed)'
+        : 'revoked (agent, user or all)',
+      seen,
+    );
   let recorded: { state: string; ctx?: Record<string, unknown> };
   try {
     // The record's context is only needed when a Cedar policy will re-decide the token.
@@ -105,7 +140,8 @@ export async function introspect(ctx: BatonContext, client: Client, token: strin
   if (recorded.state !== 'active') return refuse(ctx, client.id, recorded.state, seen);
   // Continuous authorization: the policy in force now must still allow this token.
   const stillAllowed = reauthorize(ctx, client.tool, claims, act, recorded.ctx);
-  if (stillAllowed !== true) return refuse(ctx, client.id, `no longer allowed by policy: ${stillAllowed}`, seen);
+  if (stillAllowed !== true)
+    return refuse(ctx, client.id, `no longer allowed by policy: ${stillAllowed}`, seen);
   return {
     active: true,
     scope: claims.scope,
@@ -120,6 +156,8 @@ export async function introspect(ctx: BatonContext, client: Client, token: strin
     token_type: 'Bearer',
     txn: claims.txn,
     act: claims.act,
-    ...(claims.authorization_details ? { authorization_details: claims.authorization_details } : {}),
+    ...(claims.authorization_details
+      ? { authorization_details: claims.authorization_details }
+      : {}),
   };
 }

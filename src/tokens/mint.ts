@@ -13,6 +13,12 @@ const HASH = { ES256: 'sha256', RS256: 'sha256', EdDSA: null } as const;
 export function signToken(keys: KeySet, claims: BatonClaims): string {
   const key = keys.signingKey();
   const input = `${key.tokenHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const signature = sign(HASH[key.alg], Buffer.from(input), key.alg === 'ES256' ? { key: key.signingKeyObject, dsaEncoding: 'ieee-p1363' } : key.signingKeyObject);
+  const signature = sign(
+    HASH[key.alg],
+    Buffer.from(input),
+    key.alg === 'ES256'
+      ? { key: key.signingKeyObject, dsaEncoding: 'ieee-p1363' }
+      : key.signingKeyObject,
+  );
   return `${input}.${signature.toString('base64url')}`;
 }

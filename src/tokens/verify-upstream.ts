@@ -1,4 +1,11 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTVerifyGetKey, type JSONWebKeySet } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  jwtVerify,
+  type JWTVerifyGetKey,
+  type JSONWebKeySet,
+} from 'jose';
 import { InvalidRequest } from '../errors.js';
 import type { TrustedIssuerConfig } from '../config/schema.js';
 import { splitScope } from './claims.js';
@@ -26,10 +33,17 @@ export class UpstreamVerifier {
   private readonly byIssuer = new Map<string, Trusted>();
   private readonly cache: VerifiedTokenCache<UpstreamIdentity>;
 
-  constructor(issuers: TrustedIssuerConfig[], private readonly clockToleranceSeconds: number, cacheSize: number) {
+  constructor(
+    issuers: TrustedIssuerConfig[],
+    private readonly clockToleranceSeconds: number,
+    cacheSize: number,
+  ) {
     for (const cfg of issuers) {
       const jwks = cfg.jwksUri
-        ? createRemoteJWKSet(new URL(cfg.jwksUri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+        ? createRemoteJWKSet(new URL(cfg.jwksUri), {
+            cooldownDuration: 30_000,
+            cacheMaxAge: 10 * 60_000,
+          })
         : createLocalJWKSet(cfg.jwks as JSONWebKeySet);
       this.byIssuer.set(cfg.issuer, { cfg, jwks });
     }
@@ -71,7 +85,12 @@ export class UpstreamVerifier {
     } catch (e) {
       throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, e);
     }
-    const rawScope = typeof payload.scope === 'string' ? payload.scope : Array.isArray(payload.scp) ? payload.scp.join(' ') : '';
+    const rawScope =
+      typeof payload.scope === 'string'
+        ? payload.scope
+        : Array.isArray(payload.scp)
+          ? payload.scp.join(' ')
+          : '';
     const mayAct = payload.may_act as { sub?: unknown; iss?: unknown } | undefined;
     const id: UpstreamIdentity = {
       iss: trusted.cfg.issuer,
@@ -80,7 +99,12 @@ export class UpstreamVerifier {
       exp: payload.exp as number,
       claims: payload,
       ...(mayAct && typeof mayAct.sub === 'string'
-        ? { mayAct: { sub: mayAct.sub, ...(typeof mayAct.iss === 'string' ? { iss: mayAct.iss } : {}) } }
+        ? {
+            mayAct: {
+              sub: mayAct.sub,
+              ...(typeof mayAct.iss === 'string' ? { iss: mayAct.iss } : {}),
+            },
+          }
         : {}),
     };
     this.cache.set(key, id, id.exp, '');

@@ -22,7 +22,11 @@ describe('demo IdP (embedded oidc-provider)', () => {
   });
 
   it('issues an ES256 at+jwt user token verifiable against the published JWKS', async () => {
-    const res = await idp.issueUserToken('alice@example.com', 'alice-demo-password', 'openid tickets:read billing:read');
+    const res = await idp.issueUserToken(
+      'alice@example.com',
+      'alice-demo-password',
+      'openid tickets:read billing:read',
+    );
     expect(res.expires_in).toBe(600);
     expect(res.scope).toBe('openid tickets:read billing:read');
 
@@ -31,12 +35,16 @@ describe('demo IdP (embedded oidc-provider)', () => {
     expect(header.alg).toBe('ES256');
     expect(typeof header.kid).toBe('string');
 
-    const { payload } = await jwtVerify(res.access_token, createRemoteJWKSet(new URL(idp.jwksUri)), {
-      issuer: idp.issuer,
-      audience: AUDIENCE,
-      algorithms: ['ES256'],
-      typ: 'at+jwt',
-    });
+    const { payload } = await jwtVerify(
+      res.access_token,
+      createRemoteJWKSet(new URL(idp.jwksUri)),
+      {
+        issuer: idp.issuer,
+        audience: AUDIENCE,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+      },
+    );
     expect(payload.sub).toBe('alice@example.com');
     expect(payload.scope).toBe('openid tickets:read billing:read');
     expect(payload.tenant).toBe('acme');
@@ -46,21 +54,31 @@ describe('demo IdP (embedded oidc-provider)', () => {
   });
 
   it('refuses a wrong password with invalid_grant', async () => {
-    await expect(idp.issueUserToken('alice@example.com', 'nope', 'openid')).rejects.toThrow(/invalid_grant/);
-    await expect(idp.issueUserToken('mallory@example.com', 'alice-demo-password', 'openid')).rejects.toThrow(/invalid_grant/);
+    await expect(idp.issueUserToken('alice@example.com', 'nope', 'openid')).rejects.toThrow(
+      /invalid_grant/,
+    );
+    await expect(
+      idp.issueUserToken('mallory@example.com', 'alice-demo-password', 'openid'),
+    ).rejects.toThrow(/invalid_grant/);
   });
 
   it('refuses unknown scopes with invalid_scope', async () => {
-    await expect(idp.issueUserToken('alice@example.com', 'alice-demo-password', 'openid admin:all')).rejects.toThrow(
-      /invalid_scope.*admin:all/,
-    );
+    await expect(
+      idp.issueUserToken('alice@example.com', 'alice-demo-password', 'openid admin:all'),
+    ).rejects.toThrow(/invalid_scope.*admin:all/);
   });
 
   it('refuses a wrong client secret', async () => {
     const res = await fetch(idp.tokenEndpoint, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${idp.clientId}:wrong`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'password', username: 'alice@example.com', password: 'alice-demo-password' }),
+      headers: {
+        authorization: `Basic ${Buffer.from(`${idp.clientId}:wrong`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: 'alice@example.com',
+        password: 'alice-demo-password',
+      }),
     });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
@@ -71,14 +89,21 @@ describe('demo IdP (embedded oidc-provider)', () => {
     expect(cmd).toContain(idp.tokenEndpoint);
     // Must be the async execFile: execFileSync would block this process's event loop, and with it
     // the in-process IdP that curl is talking to (deadlock, and jest's timeout can't fire either).
-    const { stdout } = await promisify(execFile)('sh', ['-c', cmd], { encoding: 'utf8', timeout: 10_000 });
+    const { stdout } = await promisify(execFile)('sh', ['-c', cmd], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     const out = JSON.parse(stdout) as Record<string, unknown>;
     expect(typeof out.access_token).toBe('string');
     expect(out.token_type).toBe('Bearer');
-    const { payload } = await jwtVerify(String(out.access_token), createRemoteJWKSet(new URL(idp.jwksUri)), {
-      issuer: idp.issuer,
-      audience: AUDIENCE,
-    });
+    const { payload } = await jwtVerify(
+      String(out.access_token),
+      createRemoteJWKSet(new URL(idp.jwksUri)),
+      {
+        issuer: idp.issuer,
+        audience: AUDIENCE,
+      },
+    );
     expect(payload.sub).toBe('alice@example.com');
     expect(String(payload.scope).split(' ')).toContain('deploy:prod');
   });

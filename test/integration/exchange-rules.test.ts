@@ -3,7 +3,19 @@
  * what"; issue 6, "The exchange"). Hand-off and actor tokens: exchange-rules-delegation.test.ts;
  * response shape and malformed requests: exchange-rules-protocol.test.ts.
  */
-import { adminTask, BILLING, claimsOf, exchange, exchangeOk, ISSUER, startTaskToken, TICKETS, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
+import {
+  adminTask,
+  BILLING,
+  claimsOf,
+  exchange,
+  exchangeOk,
+  ISSUER,
+  startTaskToken,
+  TICKETS,
+  type RunningBaton,
+  type Upstream,
+  startTestBaton,
+} from '../support/fixtures.js';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const scopeSet = (s: unknown) => new Set(String(s).split(' ').filter(Boolean));
@@ -17,8 +29,14 @@ afterAll(() => b?.close());
 
 describe('task start', () => {
   it('issues a task token: aud = Baton, sub = the user, act = {sub: agent}, client_id = agent, a new txn per task', async () => {
-    const one = await exchangeOk(url, 'support-agent', { subject_token: await upstream.userToken(), audience: ISSUER });
-    const two = await exchangeOk(url, 'support-agent', { subject_token: await upstream.userToken(), audience: ISSUER });
+    const one = await exchangeOk(url, 'support-agent', {
+      subject_token: await upstream.userToken(),
+      audience: ISSUER,
+    });
+    const two = await exchangeOk(url, 'support-agent', {
+      subject_token: await upstream.userToken(),
+      audience: ISSUER,
+    });
     expect(one.claims.aud).toBe(ISSUER);
     expect(one.claims.iss).toBe(ISSUER);
     expect(one.claims.sub).toBe('alice@example.com');
@@ -35,25 +53,39 @@ describe('task start', () => {
   });
 
   it('grants exactly the requested scope when it lies within user scope ∩ agent taskScopes', async () => {
-    const r = await exchangeOk(url, 'support-agent', { subject_token: await upstream.userToken(), audience: ISSUER, scope: 'billing:read tickets:read' });
+    const r = await exchangeOk(url, 'support-agent', {
+      subject_token: await upstream.userToken(),
+      audience: ISSUER,
+      scope: 'billing:read tickets:read',
+    });
     expect(scopeSet(r.claims.scope)).toEqual(new Set(['billing:read', 'tickets:read']));
   });
 
   it('grants user scope ∩ agent taskScopes when no scope is requested', async () => {
-    const user = await upstream.userToken({ scope: 'openid tickets:read tickets:write billing:read billing:export' });
+    const user = await upstream.userToken({
+      scope: 'openid tickets:read tickets:write billing:read billing:export',
+    });
     const r = await exchangeOk(url, 'billing-agent', { subject_token: user, audience: ISSUER });
     expect(scopeSet(r.claims.scope)).toEqual(new Set(['tickets:read', 'billing:read']));
   });
 
   it('refuses a scope the agent may not hold for a task (invalid_scope), never narrowing it', async () => {
-    const r = await exchange(url, 'billing-agent', { subject_token: await upstream.userToken(), audience: ISSUER, scope: 'tickets:read tickets:write' });
+    const r = await exchange(url, 'billing-agent', {
+      subject_token: await upstream.userToken(),
+      audience: ISSUER,
+      scope: 'tickets:read tickets:write',
+    });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('invalid_scope');
     expect(String(r.body.error_description)).toContain('tickets:write');
   });
 
   it('refuses a scope the user token does not carry (invalid_scope)', async () => {
-    const r = await exchange(url, 'support-agent', { subject_token: await upstream.userToken({ scope: 'tickets:read' }), audience: ISSUER, scope: 'tickets:write' });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: await upstream.userToken({ scope: 'tickets:read' }),
+      audience: ISSUER,
+      scope: 'tickets:write',
+    });
     expect(r.body.error).toBe('invalid_scope');
   });
 
@@ -64,43 +96,65 @@ describe('task start', () => {
   });
 
   it('a task token lives at most the task TTL (exp ≤ now + defaults.taskTtlSeconds)', async () => {
-    const r = await exchangeOk(url, 'support-agent', { subject_token: await upstream.userToken({ expIn: 7200 }), audience: ISSUER });
+    const r = await exchangeOk(url, 'support-agent', {
+      subject_token: await upstream.userToken({ expIn: 7200 }),
+      audience: ISSUER,
+    });
     expect(r.claims.exp).toBeLessThanOrEqual(nowSec() + b.config.defaults.taskTtlSeconds);
     expect(r.claims.exp).toBeGreaterThan(nowSec());
   });
 
   it('accepts a purpose on task start and stores it with the task', async () => {
-    const token = await startTaskToken(url, upstream, 'support-agent', { purpose: 'refund order #42' });
+    const token = await startTaskToken(url, upstream, 'support-agent', {
+      purpose: 'refund order #42',
+    });
     const task = await adminTask(url, claimsOf(token).txn);
     expect(task.status).toBe(200);
     expect((task.body.task as Record<string, unknown>).purpose).toBe('refund order #42');
   });
 
   it('accepts a purpose of exactly purposeMaxLength characters', async () => {
-    const r = await exchange(url, 'support-agent', { subject_token: await upstream.userToken(), purpose: 'p'.repeat(b.config.defaults.purposeMaxLength) });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: await upstream.userToken(),
+      purpose: 'p'.repeat(b.config.defaults.purposeMaxLength),
+    });
     expect(r.status).toBe(200);
   });
 
   it('refuses a purpose longer than purposeMaxLength (invalid_request)', async () => {
-    const r = await exchange(url, 'support-agent', { subject_token: await upstream.userToken(), purpose: 'p'.repeat(b.config.defaults.purposeMaxLength + 1) });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: await upstream.userToken(),
+      purpose: 'p'.repeat(b.config.defaults.purposeMaxLength + 1),
+    });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('invalid_request');
   });
 
   it('refuses a purpose on a tool-token exchange (invalid_request)', async () => {
     const task = await startTaskToken(url, upstream);
-    const r = await exchange(url, 'support-agent', { subject_token: task, resource: TICKETS, purpose: 'sneak a new purpose in' });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: task,
+      resource: TICKETS,
+      purpose: 'sneak a new purpose in',
+    });
     expect(r.body.error).toBe('invalid_request');
   });
 
   it('refuses a purpose on a hand-off (invalid_request)', async () => {
     const task = await startTaskToken(url, upstream);
-    const r = await exchange(url, 'billing-agent', { subject_token: task, audience: ISSUER, purpose: 'sneak a new purpose in' });
+    const r = await exchange(url, 'billing-agent', {
+      subject_token: task,
+      audience: ISSUER,
+      purpose: 'sneak a new purpose in',
+    });
     expect(r.body.error).toBe('invalid_request');
   });
 
   it('refuses a user token exchanged straight for a tool (invalid_target)', async () => {
-    const r = await exchange(url, 'support-agent', { subject_token: await upstream.userToken(), resource: TICKETS });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: await upstream.userToken(),
+      resource: TICKETS,
+    });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('invalid_target');
   });
@@ -114,7 +168,11 @@ describe('tool token', () => {
 
   it('issues a tool token: aud = exactly the tool, act, sub and txn copied, client_id = caller', async () => {
     const t = claimsOf(task);
-    const r = await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS, scope: 'tickets:read' });
+    const r = await exchangeOk(url, 'support-agent', {
+      subject_token: task,
+      resource: TICKETS,
+      scope: 'tickets:read',
+    });
     expect(r.claims.aud).toBe(TICKETS);
     expect(r.claims.act).toEqual(t.act);
     expect(r.claims.sub).toBe(t.sub);
@@ -129,19 +187,31 @@ describe('tool token', () => {
   });
 
   it('grants exactly the requested subset of task scope ∩ agent tool rule', async () => {
-    const r = await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS, scope: 'tickets:write' });
+    const r = await exchangeOk(url, 'support-agent', {
+      subject_token: task,
+      resource: TICKETS,
+      scope: 'tickets:write',
+    });
     expect(r.claims.scope).toBe('tickets:write');
   });
 
   it('refuses a scope in the task but outside the agent tool rule (invalid_scope)', async () => {
-    const r = await exchange(url, 'support-agent', { subject_token: task, resource: TICKETS, scope: 'tickets:read billing:read' });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: task,
+      resource: TICKETS,
+      scope: 'tickets:read billing:read',
+    });
     expect(r.body.error).toBe('invalid_scope');
     expect(String(r.body.error_description)).toContain('billing:read');
   });
 
   it('refuses a scope in the tool rule but outside the task scope (invalid_scope)', async () => {
     const narrow = await startTaskToken(url, upstream, 'support-agent', { scope: 'tickets:read' });
-    const r = await exchange(url, 'support-agent', { subject_token: narrow, resource: TICKETS, scope: 'tickets:write' });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: narrow,
+      resource: TICKETS,
+      scope: 'tickets:write',
+    });
     expect(r.body.error).toBe('invalid_scope');
   });
 
@@ -152,13 +222,21 @@ describe('tool token', () => {
 
   it('a tool token lives at most defaults.toolTokenTtlSeconds when the rule names no TTL', async () => {
     const billingTask = await startTaskToken(url, upstream, 'billing-agent');
-    const r = await exchangeOk(url, 'billing-agent', { subject_token: billingTask, resource: BILLING });
+    const r = await exchangeOk(url, 'billing-agent', {
+      subject_token: billingTask,
+      resource: BILLING,
+    });
     expect(r.claims.exp).toBeLessThanOrEqual(nowSec() + b.config.defaults.toolTokenTtlSeconds);
   });
 
   it('a tool token never outlives its task token', async () => {
-    const short = await exchangeOk(url, 'support-agent', { subject_token: await upstream.userToken({ expIn: 30 }) });
-    const r = await exchangeOk(url, 'support-agent', { subject_token: short.token, resource: TICKETS });
+    const short = await exchangeOk(url, 'support-agent', {
+      subject_token: await upstream.userToken({ expIn: 30 }),
+    });
+    const r = await exchangeOk(url, 'support-agent', {
+      subject_token: short.token,
+      resource: TICKETS,
+    });
     expect(r.claims.exp).toBeLessThanOrEqual(short.claims.exp);
   });
 
@@ -173,14 +251,24 @@ describe('tool token', () => {
   });
 
   it('refuses an unknown tool (invalid_target)', async () => {
-    const r = await exchange(url, 'support-agent', { subject_token: task, resource: 'https://tools.test/unknown' });
+    const r = await exchange(url, 'support-agent', {
+      subject_token: task,
+      resource: 'https://tools.test/unknown',
+    });
     expect(r.body.error).toBe('invalid_target');
   });
 
   it('refuses two targets in one request (invalid_target)', async () => {
-    const two = await exchange(url, 'billing-agent', { subject_token: await startTaskToken(url, upstream, 'billing-agent'), resource: [TICKETS, BILLING] });
+    const two = await exchange(url, 'billing-agent', {
+      subject_token: await startTaskToken(url, upstream, 'billing-agent'),
+      resource: [TICKETS, BILLING],
+    });
     expect(two.body.error).toBe('invalid_target');
-    const toolAndBaton = await exchange(url, 'support-agent', { subject_token: task, resource: TICKETS, audience: ISSUER });
+    const toolAndBaton = await exchange(url, 'support-agent', {
+      subject_token: task,
+      resource: TICKETS,
+      audience: ISSUER,
+    });
     expect(toolAndBaton.body.error).toBe('invalid_target');
   });
 
@@ -191,16 +279,26 @@ describe('tool token', () => {
 
   it('refuses a task token presented by a client that is not its current actor (invalid_request)', async () => {
     // billing-agent may use tickets, so only "not the current actor" can refuse this.
-    const r = await exchange(url, 'billing-agent', { subject_token: task, resource: TICKETS, scope: 'tickets:read' });
+    const r = await exchange(url, 'billing-agent', {
+      subject_token: task,
+      resource: TICKETS,
+      scope: 'tickets:read',
+    });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('invalid_request');
   });
 
   it('refuses a tool token presented as subject (invalid_request)', async () => {
     const tool = await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS });
-    const asTool = await exchange(url, 'support-agent', { subject_token: tool.token, resource: TICKETS });
+    const asTool = await exchange(url, 'support-agent', {
+      subject_token: tool.token,
+      resource: TICKETS,
+    });
     expect(asTool.body.error).toBe('invalid_request');
-    const asHandOff = await exchange(url, 'billing-agent', { subject_token: tool.token, audience: ISSUER });
+    const asHandOff = await exchange(url, 'billing-agent', {
+      subject_token: tool.token,
+      audience: ISSUER,
+    });
     expect(asHandOff.body.error).toBe('invalid_request');
   });
 });

@@ -1,7 +1,17 @@
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { StoreUnavailable } from '../../src/store/store.js';
-import { ISSUER, TICKETS, exchange, introspectAs, makeUpstream, startBaton, startTaskToken, testConfig, type Upstream } from '../support/fixtures.js';
+import {
+  ISSUER,
+  TICKETS,
+  exchange,
+  introspectAs,
+  makeUpstream,
+  startBaton,
+  startTaskToken,
+  testConfig,
+  type Upstream,
+} from '../support/fixtures.js';
 import { startRedisServer, uniquePrefix } from '../support/redis.js';
 
 /** Invariants 5 and 7: nothing untracked escapes, and what Baton cannot vouch for is not active. */
@@ -13,18 +23,27 @@ describe('fail closed', () => {
 
   test('a real Redis going away: exchange answers 503 temporarily_unavailable with no token; introspection says inactive', async () => {
     const redis = await startRedisServer();
-    const store = await RedisStore.connect({ url: redis.url, prefix: uniquePrefix(), commandTimeoutMs: 500 });
+    const store = await RedisStore.connect({
+      url: redis.url,
+      prefix: uniquePrefix(),
+      commandTimeoutMs: 500,
+    });
     const b = await startBaton(testConfig(up), { store });
     try {
       const task = await startTaskToken(b.url, up);
-      const tool = (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.access_token as string;
+      const tool = (
+        await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })
+      ).body.access_token as string;
       expect(await introspectAs(b.url, 'tickets-rs', tool)).toMatchObject({ active: true });
       await redis.stop();
       const r = await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS });
       expect(r.status).toBe(503);
       expect(r.body.error).toBe('temporarily_unavailable');
       expect(r.body.access_token).toBeUndefined();
-      const start = await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER });
+      const start = await exchange(b.url, 'support-agent', {
+        subject_token: await up.userToken(),
+        audience: ISSUER,
+      });
       expect(start.status).toBe(503);
       expect(await introspectAs(b.url, 'tickets-rs', tool)).toEqual({ active: false });
       expect((await fetch(`${b.url}/readyz`)).status).toBe(503);
@@ -46,9 +65,13 @@ describe('fail closed', () => {
       };
       const r = await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS });
       expect(r.status).toBe(503);
-      expect(r.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringContaining('no token was issued') });
+      expect(r.body).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: expect.stringContaining('no token was issued'),
+      });
       store.recordToken = real;
-      const txn = JSON.parse(Buffer.from(task.split('.')[1]!, 'base64url').toString()).txn as string;
+      const txn = JSON.parse(Buffer.from(task.split('.')[1]!, 'base64url').toString())
+        .txn as string;
       expect((await store.getTaskTree(txn))!.tokens).toHaveLength(1);
     } finally {
       await b.close();
@@ -61,7 +84,9 @@ describe('fail closed', () => {
     const b = await startBaton(testConfig(up), { store });
     try {
       const task = await startTaskToken(b.url, up);
-      const tool = (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.access_token as string;
+      const tool = (
+        await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })
+      ).body.access_token as string;
       // Simulate the feed and the refresh failing for longer than the staleness bound.
       const marks = b.baton.ctx.marks;
       const realFresh = marks.isFresh.bind(marks);
@@ -69,7 +94,9 @@ describe('fail closed', () => {
       marks.isFresh = (now = later()) => realFresh(now);
       const realVerdict = marks.verdict.bind(marks);
       marks.verdict = (t, now = later()) => realVerdict(t, now);
-      expect((await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).status).toBe(503);
+      expect(
+        (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).status,
+      ).toBe(503);
       expect(await introspectAs(b.url, 'tickets-rs', tool)).toEqual({ active: false });
       expect((await fetch(`${b.url}/readyz`)).status).toBe(503);
     } finally {

@@ -8,21 +8,29 @@ describe('revocation feed retention', () => {
     const b = await startBaton(testConfig(await makeUpstream()), { store });
     try {
       const first = await store.publish({ type: 'token', txn: 't', jti: 'j0', stamp: 1 });
-      for (let i = 1; i <= 4; i++) await store.publish({ type: 'token', txn: 't', jti: `j${i}`, stamp: 1 });
+      for (let i = 1; i <= 4; i++)
+        await store.publish({ type: 'token', txn: 't', jti: `j${i}`, stamp: 1 });
       expect(await store.feedHorizon()).toBeDefined();
-      const feed = await FeedReader.open(`${b.url}/revocations`, { authorization: basic('tickets-rs', SECRETS['tickets-rs']), 'last-event-id': first });
+      const feed = await FeedReader.open(`${b.url}/revocations`, {
+        authorization: basic('tickets-rs', SECRETS['tickets-rs']),
+        'last-event-id': first,
+      });
       try {
         const gap = await feed.next();
         expect(gap?.event).toBe('gap');
         expect(JSON.parse(gap!.data)).toMatchObject({ type: 'gap' });
-        const kept = [await feed.next(), await feed.next(), await feed.next()].map((e) => JSON.parse(e!.data).jti);
+        const kept = [await feed.next(), await feed.next(), await feed.next()].map(
+          (e) => JSON.parse(e!.data).jti,
+        );
         expect(kept).toEqual(['j2', 'j3', 'j4']);
       } finally {
         feed.close();
       }
       // A cursor inside what is kept: no gap event, just what follows it.
       const recent = (await store.readFeed(undefined, 10))[0]!.id;
-      const ok = await FeedReader.open(`${b.url}/revocations?after=${recent}`, { authorization: basic('tickets-rs', SECRETS['tickets-rs']) });
+      const ok = await FeedReader.open(`${b.url}/revocations?after=${recent}`, {
+        authorization: basic('tickets-rs', SECRETS['tickets-rs']),
+      });
       try {
         expect((await ok.next())?.event).toBe('token');
       } finally {

@@ -1,4 +1,14 @@
-import { ISSUER, TICKETS, exchange, makeUpstream, startBaton, startTaskToken, testConfig, type RunningBaton, type Upstream } from '../support/fixtures.js';
+import {
+  ISSUER,
+  TICKETS,
+  exchange,
+  makeUpstream,
+  startBaton,
+  startTaskToken,
+  testConfig,
+  type RunningBaton,
+  type Upstream,
+} from '../support/fixtures.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 
 describe('metadata, health and metrics', () => {
@@ -11,7 +21,9 @@ describe('metadata, health and metrics', () => {
   afterAll(() => b.close());
 
   test('RFC 8414 metadata advertises every endpoint and supported value', async () => {
-    const m = (await (await fetch(`${b.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const m = (await (
+      await fetch(`${b.url}/.well-known/oauth-authorization-server`)
+    ).json()) as Record<string, unknown>;
     expect(m).toMatchObject({
       issuer: ISSUER,
       token_endpoint: `${ISSUER}/token`,
@@ -19,8 +31,16 @@ describe('metadata, health and metrics', () => {
       introspection_endpoint: `${ISSUER}/introspect`,
       revocation_endpoint: `${ISSUER}/revoke`,
       grant_types_supported: ['urn:ietf:params:oauth:grant-type:token-exchange'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
       access_token_signing_alg_values_supported: ['ES256'],
     });
     expect(m.scopes_supported).toEqual(expect.arrayContaining(['tickets:read', 'billing:read']));
@@ -30,7 +50,12 @@ describe('metadata, health and metrics', () => {
     expect(await (await fetch(`${b.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const r = await fetch(`${b.url}/readyz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ status: 'ready', store: 'up', marks_fresh: true, policy_version: null });
+    expect(await r.json()).toMatchObject({
+      status: 'ready',
+      store: 'up',
+      marks_fresh: true,
+      policy_version: null,
+    });
   });
 
   test('readyz is 503 when the store does not answer', async () => {

@@ -5,8 +5,25 @@
  * on the other instance misses nothing (judged by store stamps, not clocks); and the revocation
  * feed (SSE) delivers events to resource servers and lets a reconnecting one catch up.
  */
-import { ADMIN_KEY, basic, claimsOf, exchange, ISSUER, makeUpstream, revokeAs, SECRETS, TICKETS, type Upstream } from '../support/fixtures.js';
-import { spawnBaton, stopAllBatons, writeDeployment, type BatonProcess, type Deployment } from '../support/processes.js';
+import {
+  ADMIN_KEY,
+  basic,
+  claimsOf,
+  exchange,
+  ISSUER,
+  makeUpstream,
+  revokeAs,
+  SECRETS,
+  TICKETS,
+  type Upstream,
+} from '../support/fixtures.js';
+import {
+  spawnBaton,
+  stopAllBatons,
+  writeDeployment,
+  type BatonProcess,
+  type Deployment,
+} from '../support/processes.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import {
   adminRevoke,
@@ -36,7 +53,10 @@ let B: BatonProcess;
 beforeAll(async () => {
   upstream = await makeUpstream();
   deployment = await writeDeployment(upstream, { url: redisUrl, prefix });
-  [A, B] = await Promise.all([spawnBaton(deployment.configPath), spawnBaton(deployment.configPath)]);
+  [A, B] = await Promise.all([
+    spawnBaton(deployment.configPath),
+    spawnBaton(deployment.configPath),
+  ]);
 }, 90_000);
 
 afterAll(async () => {
@@ -46,21 +66,39 @@ afterAll(async () => {
 }, 30_000);
 
 /** Polls until the tool token is inactive at `on` (≤ 2 s). */
-const becomesInactive = (on: BatonProcess, tool: string) => eventually(async () => !(await toolActive(on.url, tool)));
+const becomesInactive = (on: BatonProcess, tool: string) =>
+  eventually(async () => !(await toolActive(on.url, tool)));
 /** Polls until the task token shows `state` in `on`'s admin tree (≤ 2 s). */
-const showsState = (on: BatonProcess, task: string, state: string) => eventually(async () => (await treeState(on.url, task)) === state);
+const showsState = (on: BatonProcess, task: string, state: string) =>
+  eventually(async () => (await treeState(on.url, task)) === state);
 /** Polls until extending the task token at `on` is refused with invalid_request (≤ 2 s). */
-const refusesExtension = (on: BatonProcess, task: string) => eventually(async () => (await extendAsHolder(on.url, task)).body.error === 'invalid_request');
+const refusesExtension = (on: BatonProcess, task: string) =>
+  eventually(async () => (await extendAsHolder(on.url, task)).body.error === 'invalid_request');
 
 async function expectDeadOn(on: BatonProcess, l: Level, deadState = 'revoked'): Promise<void> {
-  expect({ at: on.url, tool: await becomesInactive(on, l.tool) }).toEqual({ at: on.url, tool: true });
-  expect({ at: on.url, task: await showsState(on, l.task, deadState) }).toEqual({ at: on.url, task: true });
-  expect({ at: on.url, extend: await refusesExtension(on, l.task) }).toEqual({ at: on.url, extend: true });
+  expect({ at: on.url, tool: await becomesInactive(on, l.tool) }).toEqual({
+    at: on.url,
+    tool: true,
+  });
+  expect({ at: on.url, task: await showsState(on, l.task, deadState) }).toEqual({
+    at: on.url,
+    task: true,
+  });
+  expect({ at: on.url, extend: await refusesExtension(on, l.task) }).toEqual({
+    at: on.url,
+    extend: true,
+  });
 }
 
 async function expectAliveOn(on: BatonProcess, l: Level): Promise<void> {
-  expect({ at: on.url, tool: await toolActive(on.url, l.tool) }).toEqual({ at: on.url, tool: true });
-  expect({ at: on.url, task: await treeState(on.url, l.task) }).toEqual({ at: on.url, task: 'active' });
+  expect({ at: on.url, tool: await toolActive(on.url, l.tool) }).toEqual({
+    at: on.url,
+    tool: true,
+  });
+  expect({ at: on.url, task: await treeState(on.url, l.task) }).toEqual({
+    at: on.url,
+    task: 'active',
+  });
 }
 
 describe('two Baton processes on one Redis', () => {
@@ -123,7 +161,10 @@ describe('two Baton processes on one Redis', () => {
   });
 
   it('a kill switch on B kills on A every token issued before it; a task started on A after it works', async () => {
-    const before = [await rootLevel(A.url, upstream), await rootLevel(A.url, upstream, 'billing-agent', 'erin@example.com')];
+    const before = [
+      await rootLevel(A.url, upstream),
+      await rootLevel(A.url, upstream, 'billing-agent', 'erin@example.com'),
+    ];
     before.push(await handOffLevel(A.url, before[0]!, 'billing-agent'));
     await adminRevoke(B.url, '/admin/revoke-all');
     for (const l of before) await expectDeadOn(A, l);
@@ -141,7 +182,11 @@ describe('two Baton processes on one Redis', () => {
       const [kill, fresh, derived] = await Promise.all([
         sleep(round % 8).then(() => adminRevoke(B.url, '/admin/revoke-all')),
         exchange(A.url, 'support-agent', { subject_token: userToken, audience: ISSUER }),
-        exchange(A.url, 'support-agent', { subject_token: pre.task, resource: TICKETS, scope: 'tickets:read' }),
+        exchange(A.url, 'support-agent', {
+          subject_token: pre.task,
+          resource: TICKETS,
+          scope: 'tickets:read',
+        }),
       ]);
       const mark = kill.before as number;
       expect(taskStamp(pre.task)).toBeLessThanOrEqual(mark);
@@ -152,10 +197,19 @@ describe('two Baton processes on one Redis', () => {
       if (derived.status === 200) {
         const t = derived.body.access_token as string;
         expect(taskStamp(t)).toBe(taskStamp(pre.task)); // it inherits its task's start stamp
-        for (const on of [A, B]) expect({ round, at: on.url, inactive: await becomesInactive(on, t) }).toEqual({ round, at: on.url, inactive: true });
+        for (const on of [A, B])
+          expect({ round, at: on.url, inactive: await becomesInactive(on, t) }).toEqual({
+            round,
+            at: on.url,
+            inactive: true,
+          });
         tally.derivedIssuedDead++;
       } else {
-        expect({ round, status: derived.status, error: derived.body.error }).toEqual({ round, status: 400, error: 'invalid_request' });
+        expect({ round, status: derived.status, error: derived.body.error }).toEqual({
+          round,
+          status: 400,
+          error: 'invalid_request',
+        });
         tally.derivedRefused++;
       }
 
@@ -165,14 +219,32 @@ describe('two Baton processes on one Redis', () => {
       if (taskStamp(task) <= mark) {
         tally.startedBefore++;
         for (const on of [A, B]) {
-          expect({ round, at: on.url, state: await showsState(on, task, 'revoked') }).toEqual({ round, at: on.url, state: true });
-          expect({ round, at: on.url, refused: await refusesExtension(on, task) }).toEqual({ round, at: on.url, refused: true });
+          expect({ round, at: on.url, state: await showsState(on, task, 'revoked') }).toEqual({
+            round,
+            at: on.url,
+            state: true,
+          });
+          expect({ round, at: on.url, refused: await refusesExtension(on, task) }).toEqual({
+            round,
+            at: on.url,
+            refused: true,
+          });
         }
       } else {
         tally.startedAfter++;
-        for (const on of [A, B]) expect({ round, at: on.url, state: await treeState(on.url, task) }).toEqual({ round, at: on.url, state: 'active' });
+        for (const on of [A, B])
+          expect({ round, at: on.url, state: await treeState(on.url, task) }).toEqual({
+            round,
+            at: on.url,
+            state: 'active',
+          });
         const tool = await toolToken(B.url, 'support-agent', task);
-        for (const on of [A, B]) expect({ round, at: on.url, active: await toolActive(on.url, tool) }).toEqual({ round, at: on.url, active: true });
+        for (const on of [A, B])
+          expect({ round, at: on.url, active: await toolActive(on.url, tool) }).toEqual({
+            round,
+            at: on.url,
+            active: true,
+          });
       }
     }
     expect(tally.startedBefore + tally.startedAfter).toBe(20);
@@ -182,9 +254,14 @@ describe('two Baton processes on one Redis', () => {
 
 describe('revocation feed (GET /revocations, Server-Sent Events)', () => {
   const asTicketsRs = { authorization: basic('tickets-rs', SECRETS['tickets-rs']) };
-  const data = (e: SseEvent | undefined) => (e ? (JSON.parse(e.data) as Record<string, unknown>) : undefined);
+  const data = (e: SseEvent | undefined) =>
+    e ? (JSON.parse(e.data) as Record<string, unknown>) : undefined;
   const readers: FeedReader[] = [];
-  const follow = async (on: BatonProcess, headers: Record<string, string> = asTicketsRs, query = '') => {
+  const follow = async (
+    on: BatonProcess,
+    headers: Record<string, string> = asTicketsRs,
+    query = '',
+  ) => {
     const r = await FeedReader.open(`${on.url}/revocations${query}`, headers);
     readers.push(r);
     return r;
@@ -194,7 +271,11 @@ describe('revocation feed (GET /revocations, Server-Sent Events)', () => {
   });
 
   /** Next event matching `match`, skipping others (e.g. from earlier tests) within the bound. */
-  async function nextMatching(r: FeedReader, match: (d: Record<string, unknown>) => boolean, timeoutMs = 3000): Promise<SseEvent | undefined> {
+  async function nextMatching(
+    r: FeedReader,
+    match: (d: Record<string, unknown>) => boolean,
+    timeoutMs = 3000,
+  ): Promise<SseEvent | undefined> {
     const got = await r.collectUntil((e) => match(data(e)!), timeoutMs);
     const last = got[got.length - 1];
     return last && match(data(last)!) ? last : undefined;
@@ -224,7 +305,11 @@ describe('revocation feed (GET /revocations, Server-Sent Events)', () => {
     expect(e).toBeDefined();
     expect(e!.event).toBe('token');
     expect(e!.id).toMatch(/^\d+-\d+$/);
-    expect(data(e)).toMatchObject({ type: 'token', txn: claimsOf(l.tool).txn, jti: claimsOf(l.tool).jti });
+    expect(data(e)).toMatchObject({
+      type: 'token',
+      txn: claimsOf(l.tool).txn,
+      jti: claimsOf(l.tool).jti,
+    });
   });
 
   it('a follower reconnecting with Last-Event-ID gets the events it missed first and in order, then live ones', async () => {
@@ -279,7 +364,10 @@ describe('revocation feed (GET /revocations, Server-Sent Events)', () => {
     const feed = await follow(A);
     await untilLive(feed);
     const agent = await adminRevoke(B.url, '/admin/agents/isolated-agent/revoke');
-    const user = await adminRevoke(B.url, `/admin/users/${encodeURIComponent('frank@example.com')}/revoke`);
+    const user = await adminRevoke(
+      B.url,
+      `/admin/users/${encodeURIComponent('frank@example.com')}/revoke`,
+    );
     const a = await nextMatching(feed, (d) => d.type === 'agent' && d.id === 'isolated-agent');
     const u = await nextMatching(feed, (d) => d.type === 'user' && d.sub === 'frank@example.com');
     expect(data(a)).toMatchObject({ type: 'agent', id: 'isolated-agent', before: agent.before });
@@ -297,7 +385,11 @@ describe('revocation feed (GET /revocations, Server-Sent Events)', () => {
         // If it is accepted, it must at least deliver what is revoked next.
         expect(await revokeAs(B.url, 'support-agent', l.tool)).toBe(200);
         const e = await nextMatching(feed, (d) => d.jti === claimsOf(l.tool).jti);
-        expect({ query, headers: headers['last-event-id'], delivered: e !== undefined }).toEqual({ query, headers: headers['last-event-id'], delivered: true });
+        expect({ query, headers: headers['last-event-id'], delivered: e !== undefined }).toEqual({
+          query,
+          headers: headers['last-event-id'],
+          delivered: true,
+        });
       } else expect({ query, status: feed.status }).toEqual({ query, status: 400 });
     }
   });
@@ -311,7 +403,10 @@ describe('revocation feed (GET /revocations, Server-Sent Events)', () => {
     ];
     for (const headers of attempts) {
       const r = await follow(A, headers);
-      expect({ auth: headers.authorization?.slice(0, 6), status: r.status }).toEqual({ auth: headers.authorization?.slice(0, 6), status: 401 });
+      expect({ auth: headers.authorization?.slice(0, 6), status: r.status }).toEqual({
+        auth: headers.authorization?.slice(0, 6),
+        status: 401,
+      });
     }
     const admin = await follow(A, { authorization: `Bearer ${ADMIN_KEY}` });
     expect(admin.status).toBe(200);

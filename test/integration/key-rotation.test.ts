@@ -1,10 +1,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  type JSONWebKeySet,
+} from 'jose';
 import { signToken } from '../../src/tokens/mint.js';
 import { generateKeyFile, KeySet, readKeyFiles } from '../../src/keys/keyset.js';
-import { ISSUER, TICKETS, exchange, introspectAs, makeUpstream, startBaton, startTaskToken, testConfig } from '../support/fixtures.js';
+import {
+  ISSUER,
+  TICKETS,
+  exchange,
+  introspectAs,
+  makeUpstream,
+  startBaton,
+  startTaskToken,
+  testConfig,
+} from '../support/fixtures.js';
 
 describe('signing keys and rotation', () => {
   let dir: string;
@@ -19,7 +34,12 @@ describe('signing keys and rotation', () => {
     const staged = await generateKeyFile(dir, 'ES256', now + 60);
     const ks = await KeySet.fromDir(dir, 900);
     expect(ks.signingKey().kid).toBe(old.kid);
-    expect(ks.jwks().keys.map((k) => k.kid).sort()).toEqual([old.kid, staged.kid].sort());
+    expect(
+      ks
+        .jwks()
+        .keys.map((k) => k.kid)
+        .sort(),
+    ).toEqual([old.kid, staged.kid].sort());
     expect(ks.signingKey(now + 61).kid).toBe(staged.kid);
   });
 
@@ -37,20 +57,43 @@ describe('signing keys and rotation', () => {
     await generateKeyFile(dir, 'EdDSA');
     await generateKeyFile(dir, 'RS256');
     const algs = readKeyFiles(dir).map((f) => [f.alg, f.publicJwk.kty]);
-    expect(algs.sort()).toEqual([['EdDSA', 'OKP'], ['RS256', 'RSA']]);
+    expect(algs.sort()).toEqual([
+      ['EdDSA', 'OKP'],
+      ['RS256', 'RSA'],
+    ]);
     for (const f of readKeyFiles(dir)) expect(f.publicJwk.d).toBeUndefined();
   });
 
-  test.each(['ES256', 'EdDSA', 'RS256'] as const)('a %s key signs tokens that verify against the published JWKS', async (alg) => {
-    const f = await generateKeyFile(dir, alg);
-    const ks = await KeySet.fromDir(dir, 900);
-    const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: ISSUER, sub: 'u', aud: TICKETS, exp: now + 60, iat: now, nbf: now, jti: 'j', client_id: 'c', scope: 's', txn: 't', act: { sub: 'c' }, lineage: { anc: [], st: [1] } };
-    const token = signToken(ks, claims);
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(ks.jwks() as JSONWebKeySet), { issuer: ISSUER, audience: TICKETS, typ: 'at+jwt' });
-    expect(protectedHeader).toMatchObject({ alg, kid: f.kid, typ: 'at+jwt' });
-    expect(payload).toMatchObject(claims);
-  });
+  test.each(['ES256', 'EdDSA', 'RS256'] as const)(
+    'a %s key signs tokens that verify against the published JWKS',
+    async (alg) => {
+      const f = await generateKeyFile(dir, alg);
+      const ks = await KeySet.fromDir(dir, 900);
+      const now = Math.floor(Date.now() / 1000);
+      const claims = {
+        iss: ISSUER,
+        sub: 'u',
+        aud: TICKETS,
+        exp: now + 60,
+        iat: now,
+        nbf: now,
+        jti: 'j',
+        client_id: 'c',
+        scope: 's',
+        txn: 't',
+        act: { sub: 'c' },
+        lineage: { anc: [], st: [1] },
+      };
+      const token = signToken(ks, claims);
+      const { payload, protectedHeader } = await jwtVerify(
+        token,
+        createLocalJWKSet(ks.jwks() as JSONWebKeySet),
+        { issuer: ISSUER, audience: TICKETS, typ: 'at+jwt' },
+      );
+      expect(protectedHeader).toMatchObject({ alg, kid: f.kid, typ: 'at+jwt' });
+      expect(payload).toMatchObject(claims);
+    },
+  );
 
   test('rotation without restart: a token signed by the old key still introspects after the new key signs', async () => {
     const up = await makeUpstream();
@@ -61,23 +104,32 @@ describe('signing keys and rotation', () => {
     const b = await startBaton(config, { keys });
     try {
       const task = await startTaskToken(b.url, up);
-      const tool = (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.access_token as string;
+      const tool = (
+        await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })
+      ).body.access_token as string;
       expect(decodeProtectedHeader(tool).kid).toBe(old.kid);
 
       // Stage a new key that is already due, and reload as the timer / SIGHUP would.
       const fresh = await generateKeyFile(dir, 'ES256', now - 1);
       await keys.reload();
-      const jwks = (await (await fetch(`${b.url}/jwks`)).json()) as { keys: { kid: string; alg: string; use: string }[] };
+      const jwks = (await (await fetch(`${b.url}/jwks`)).json()) as {
+        keys: { kid: string; alg: string; use: string }[];
+      };
       expect(jwks.keys.map((k) => k.kid).sort()).toEqual([old.kid, fresh.kid].sort());
       for (const k of jwks.keys) expect(k).toMatchObject({ alg: 'ES256', use: 'sig' });
 
-      const tool2 = (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.access_token as string;
+      const tool2 = (
+        await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })
+      ).body.access_token as string;
       expect(decodeProtectedHeader(tool2).kid).toBe(fresh.kid);
       expect(await introspectAs(b.url, 'tickets-rs', tool)).toMatchObject({ active: true });
       expect(await introspectAs(b.url, 'tickets-rs', tool2)).toMatchObject({ active: true });
       // Both verify against the published JWKS, as a resource server checking locally would.
       const remote = createRemoteJWKSet(new URL(`${b.url}/jwks`));
-      for (const t of [tool, tool2]) await expect(jwtVerify(t, remote, { issuer: ISSUER, audience: TICKETS })).resolves.toBeDefined();
+      for (const t of [tool, tool2])
+        await expect(
+          jwtVerify(t, remote, { issuer: ISSUER, audience: TICKETS }),
+        ).resolves.toBeDefined();
     } finally {
       await b.close();
     }
@@ -93,7 +145,9 @@ describe('signing keys and rotation', () => {
     const b = await startBaton(config, { store, keys: await KeySet.fromDir(dir, 900) });
     try {
       const task = await startTaskToken(a.url, up);
-      const tool = (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.access_token as string;
+      const tool = (
+        await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })
+      ).body.access_token as string;
       expect(await introspectAs(a.url, 'tickets-rs', tool)).toMatchObject({ active: true });
     } finally {
       await a.close();

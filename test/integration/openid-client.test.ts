@@ -9,7 +9,12 @@ import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
 import { BILLING, SECRETS, TICKETS, type ClientId } from '../support/fixtures.js';
-import { aliceToken, INTROSPECTION_FIELDS, startBatonAtItsIssuer, type IssuerBaton } from '../support/story.js';
+import {
+  aliceToken,
+  INTROSPECTION_FIELDS,
+  startBatonAtItsIssuer,
+  type IssuerBaton,
+} from '../support/story.js';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -17,10 +22,14 @@ let s: IssuerBaton;
 
 /** An openid-client Configuration for a test client, in the auth method its config names. */
 function client(id: ClientId, secret: string = SECRETS[id]): Promise<oidc.Configuration> {
-  const auth = id === 'billing-agent' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
+  const auth =
+    id === 'billing-agent' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
   // Baton is an OAuth 2.0 authorization server, not an OpenID provider: its metadata is at the
   // RFC 8414 path, so discovery uses the `oauth2` algorithm.
-  return oidc.discovery(new URL(s.issuer), id, secret, auth, { execute: [oidc.allowInsecureRequests], algorithm: 'oauth2' });
+  return oidc.discovery(new URL(s.issuer), id, secret, auth, {
+    execute: [oidc.allowInsecureRequests],
+    algorithm: 'oauth2',
+  });
 }
 
 /** Runs `fn` and returns what it threw (fails if it did not throw). */
@@ -47,10 +56,15 @@ describe('openid-client v6 against Baton', () => {
   let tool: string;
 
   beforeAll(async () => {
-    [support, billing, ticketsRs, billingRs] = await Promise.all([client('support-agent'), client('billing-agent'), client('tickets-rs'), client('billing-rs')]);
+    [support, billing, ticketsRs, billingRs] = await Promise.all([
+      client('support-agent'),
+      client('billing-agent'),
+      client('tickets-rs'),
+      client('billing-rs'),
+    ]);
   });
 
-  it('discovery reads Baton\'s RFC 8414 metadata: issuer = its URL, token/introspection/revocation endpoints, the token-exchange grant', () => {
+  it("discovery reads Baton's RFC 8414 metadata: issuer = its URL, token/introspection/revocation endpoints, the token-exchange grant", () => {
     const m = support.serverMetadata();
     expect(m.issuer).toBe(s.issuer);
     expect(m.token_endpoint).toBe(`${s.issuer}/token`);
@@ -58,7 +72,9 @@ describe('openid-client v6 against Baton', () => {
     expect(m.revocation_endpoint).toBe(`${s.issuer}/revoke`);
     expect(m.jwks_uri).toBe(`${s.issuer}/jwks`);
     expect(m.grant_types_supported).toContain(GRANT);
-    expect(m.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
+    expect(m.token_endpoint_auth_methods_supported).toEqual(
+      expect.arrayContaining(['client_secret_basic', 'client_secret_post']),
+    );
   });
 
   it('genericGrantRequest with the IdP user token and audience = Baton starts a task (task token: aud = Baton, new txn, act = the agent)', async () => {
@@ -72,21 +88,46 @@ describe('openid-client v6 against Baton', () => {
     expect(r.issued_token_type).toBe(TOKEN_TYPE_ACCESS);
     expect(typeof r.expires_in).toBe('number');
     task = r.access_token;
-    expect(decodeJwt(task)).toMatchObject({ iss: s.issuer, aud: s.issuer, sub: 'alice@example.com', client_id: 'support-agent', act: { sub: 'support-agent' } });
+    expect(decodeJwt(task)).toMatchObject({
+      iss: s.issuer,
+      aud: s.issuer,
+      sub: 'alice@example.com',
+      client_id: 'support-agent',
+      act: { sub: 'support-agent' },
+    });
     expect(typeof decodeJwt(task).txn).toBe('string');
   });
 
   it('genericGrantRequest with the task token and resource = a tool gets a tool token for that tool only', async () => {
-    const r = await oidc.genericGrantRequest(support, GRANT, { subject_token: task, subject_token_type: TOKEN_TYPE_ACCESS, resource: TICKETS, scope: 'tickets:read' });
+    const r = await oidc.genericGrantRequest(support, GRANT, {
+      subject_token: task,
+      subject_token_type: TOKEN_TYPE_ACCESS,
+      resource: TICKETS,
+      scope: 'tickets:read',
+    });
     tool = r.access_token;
     expect(r.scope).toBe('tickets:read');
-    expect(decodeJwt(tool)).toMatchObject({ aud: TICKETS, txn: decodeJwt(task).txn, act: { sub: 'support-agent' }, scope: 'tickets:read' });
+    expect(decodeJwt(tool)).toMatchObject({
+      aud: TICKETS,
+      txn: decodeJwt(task).txn,
+      act: { sub: 'support-agent' },
+      scope: 'tickets:read',
+    });
   });
 
-  it('tokenIntrospection as the tool\'s resource server reports the tool token active with the documented fields', async () => {
+  it("tokenIntrospection as the tool's resource server reports the tool token active with the documented fields", async () => {
     const r = await oidc.tokenIntrospection(ticketsRs, tool);
     expect(Object.keys(r).sort()).toEqual([...INTROSPECTION_FIELDS]);
-    expect(r).toMatchObject({ active: true, aud: TICKETS, client_id: 'support-agent', sub: 'alice@example.com', iss: s.issuer, token_type: 'Bearer', txn: decodeJwt(task).txn, act: { sub: 'support-agent' } });
+    expect(r).toMatchObject({
+      active: true,
+      aud: TICKETS,
+      client_id: 'support-agent',
+      sub: 'alice@example.com',
+      iss: s.issuer,
+      token_type: 'Bearer',
+      txn: decodeJwt(task).txn,
+      act: { sub: 'support-agent' },
+    });
   });
 
   it('tokenIntrospection reports a tool token inactive to another resource server, and a task token inactive to all', async () => {
@@ -95,14 +136,36 @@ describe('openid-client v6 against Baton', () => {
   });
 
   it('a client_secret_post agent (billing-agent) takes the task over and gets a billing tool token its resource server sees active', async () => {
-    const handed = await oidc.genericGrantRequest(billing, GRANT, { subject_token: task, subject_token_type: TOKEN_TYPE_ACCESS, audience: s.issuer });
-    expect(decodeJwt(handed.access_token)).toMatchObject({ aud: s.issuer, client_id: 'billing-agent', act: { sub: 'billing-agent', act: { sub: 'support-agent' } } });
-    const bill = await oidc.genericGrantRequest(billing, GRANT, { subject_token: handed.access_token, subject_token_type: TOKEN_TYPE_ACCESS, resource: BILLING });
-    expect(await oidc.tokenIntrospection(billingRs, bill.access_token)).toMatchObject({ active: true, aud: BILLING, act: { sub: 'billing-agent', act: { sub: 'support-agent' } } });
+    const handed = await oidc.genericGrantRequest(billing, GRANT, {
+      subject_token: task,
+      subject_token_type: TOKEN_TYPE_ACCESS,
+      audience: s.issuer,
+    });
+    expect(decodeJwt(handed.access_token)).toMatchObject({
+      aud: s.issuer,
+      client_id: 'billing-agent',
+      act: { sub: 'billing-agent', act: { sub: 'support-agent' } },
+    });
+    const bill = await oidc.genericGrantRequest(billing, GRANT, {
+      subject_token: handed.access_token,
+      subject_token_type: TOKEN_TYPE_ACCESS,
+      resource: BILLING,
+    });
+    expect(await oidc.tokenIntrospection(billingRs, bill.access_token)).toMatchObject({
+      active: true,
+      aud: BILLING,
+      act: { sub: 'billing-agent', act: { sub: 'support-agent' } },
+    });
   });
 
   it('a tool the agent may not use is surfaced as ResponseBodyError with error invalid_target (status 400, a description naming the rule)', async () => {
-    const e = await thrown(() => oidc.genericGrantRequest(support, GRANT, { subject_token: task, subject_token_type: TOKEN_TYPE_ACCESS, resource: BILLING }));
+    const e = await thrown(() =>
+      oidc.genericGrantRequest(support, GRANT, {
+        subject_token: task,
+        subject_token_type: TOKEN_TYPE_ACCESS,
+        resource: BILLING,
+      }),
+    );
     expect(e).toBeInstanceOf(oidc.ResponseBodyError);
     const err = e as oidc.ResponseBodyError;
     expect(err.error).toBe('invalid_target');
@@ -111,13 +174,25 @@ describe('openid-client v6 against Baton', () => {
   });
 
   it('a tool token presented as subject is surfaced as ResponseBodyError with error invalid_request (tool tokens are terminal)', async () => {
-    const e = await thrown(() => oidc.genericGrantRequest(support, GRANT, { subject_token: tool, subject_token_type: TOKEN_TYPE_ACCESS, resource: TICKETS }));
+    const e = await thrown(() =>
+      oidc.genericGrantRequest(support, GRANT, {
+        subject_token: tool,
+        subject_token_type: TOKEN_TYPE_ACCESS,
+        resource: TICKETS,
+      }),
+    );
     expect(e).toBeInstanceOf(oidc.ResponseBodyError);
     expect((e as oidc.ResponseBodyError).error).toBe('invalid_request');
   });
 
   it('tokenRevocation by the client the token was issued to makes it inactive at introspection', async () => {
-    const t = (await oidc.genericGrantRequest(support, GRANT, { subject_token: task, subject_token_type: TOKEN_TYPE_ACCESS, resource: TICKETS })).access_token;
+    const t = (
+      await oidc.genericGrantRequest(support, GRANT, {
+        subject_token: task,
+        subject_token_type: TOKEN_TYPE_ACCESS,
+        resource: TICKETS,
+      })
+    ).access_token;
     expect((await oidc.tokenIntrospection(ticketsRs, t)).active).toBe(true);
     await oidc.tokenRevocation(support, t);
     expect(await oidc.tokenIntrospection(ticketsRs, t)).toEqual({ active: false });
@@ -125,7 +200,13 @@ describe('openid-client v6 against Baton', () => {
 
   it('a wrong client secret is 401 invalid_client with a Basic challenge, which openid-client surfaces as WWWAuthenticateChallengeError', async () => {
     const wrong = await client('support-agent', `${SECRETS['support-agent']}-wrong`);
-    const e = await thrown(() => oidc.genericGrantRequest(wrong, GRANT, { subject_token: task, subject_token_type: TOKEN_TYPE_ACCESS, resource: TICKETS }));
+    const e = await thrown(() =>
+      oidc.genericGrantRequest(wrong, GRANT, {
+        subject_token: task,
+        subject_token_type: TOKEN_TYPE_ACCESS,
+        resource: TICKETS,
+      }),
+    );
     expect(e).toBeInstanceOf(oidc.WWWAuthenticateChallengeError);
     const err = e as oidc.WWWAuthenticateChallengeError;
     expect(err.status).toBe(401);

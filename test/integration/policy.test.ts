@@ -3,7 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { hashSecret } from '../../src/auth/secrets.js';
-import { ADMIN_KEY, BILLING, ISSUER, TICKETS, exchange, introspectAs, makeUpstream, startBaton, testConfig, type RunningBaton, type Upstream } from '../support/fixtures.js';
+import {
+  ADMIN_KEY,
+  BILLING,
+  ISSUER,
+  TICKETS,
+  exchange,
+  introspectAs,
+  makeUpstream,
+  startBaton,
+  testConfig,
+  type RunningBaton,
+  type Upstream,
+} from '../support/fixtures.js';
 
 /**
  * Cedar on top of the config ceilings, over real HTTP: decisions name their rule, refusals carry
@@ -34,7 +46,12 @@ describe('Cedar policy in the exchange', () => {
     b = await startBaton(
       testConfig(up, (raw) => {
         raw.policy = { cedarFile: file, watch: true };
-        const agents = raw.agents as { id: string; attributes?: unknown; tools: Record<string, { scopes: string[] }>; taskScopes: string[] }[];
+        const agents = raw.agents as {
+          id: string;
+          attributes?: unknown;
+          tools: Record<string, { scopes: string[] }>;
+          taskScopes: string[];
+        }[];
         const billing = agents.find((a) => a.id === 'billing-agent')!;
         billing.attributes = { tenant: 'acme' };
         billing.tools[BILLING] = { scopes: ['billing:read', 'billing:export'] };
@@ -51,57 +68,91 @@ describe('Cedar policy in the exchange', () => {
   });
 
   const billingTask = async (tenant: string) => {
-    const user = await up.userToken({ scope: 'tickets:read billing:read billing:export', extra: { tenant } });
+    const user = await up.userToken({
+      scope: 'tickets:read billing:read billing:export',
+      extra: { tenant },
+    });
     const r = await exchange(b.url, 'billing-agent', { subject_token: user, audience: ISSUER });
     expect(r.status).toBe(200);
     return r.body.access_token as string;
   };
 
-  test('a condition on a user claim: billing for the agent\'s own tenant is permitted, naming the rule in the audit', async () => {
+  test("a condition on a user claim: billing for the agent's own tenant is permitted, naming the rule in the audit", async () => {
     const t = await billingTask('acme');
-    const r = await exchange(b.url, 'billing-agent', { subject_token: t, resource: BILLING, scope: 'billing:read' });
+    const r = await exchange(b.url, 'billing-agent', {
+      subject_token: t,
+      resource: BILLING,
+      scope: 'billing:read',
+    });
     expect(r.status).toBe(200);
     await b.baton.ctx.audit.flush();
-    const ev = (await (await fetch(`${b.url}/admin/tasks/${decodeJwt(t).txn}/events`, { headers: admin })).json()) as { events: { type: string; rule?: string }[] };
-    expect(ev.events.find((e) => e.type === 'token_issued')?.rule).toContain('cedar:billing-own-tenant');
+    const ev = (await (
+      await fetch(`${b.url}/admin/tasks/${decodeJwt(t).txn}/events`, { headers: admin })
+    ).json()) as { events: { type: string; rule?: string }[] };
+    expect(ev.events.find((e) => e.type === 'token_issued')?.rule).toContain(
+      'cedar:billing-own-tenant',
+    );
   });
 
-  test('another tenant\'s user: no policy permits -> invalid_target naming cedar:no-permit', async () => {
-    const r = await exchange(b.url, 'billing-agent', { subject_token: await billingTask('globex'), resource: BILLING, scope: 'billing:read' });
+  test("another tenant's user: no policy permits -> invalid_target naming cedar:no-permit", async () => {
+    const r = await exchange(b.url, 'billing-agent', {
+      subject_token: await billingTask('globex'),
+      resource: BILLING,
+      scope: 'billing:read',
+    });
     expect(r.body.error).toBe('invalid_target');
     expect(String(r.body.error_description)).toContain('cedar:no-permit');
   });
 
   test('forbid wins over permit, and a refused scope is invalid_scope naming the forbid', async () => {
-    const r = await exchange(b.url, 'billing-agent', { subject_token: await billingTask('acme'), resource: BILLING, scope: 'billing:read billing:export' });
+    const r = await exchange(b.url, 'billing-agent', {
+      subject_token: await billingTask('acme'),
+      resource: BILLING,
+      scope: 'billing:read billing:export',
+    });
     expect(r.body.error).toBe('invalid_scope');
     expect(String(r.body.error_description)).toContain('no-export');
   });
 
   test('the config ceiling is checked first: a tool the agent may not use is refused by config before Cedar', async () => {
     const user = await up.userToken();
-    const t = (await exchange(b.url, 'support-agent', { subject_token: user, audience: ISSUER })).body.access_token as string;
+    const t = (await exchange(b.url, 'support-agent', { subject_token: user, audience: ISSUER }))
+      .body.access_token as string;
     const r = await exchange(b.url, 'support-agent', { subject_token: t, resource: BILLING });
     expect(r.body.error).toBe('invalid_target');
     expect(String(r.body.error_description)).toContain('agents[support-agent].tools');
   });
 
   test('hand-off conditions on depth: refused past depth 3 with invalid_request naming the rule', async () => {
-    let t = (await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER })).body.access_token as string;
-    t = (await exchange(b.url, 'billing-agent', { subject_token: t, audience: ISSUER })).body.access_token as string;
-    t = (await exchange(b.url, 'support-agent', { subject_token: t, audience: ISSUER })).body.access_token as string;
+    let t = (
+      await exchange(b.url, 'support-agent', {
+        subject_token: await up.userToken(),
+        audience: ISSUER,
+      })
+    ).body.access_token as string;
+    t = (await exchange(b.url, 'billing-agent', { subject_token: t, audience: ISSUER })).body
+      .access_token as string;
+    t = (await exchange(b.url, 'support-agent', { subject_token: t, audience: ISSUER })).body
+      .access_token as string;
     const r = await exchange(b.url, 'billing-agent', { subject_token: t, audience: ISSUER });
     expect(r.body.error).toBe('invalid_request');
     expect(String(r.body.error_description)).toContain('cedar:no-permit');
   });
 
   test('hot reload: the next exchange follows the new file; a broken file leaves the old rules in force', async () => {
-    const task = (await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER })).body.access_token as string;
-    expect((await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).status).toBe(200);
+    const task = (
+      await exchange(b.url, 'support-agent', {
+        subject_token: await up.userToken(),
+        audience: ISSUER,
+      })
+    ).body.access_token as string;
+    expect(
+      (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).status,
+    ).toBe(200);
     const before = (await (await fetch(`${b.url}/readyz`)).json()) as { policy_version: string };
 
     writeFileSync(file, NO_TICKETS);
-    let refused;
+    let refused: Awaited<ReturnType<typeof exchange>> | undefined;
     for (let i = 0; i < 60; i++) {
       refused = await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS });
       if (refused.status !== 200) break;
@@ -115,14 +166,26 @@ describe('Cedar policy in the exchange', () => {
     writeFileSync(file, 'this is not cedar @@@');
     await sleep(400);
     await b.baton.reload();
-    const still = (await (await fetch(`${b.url}/admin/policy`, { headers: admin })).json()) as { cedar: { version: string } };
+    const still = (await (await fetch(`${b.url}/admin/policy`, { headers: admin })).json()) as {
+      cedar: { version: string };
+    };
     expect(still.cedar.version).toBe(after.policy_version);
-    expect((await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.error).toBe('invalid_target');
+    expect(
+      (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body
+        .error,
+    ).toBe('invalid_target');
   });
 
   test('continuous authorization: a live tool token for a tool the policy no longer allows introspects inactive at once', async () => {
-    const task = (await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER })).body.access_token as string;
-    const tool = (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.access_token as string;
+    const task = (
+      await exchange(b.url, 'support-agent', {
+        subject_token: await up.userToken(),
+        audience: ISSUER,
+      })
+    ).body.access_token as string;
+    const tool = (
+      await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })
+    ).body.access_token as string;
     expect(await introspectAs(b.url, 'tickets-rs', tool)).toMatchObject({ active: true });
     writeFileSync(file, NO_TICKETS);
     await b.baton.reload();
@@ -132,25 +195,55 @@ describe('Cedar policy in the exchange', () => {
     expect(await introspectAs(b.url, 'tickets-rs', tool)).toMatchObject({ active: true });
   });
 
-  test('continuous authorization uses the context recorded at issue time (the user\'s tenant)', async () => {
+  test("continuous authorization uses the context recorded at issue time (the user's tenant)", async () => {
     const t = await billingTask('acme');
-    const tool = (await exchange(b.url, 'billing-agent', { subject_token: t, resource: BILLING, scope: 'billing:read' })).body.access_token as string;
+    const tool = (
+      await exchange(b.url, 'billing-agent', {
+        subject_token: t,
+        resource: BILLING,
+        scope: 'billing:read',
+      })
+    ).body.access_token as string;
     expect(await introspectAs(b.url, 'billing-rs', tool)).toMatchObject({ active: true });
-    writeFileSync(file, BASE.replace('principal.tenant == context.user.tenant', 'context.user.tenant == "globex"'));
+    writeFileSync(
+      file,
+      BASE.replace('principal.tenant == context.user.tenant', 'context.user.tenant == "globex"'),
+    );
     await b.baton.reload();
     expect(await introspectAs(b.url, 'billing-rs', tool)).toEqual({ active: false });
   });
 
   test('the decision cache never masks a policy change: same request, new version, new answer', async () => {
-    const task = (await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER })).body.access_token as string;
-    for (let i = 0; i < 3; i++) expect((await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).status).toBe(200);
-    expect(b.baton.ctx.policy!.current()!.decide({
-      principal: { id: 'support-agent' }, action: 'exchange', resource: { type: 'Tool', id: TICKETS, name: 'tickets' },
-      context: { scopes: ['tickets:read', 'tickets:write'], user: { sub: 'alice@example.com', iss: up.issuer }, act: ['support-agent'], current_actor: 'support-agent', depth: 1 },
-    }).cached).toBe(true);
+    const task = (
+      await exchange(b.url, 'support-agent', {
+        subject_token: await up.userToken(),
+        audience: ISSUER,
+      })
+    ).body.access_token as string;
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).status,
+      ).toBe(200);
+    expect(
+      b.baton.ctx.policy!.current()!.decide({
+        principal: { id: 'support-agent' },
+        action: 'exchange',
+        resource: { type: 'Tool', id: TICKETS, name: 'tickets' },
+        context: {
+          scopes: ['tickets:read', 'tickets:write'],
+          user: { sub: 'alice@example.com', iss: up.issuer },
+          act: ['support-agent'],
+          current_actor: 'support-agent',
+          depth: 1,
+        },
+      }).cached,
+    ).toBe(true);
     writeFileSync(file, NO_TICKETS);
     await b.baton.reload();
-    expect((await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body.error).toBe('invalid_target');
+    expect(
+      (await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS })).body
+        .error,
+    ).toBe('invalid_target');
   });
 });
 
@@ -158,21 +251,46 @@ describe('a policy file that does not validate', () => {
   test('stops the start: nothing runs half-configured', async () => {
     const up = await makeUpstream();
     const file = join(mkdtempSync(join(tmpdir(), 'baton-policy-')), 'bad.cedar');
-    writeFileSync(file, '@id("x") permit (principal, action, resource) when { context.nonsense == 1 };');
-    await expect(startBaton(testConfig(up, (raw) => (raw.policy = { cedarFile: file, watch: false })))).rejects.toThrow(/nonsense|invalid Cedar policy/);
+    writeFileSync(
+      file,
+      '@id("x") permit (principal, action, resource) when { context.nonsense == 1 };',
+    );
+    await expect(
+      startBaton(testConfig(up, (raw) => (raw.policy = { cedarFile: file, watch: false }))),
+    ).rejects.toThrow(/nonsense|invalid Cedar policy/);
   });
 
   test('an approval annotation makes Cedar require a person for the call', async () => {
     const up = await makeUpstream();
     const file = join(mkdtempSync(join(tmpdir(), 'baton-policy-')), 'appr.cedar');
-    writeFileSync(file, `@id("start") permit (principal, action == Baton::Action::"start_task", resource);
-@id("tickets-approved") @approval("required") permit (principal, action == Baton::Action::"exchange", resource) when { resource.name == "tickets" };`);
-    const b = await startBaton(testConfig(up, (raw) => {
-      raw.policy = { cedarFile: file, watch: false };
-      (raw.tools as unknown[]).push({ resource: 'https://tools.test/unused', scopes: ['x'], resourceServer: { clientId: 'unused-rs', auth: { method: 'client_secret_basic', secretHash: hashSecret('unused-rs-secret-0123456789abcdefghijklmnop') } } });
-    }));
+    writeFileSync(
+      file,
+      `@id("start") permit (principal, action == Baton::Action::"start_task", resource);
+@id("tickets-approved") @approval("required") permit (principal, action == Baton::Action::"exchange", resource) when { resource.name == "tickets" };`,
+    );
+    const b = await startBaton(
+      testConfig(up, (raw) => {
+        raw.policy = { cedarFile: file, watch: false };
+        (raw.tools as unknown[]).push({
+          resource: 'https://tools.test/unused',
+          scopes: ['x'],
+          resourceServer: {
+            clientId: 'unused-rs',
+            auth: {
+              method: 'client_secret_basic',
+              secretHash: hashSecret('unused-rs-secret-0123456789abcdefghijklmnop'),
+            },
+          },
+        });
+      }),
+    );
     try {
-      const task = (await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER })).body.access_token as string;
+      const task = (
+        await exchange(b.url, 'support-agent', {
+          subject_token: await up.userToken(),
+          audience: ISSUER,
+        })
+      ).body.access_token as string;
       const r = await exchange(b.url, 'support-agent', { subject_token: task, resource: TICKETS });
       expect(r.body).toMatchObject({ error: 'authorization_pending' });
     } finally {

@@ -6,7 +6,23 @@
  */
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import type { AuditEntry, FeedEntry } from '../../src/store/store.js';
-import { ADMIN_KEY, basic, claimsOf, credentials, ISSUER, mintWithBatonKey, postForm, revokeAs, SECRETS, startBaton, testConfig, TICKETS, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
+import {
+  ADMIN_KEY,
+  basic,
+  claimsOf,
+  credentials,
+  ISSUER,
+  mintWithBatonKey,
+  postForm,
+  revokeAs,
+  SECRETS,
+  startBaton,
+  testConfig,
+  TICKETS,
+  type RunningBaton,
+  type Upstream,
+  startTestBaton,
+} from '../support/fixtures.js';
 import {
   adminRequest,
   adminRevoke,
@@ -37,7 +53,10 @@ afterAll(() => b?.close());
 class SlowMemoryStore extends MemoryStore {
   subscribeDelayMs = 0;
   appendAuditDelayMs = 0;
-  override async subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void) {
+  override async subscribe(
+    onEntry: (e: FeedEntry) => void,
+    onState?: (connected: boolean) => void,
+  ) {
     if (this.subscribeDelayMs > 0) await sleep(this.subscribeDelayMs);
     return super.subscribe(onEntry, onState);
   }
@@ -83,7 +102,9 @@ describe('RFC 7009 edge cases of POST /revoke', () => {
 
   it('answers 200 for garbage and for a token of another issuer', async () => {
     expect((await revokeForm('support-agent', { token: 'not-a-token' })).status).toBe(200);
-    expect((await revokeForm('support-agent', { token: await upstream.userToken() })).status).toBe(200);
+    expect((await revokeForm('support-agent', { token: await upstream.userToken() })).status).toBe(
+      200,
+    );
   });
 
   it('refuses a request without the token parameter (invalid_request)', async () => {
@@ -93,7 +114,10 @@ describe('RFC 7009 edge cases of POST /revoke', () => {
 
   it('still finds and revokes the token when token_type_hint says refresh_token (the hint is only a hint, §2.1)', async () => {
     const [l1] = await buildChain(url, upstream, 1);
-    const r = await revokeForm('support-agent', { token: l1!.tool, token_type_hint: 'refresh_token' });
+    const r = await revokeForm('support-agent', {
+      token: l1!.tool,
+      token_type_hint: 'refresh_token',
+    });
     expect(r.status).toBe(200);
     expect(await toolActive(url, l1!.tool)).toBe(false);
   });
@@ -109,7 +133,11 @@ describe('RFC 7009 edge cases of POST /revoke', () => {
 
   it('refuses a resource server at /revoke (unauthorized_client); the token stays active', async () => {
     const [l1] = await buildChain(url, upstream, 1);
-    const r = await postForm(`${url}/revoke`, { token: l1!.tool }, { authorization: basic('tickets-rs', SECRETS['tickets-rs']) });
+    const r = await postForm(
+      `${url}/revoke`,
+      { token: l1!.tool },
+      { authorization: basic('tickets-rs', SECRETS['tickets-rs']) },
+    );
     expect([r.status, r.body.error]).toEqual([400, 'unauthorized_client']);
     expect(await toolActive(url, l1!.tool)).toBe(true);
   });
@@ -119,7 +147,11 @@ describe('RFC 7009 edge cases of POST /revoke', () => {
     const r = await postForm(`${url}/revoke`, { token: l1!.tool });
     expect([r.status, r.body.error]).toEqual([401, 'invalid_client']);
     expect(r.headers.get('www-authenticate')).toMatch(/^Basic/);
-    const wrong = await postForm(`${url}/revoke`, { token: l1!.tool }, { authorization: basic('support-agent', 'wrong-secret') });
+    const wrong = await postForm(
+      `${url}/revoke`,
+      { token: l1!.tool },
+      { authorization: basic('support-agent', 'wrong-secret') },
+    );
     expect([wrong.status, wrong.body.error]).toEqual([401, 'invalid_client']);
     expect(await toolActive(url, l1!.tool)).toBe(true);
   });
@@ -145,7 +177,12 @@ describe('admin API authentication', () => {
       ];
       for (const headers of attempts) {
         const r = await adminRequest(url, method, path, headers);
-        expect({ method, path, auth: headers.authorization?.slice(0, 6), status: r.status }).toEqual({ method, path, auth: headers.authorization?.slice(0, 6), status: 401 });
+        expect({
+          method,
+          path,
+          auth: headers.authorization?.slice(0, 6),
+          status: r.status,
+        }).toEqual({ method, path, auth: headers.authorization?.slice(0, 6), status: 401 });
         expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
       }
     }
@@ -154,7 +191,12 @@ describe('admin API authentication', () => {
   it('a refused revocation has no effect: tokens stay active after unauthenticated task, agent, user and global revocations', async () => {
     const chain = await buildChain(url, upstream, 2);
     const txn = claimsOf(chain[0]!.task).txn;
-    for (const path of [`/admin/tasks/${txn}/revoke`, '/admin/agents/support-agent/revoke', '/admin/users/alice%40example.com/revoke', '/admin/revoke-all'])
+    for (const path of [
+      `/admin/tasks/${txn}/revoke`,
+      '/admin/agents/support-agent/revoke',
+      '/admin/users/alice%40example.com/revoke',
+      '/admin/revoke-all',
+    ])
       expect((await adminRequest(url, 'POST', path, {})).status).toBe(401);
     for (const l of chain) await expectLevel(url, l, true);
   });
@@ -173,7 +215,12 @@ describe('GET /admin/tasks/{txn}', () => {
 
     const r = await adminRequest(url, 'GET', `/admin/tasks/${txn}`);
     expect(r.status).toBe(200);
-    expect(r.body.task).toMatchObject({ txn, owner: 'support-agent', sub: 'alice@example.com', status: 'open' });
+    expect(r.body.task).toMatchObject({
+      txn,
+      owner: 'support-agent',
+      sub: 'alice@example.com',
+      status: 'open',
+    });
     expect(new Set(r.body.revoked as string[])).toEqual(new Set([jti(t2b), jti(t2x.task)]));
     const roots = r.body.tokens as TreeNodeJson[];
     expect(roots.map((n) => n.jti)).toEqual([jti(t1.task)]);
@@ -185,8 +232,13 @@ describe('GET /admin/tasks/{txn}', () => {
     expect(childrenOf(t2x.task)).toEqual(new Set([jti(t2x.tool)]));
     expect(byJti.get(jti(t2.tool))!.parent).toBe(jti(t2.task));
     expect(byJti.get(jti(t1.task))!.parent).toBeNull();
-    expect(byJti.get(jti(t2.task))).toMatchObject({ client_id: 'billing-agent', act: ['billing-agent', 'support-agent'], aud: ISSUER });
-    const states = (pairs: [string, string][]) => pairs.map(([t, s]) => [byJti.get(jti(t))!.state, s]);
+    expect(byJti.get(jti(t2.task))).toMatchObject({
+      client_id: 'billing-agent',
+      act: ['billing-agent', 'support-agent'],
+      aud: ISSUER,
+    });
+    const states = (pairs: [string, string][]) =>
+      pairs.map(([t, s]) => [byJti.get(jti(t))!.state, s]);
     for (const [got, want] of states([
       [t1.task, 'active'],
       [t1.tool, 'active'],
@@ -201,7 +253,9 @@ describe('GET /admin/tasks/{txn}', () => {
     await adminRevoke(url, `/admin/tasks/${txn}/revoke`);
     const ended = await adminRequest(url, 'GET', `/admin/tasks/${txn}`);
     expect(ended.body.task).toMatchObject({ status: 'revoked' });
-    expect(new Set(flattenTree(ended.body.tokens as TreeNodeJson[]).map((n) => n.state))).toEqual(new Set(['task_ended']));
+    expect(new Set(flattenTree(ended.body.tokens as TreeNodeJson[]).map((n) => n.state))).toEqual(
+      new Set(['task_ended']),
+    );
   });
 
   it('answers 404 for an unknown task', async () => {
@@ -224,10 +278,30 @@ describe('GET /admin/tasks/{txn}/events (audit)', () => {
 
       const r = await adminRequest(u, 'GET', `/admin/tasks/${txn}/events`);
       expect(r.status).toBe(200);
-      const events = r.body.events as { id: string; type: string; txn: string; client?: string; detail?: { jti?: string } }[];
-      expect(events.map((e) => e.type)).toEqual(['task_started', 'token_issued', 'token_issued', 'token_issued', 'token_revoked', 'task_revoked']);
+      const events = r.body.events as {
+        id: string;
+        type: string;
+        txn: string;
+        client?: string;
+        detail?: { jti?: string };
+      }[];
+      expect(events.map((e) => e.type)).toEqual([
+        'task_started',
+        'token_issued',
+        'token_issued',
+        'token_issued',
+        'token_revoked',
+        'task_revoked',
+      ]);
       expect(events.every((e) => e.txn === txn)).toBe(true);
-      expect(events.map((e) => e.detail?.jti)).toEqual([claimsOf(t1.task).jti, claimsOf(t1.tool).jti, claimsOf(t2.task).jti, claimsOf(t2.tool).jti, claimsOf(t2.tool).jti, undefined]);
+      expect(events.map((e) => e.detail?.jti)).toEqual([
+        claimsOf(t1.task).jti,
+        claimsOf(t1.tool).jti,
+        claimsOf(t2.task).jti,
+        claimsOf(t2.tool).jti,
+        claimsOf(t2.tool).jti,
+        undefined,
+      ]);
       expect(events[4]!.client).toBe('billing-agent');
       expect(events[5]!.client).toBe('admin');
       // Ids are the stream's cursors: strictly increasing.
@@ -277,7 +351,11 @@ describe('revocation feed (GET /revocations) on the memory store', () => {
           await sleep(50); // let the subscription settle: this case is about the cursor, not the gap above
           expect(await revokeAs(url, 'support-agent', l.tool)).toBe(200);
           const e = await feed.next(2000);
-          expect({ query, header: headers['last-event-id'], delivered: e !== undefined }).toEqual({ query, header: headers['last-event-id'], delivered: true });
+          expect({ query, header: headers['last-event-id'], delivered: e !== undefined }).toEqual({
+            query,
+            header: headers['last-event-id'],
+            delivered: true,
+          });
         } else expect({ query, status: feed.status }).toEqual({ query, status: 400 });
       } finally {
         feed.close();

@@ -21,7 +21,12 @@ import {
   type RunningBaton,
   type Upstream,
 } from '../support/fixtures.js';
-import { startRedisServer, testRedisUrl, uniquePrefix, type TestRedisServer } from '../support/redis.js';
+import {
+  startRedisServer,
+  testRedisUrl,
+  uniquePrefix,
+  type TestRedisServer,
+} from '../support/redis.js';
 import {
   adminRevoke,
   censusKeys,
@@ -39,9 +44,17 @@ const N = 10_000;
 const CHUNK = 1000;
 
 /** A record as the exchange writes it (issue.ts recordOf): a tool token or a hand-off below `parent`. */
-function seededRecord(txn: string, parent: { jti: string; anc: string[]; actors: string[] }, kind: 'tool' | 'hand_off', exp: number): TokenRecord {
+function seededRecord(
+  txn: string,
+  parent: { jti: string; anc: string[]; actors: string[] },
+  kind: 'tool' | 'hand_off',
+  exp: number,
+): TokenRecord {
   const now = Math.floor(Date.now() / 1000);
-  const actors = kind === 'hand_off' ? [parent.actors[0] === 'support-agent' ? 'billing-agent' : 'support-agent', ...parent.actors] : parent.actors;
+  const actors =
+    kind === 'hand_off'
+      ? [parent.actors[0] === 'support-agent' ? 'billing-agent' : 'support-agent', ...parent.actors]
+      : parent.actors;
   return {
     jti: randomUUID(),
     txn,
@@ -57,13 +70,20 @@ function seededRecord(txn: string, parent: { jti: string; anc: string[]; actors:
 
 async function inChunks<T, R>(items: T[], op: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(...(await Promise.all(items.slice(i, i + CHUNK).map(op))));
+  for (let i = 0; i < items.length; i += CHUNK)
+    out.push(...(await Promise.all(items.slice(i, i + CHUNK).map(op))));
   return out;
 }
 
 /** Every state the store gives, with how many records had it. */
-async function statesOf(store: RedisStore, records: TokenRecord[]): Promise<Record<string, number>> {
-  const states = await inChunks(records, (r): Promise<TokenState> => store.checkToken(r.txn, r.jti, r.anc));
+async function statesOf(
+  store: RedisStore,
+  records: TokenRecord[],
+): Promise<Record<string, number>> {
+  const states = await inChunks(
+    records,
+    (r): Promise<TokenState> => store.checkToken(r.txn, r.jti, r.anc),
+  );
   const counts: Record<string, number> = {};
   for (const s of states) counts[s] = (counts[s] ?? 0) + 1;
   return counts;
@@ -89,7 +109,10 @@ describe('10,000 tokens on the shared Redis', () => {
 
   it('one POST /admin/tasks/{txn}/revoke ends a task of 10,000 live tokens: every record checks task_ended and the real tokens introspect inactive', async () => {
     const root = await rootLevel(b.url, upstream, 'support-agent');
-    const real = [root.tool, ...(await Promise.all([1, 2, 3, 4].map(() => toolToken(b.url, 'support-agent', root.task))))];
+    const real = [
+      root.tool,
+      ...(await Promise.all([1, 2, 3, 4].map(() => toolToken(b.url, 'support-agent', root.task)))),
+    ];
     const c = claimsOf(root.task);
     const parent = { jti: c.jti, anc: [], actors: ['support-agent'] };
     const seeded = Array.from({ length: N }, () => seededRecord(c.txn, parent, 'tool', c.exp));
@@ -98,7 +121,12 @@ describe('10,000 tokens on the shared Redis', () => {
     for (const t of real) expect(await toolActive(b.url, t)).toBe(true);
 
     const r = await adminRevoke(b.url, `/admin/tasks/${c.txn}/revoke`);
-    expect(r).toMatchObject({ revoked: 'task', status: 'revoked', tokens_ended: N + real.length + 1, already_ended: false });
+    expect(r).toMatchObject({
+      revoked: 'task',
+      status: 'revoked',
+      tokens_ended: N + real.length + 1,
+      already_ended: false,
+    });
 
     expect(await statesOf(store, seeded)).toEqual({ task_ended: N });
     for (const t of real) expect(await toolActive(b.url, t)).toBe(false);
@@ -112,8 +140,14 @@ describe('10,000 tokens on the shared Redis', () => {
     const m = claimsOf(mid.task);
     const midRec = { jti: m.jti, anc: m.lineage.anc, actors: ['billing-agent', 'support-agent'] };
     // 100 hand-offs below it, each with 99 tool tokens: 10,000 descendants, up to depth 3 and 4 ancestors.
-    const handOffs = Array.from({ length: 100 }, () => seededRecord(m.txn, midRec, 'hand_off', m.exp));
-    const tools = handOffs.flatMap((h) => Array.from({ length: 99 }, () => seededRecord(m.txn, { jti: h.jti, anc: h.anc, actors: h.actors }, 'tool', m.exp)));
+    const handOffs = Array.from({ length: 100 }, () =>
+      seededRecord(m.txn, midRec, 'hand_off', m.exp),
+    );
+    const tools = handOffs.flatMap((h) =>
+      Array.from({ length: 99 }, () =>
+        seededRecord(m.txn, { jti: h.jti, anc: h.anc, actors: h.actors }, 'tool', m.exp),
+      ),
+    );
     const seeded = [...handOffs, ...tools];
     expect(seeded.length).toBe(N);
     await inChunks(handOffs, (r) => store.recordToken(r));
@@ -156,7 +190,13 @@ describe('memory bound (a redis-server of this test’s own)', () => {
     let lastDeadline = 0;
     for (let i = 0; i < 6; i++) {
       // The task's deadline is the user token's exp: 2–3 s from now.
-      const root = await rootLevel(b.url, upstream, 'support-agent', `user-${i}@example.com`, 2 + (i % 2));
+      const root = await rootLevel(
+        b.url,
+        upstream,
+        'support-agent',
+        `user-${i}@example.com`,
+        2 + (i % 2),
+      );
       const next = await handOffLevel(b.url, root, 'billing-agent');
       tasks.push({ root, next });
       lastDeadline = Math.max(lastDeadline, claimsOf(root.task).exp);
@@ -165,7 +205,9 @@ describe('memory bound (a redis-server of this test’s own)', () => {
     expect(await revokeAs(b.url, 'support-agent', tasks[0]!.root.tool)).toBe(200);
     expect(await revokeAs(b.url, 'billing-agent', tasks[1]!.next.task)).toBe(200);
     await adminRevoke(b.url, `/admin/tasks/${claimsOf(tasks[2]!.root.task).txn}/revoke`);
-    expect((await completeTaskAs(b.url, 'support-agent', claimsOf(tasks[3]!.root.task).txn)).status).toBe(200);
+    expect(
+      (await completeTaskAs(b.url, 'support-agent', claimsOf(tasks[3]!.root.task).txn)).status,
+    ).toBe(200);
     await b.baton.ctx.audit.flush();
 
     const before = await censusKeys(server.url, prefix);
@@ -184,7 +226,11 @@ describe('memory bound (a redis-server of this test’s own)', () => {
       250,
     );
     expect(gone).toBe(true);
-    expect({ task: after.task, tok: after.tok, rev: after.rev }).toEqual({ task: 0, tok: 0, rev: 0 });
+    expect({ task: after.task, tok: after.tok, rev: after.rev }).toEqual({
+      task: 0,
+      tok: 0,
+      rev: 0,
+    });
     // Audit streams outlive the task by the audit retention, by design, but never for ever.
     expect(after.ev).toBe(6);
     expect(after.evWithoutTtl).toEqual([]);

@@ -8,7 +8,19 @@
  */
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
-import { ADMIN_KEY, claimsOf, exchange, ISSUER, startBaton, testConfig, testKeys, revokeAs, type RunningBaton, type Upstream, startTestBaton } from '../support/fixtures.js';
+import {
+  ADMIN_KEY,
+  claimsOf,
+  exchange,
+  ISSUER,
+  startBaton,
+  testConfig,
+  testKeys,
+  revokeAs,
+  type RunningBaton,
+  type Upstream,
+  startTestBaton,
+} from '../support/fixtures.js';
 import {
   adminRequest,
   adminRevoke,
@@ -48,7 +60,10 @@ describe('cascade: POST /revoke of a task token by its holder', () => {
     async (d) => {
       const chain = await buildChain(url, upstream, 4);
       // A sibling of the revoked level: a second hand-off from its parent (or, at depth 1, another task of the same user and agent).
-      const sibling = d > 1 ? await handOffLevel(url, chain[d - 2]!, chain[d - 1]!.agent) : await rootLevel(url, upstream, chain[0]!.agent);
+      const sibling =
+        d > 1
+          ? await handOffLevel(url, chain[d - 2]!, chain[d - 1]!.agent)
+          : await rootLevel(url, upstream, chain[0]!.agent);
       const target = chain[d - 1]!;
       expect(await revokeAs(url, target.agent, target.task)).toBe(200);
       for (const l of chain) await expectLevel(url, l, l.depth < d);
@@ -74,15 +89,27 @@ describe('POST /admin/tokens/revoke', () => {
     const chain = await buildChain(url, upstream, 3);
     const r = await adminRequest(url, 'POST', '/admin/tokens/revoke', { ...adminJson });
     expect([r.status, r.body.error]).toEqual([400, 'invalid_request']);
-    const ok = await fetch(`${url}/admin/tokens/revoke`, { method: 'POST', headers: adminJson, body: JSON.stringify({ token: chain[1]!.task }) });
+    const ok = await fetch(`${url}/admin/tokens/revoke`, {
+      method: 'POST',
+      headers: adminJson,
+      body: JSON.stringify({ token: chain[1]!.task }),
+    });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ revoked: 'token', txn: claimsOf(chain[1]!.task).txn, jti: claimsOf(chain[1]!.task).jti });
+    expect(await ok.json()).toMatchObject({
+      revoked: 'token',
+      txn: claimsOf(chain[1]!.task).txn,
+      jti: claimsOf(chain[1]!.task).jti,
+    });
     await expectLevel(url, chain[0]!, true);
     for (const l of chain.slice(1)) await expectLevel(url, l, false);
   });
 
   it('answers 200 with a note for something that is not a live Baton token', async () => {
-    const r = await fetch(`${url}/admin/tokens/revoke`, { method: 'POST', headers: adminJson, body: JSON.stringify({ token: 'garbage' }) });
+    const r = await fetch(`${url}/admin/tokens/revoke`, {
+      method: 'POST',
+      headers: adminJson,
+      body: JSON.stringify({ token: 'garbage' }),
+    });
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ revoked: 'token', note: expect.any(String) });
   });
@@ -94,7 +121,10 @@ describe('a revoked chain cannot be extended (RFC 8693 §2.2.2: invalid_request)
     expect(await revokeAs(url, 'support-agent', l1!.task)).toBe(200);
     const tool = await extendAsHolder(url, l1!.task);
     expect([tool.status, tool.body.error]).toEqual([400, 'invalid_request']);
-    const hand = await exchange(url, 'billing-agent', { subject_token: l1!.task, audience: ISSUER });
+    const hand = await exchange(url, 'billing-agent', {
+      subject_token: l1!.task,
+      audience: ISSUER,
+    });
     expect([hand.status, hand.body.error]).toEqual([400, 'invalid_request']);
   });
 
@@ -103,10 +133,17 @@ describe('a revoked chain cannot be extended (RFC 8693 §2.2.2: invalid_request)
     expect(await revokeAs(url, 'billing-agent', chain[1]!.task)).toBe(200);
     for (const l of chain.slice(2)) {
       const r = await extendAsHolder(url, l.task);
-      expect({ depth: l.depth, status: r.status, error: r.body.error }).toEqual({ depth: l.depth, status: 400, error: 'invalid_request' });
+      expect({ depth: l.depth, status: r.status, error: r.body.error }).toEqual({
+        depth: l.depth,
+        status: 400,
+        error: 'invalid_request',
+      });
     }
     // depth 3 (support-agent) handing to billing-agent would be depth 4, allowed by policy, but not from a dead chain.
-    const hand = await exchange(url, 'billing-agent', { subject_token: chain[2]!.task, audience: ISSUER });
+    const hand = await exchange(url, 'billing-agent', {
+      subject_token: chain[2]!.task,
+      audience: ISSUER,
+    });
     expect([hand.status, hand.body.error]).toEqual([400, 'invalid_request']);
     // The level above the revoked one still extends.
     expect((await extendAsHolder(url, chain[0]!.task)).status).toBe(200);
@@ -115,7 +152,8 @@ describe('a revoked chain cannot be extended (RFC 8693 §2.2.2: invalid_request)
   it('refuses a task token of an admin-revoked task (invalid_request)', async () => {
     const chain = await buildChain(url, upstream, 2);
     await adminRevoke(url, `/admin/tasks/${claimsOf(chain[0]!.task).txn}/revoke`);
-    for (const l of chain) expect((await extendAsHolder(url, l.task)).body.error).toBe('invalid_request');
+    for (const l of chain)
+      expect((await extendAsHolder(url, l.task)).body.error).toBe('invalid_request');
   });
 });
 
@@ -125,11 +163,20 @@ describe('POST /admin/tasks/{txn}/revoke', () => {
     const other = await buildChain(url, upstream, 2);
     const txn = claimsOf(chain[0]!.task).txn;
     const r = await adminRevoke(url, `/admin/tasks/${txn}/revoke`);
-    expect(r).toEqual({ revoked: 'task', txn, status: 'revoked', tokens_ended: 8, already_ended: false });
+    expect(r).toEqual({
+      revoked: 'task',
+      txn,
+      status: 'revoked',
+      tokens_ended: 8,
+      already_ended: false,
+    });
     for (const l of chain) await expectLevel(url, l, false, 'task_ended');
     for (const l of other) await expectLevel(url, l, true);
     const tree = await adminRequest(url, 'GET', `/admin/tasks/${txn}`);
-    expect((tree.body.task as { status: string; endedBy: string })).toMatchObject({ status: 'revoked', endedBy: 'admin' });
+    expect(tree.body.task as { status: string; endedBy: string }).toMatchObject({
+      status: 'revoked',
+      endedBy: 'admin',
+    });
   });
 
   it('is idempotent (200, already_ended) and answers 404 for an unknown task', async () => {
@@ -184,11 +231,21 @@ describe('POST /admin/agents/{id}/revoke', () => {
     await withOwnBaton(async (u) => {
       await adminRevoke(u, '/admin/agents/orchestrator/revoke');
       const actorToken = await upstream.userToken({ sub: 'billing-agent' });
-      const started = await exchange(u, 'orchestrator', { subject_token: await upstream.userToken(), audience: ISSUER, actor_token: actorToken, actor_token_type: TOKEN_TYPE_ACCESS });
+      const started = await exchange(u, 'orchestrator', {
+        subject_token: await upstream.userToken(),
+        audience: ISSUER,
+        actor_token: actorToken,
+        actor_token_type: TOKEN_TYPE_ACCESS,
+      });
       expect(started.status).toBe(200);
       const task = started.body.access_token as string;
       expect(claimsOf(task).act).toEqual({ sub: 'billing-agent', act: { sub: 'orchestrator' } });
-      const level: Level = { depth: 2, agent: 'billing-agent', task, tool: await toolToken(u, 'billing-agent', task) };
+      const level: Level = {
+        depth: 2,
+        agent: 'billing-agent',
+        task,
+        tool: await toolToken(u, 'billing-agent', task),
+      };
       expect(await toolActive(u, level.tool)).toBe(true);
       expect((await extendAsHolder(u, task)).status).toBe(200);
       // The admin tree must judge it as introspection does.
@@ -213,13 +270,20 @@ describe('POST /admin/agents/{id}/revoke', () => {
     }
     // The same deployment restarted with billing-agent disabled in its config.
     const disabled = testConfig(upstream, (raw) => {
-      for (const a of raw.agents as { id: string; disabled?: boolean }[]) if (a.id === 'billing-agent') a.disabled = true;
+      for (const a of raw.agents as { id: string; disabled?: boolean }[])
+        if (a.id === 'billing-agent') a.disabled = true;
     });
     const second = await startBaton(disabled, { store, keys });
     try {
-      const start = await exchange(second.url, 'billing-agent', { subject_token: await upstream.userToken(), audience: ISSUER });
+      const start = await exchange(second.url, 'billing-agent', {
+        subject_token: await upstream.userToken(),
+        audience: ISSUER,
+      });
       expect([start.status, start.body.error]).toEqual([401, 'invalid_client']);
-      const take = await exchange(second.url, 'billing-agent', { subject_token: y.task, audience: ISSUER });
+      const take = await exchange(second.url, 'billing-agent', {
+        subject_token: y.task,
+        audience: ISSUER,
+      });
       expect([take.status, take.body.error]).toEqual([401, 'invalid_client']);
       expect(await toolActive(second.url, old.tool)).toBe(false);
       expect(await toolActive(second.url, y.tool)).toBe(true);
@@ -233,13 +297,23 @@ describe('POST /admin/agents/{id}/revoke', () => {
 describe('POST /admin/users/{sub}/revoke', () => {
   it('kills every token whose sub is that user, across tasks, agents and depths; other users’ tokens stay active', async () => {
     await withOwnBaton(async (u) => {
-      const alice = [...(await buildChain(u, upstream, 3, 'alice@example.com')), await rootLevel(u, upstream, 'billing-agent', 'alice@example.com')];
-      const bob = [...(await buildChain(u, upstream, 3, 'bob@example.com')), await rootLevel(u, upstream, 'billing-agent', 'bob@example.com')];
-      const r = await adminRevoke(u, `/admin/users/${encodeURIComponent('alice@example.com')}/revoke`);
+      const alice = [
+        ...(await buildChain(u, upstream, 3, 'alice@example.com')),
+        await rootLevel(u, upstream, 'billing-agent', 'alice@example.com'),
+      ];
+      const bob = [
+        ...(await buildChain(u, upstream, 3, 'bob@example.com')),
+        await rootLevel(u, upstream, 'billing-agent', 'bob@example.com'),
+      ];
+      const r = await adminRevoke(
+        u,
+        `/admin/users/${encodeURIComponent('alice@example.com')}/revoke`,
+      );
       expect(r).toMatchObject({ revoked: 'user', id: 'alice@example.com' });
       for (const l of alice) await expectLevel(u, l, false);
       for (const l of bob) await expectLevel(u, l, true);
-      for (const l of alice) expect((await extendAsHolder(u, l.task)).body.error).toBe('invalid_request');
+      for (const l of alice)
+        expect((await extendAsHolder(u, l.task)).body.error).toBe('invalid_request');
     });
   });
 
@@ -268,7 +342,8 @@ describe('POST /admin/revoke-all (kill switch)', () => {
       expect(r).toMatchObject({ revoked: 'all' });
       expect(typeof r.before).toBe('number');
       for (const l of before) await expectLevel(u, l, false);
-      for (const l of before) expect((await extendAsHolder(u, l.task)).body.error).toBe('invalid_request');
+      for (const l of before)
+        expect((await extendAsHolder(u, l.task)).body.error).toBe('invalid_request');
       const after = await buildChain(u, upstream, 4, 'alice@example.com');
       for (const l of after) await expectLevel(u, l, true);
     });

@@ -5,7 +5,12 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
-import { startRedisCluster, testRedisUrl, uniquePrefix, type TestRedisCluster } from '../support/redis.js';
+import {
+  startRedisCluster,
+  testRedisUrl,
+  uniquePrefix,
+  type TestRedisCluster,
+} from '../support/redis.js';
 import { runStoreContract } from '../support/store-contract.js';
 
 /** Deletes every key under `prefix` on one node (one key per UNLINK: keys may sit in different slots). */
@@ -30,7 +35,10 @@ async function dropPrefixStandalone(url: string, prefix: string): Promise<void> 
 }
 
 async function dropPrefixCluster(nodes: TestRedisCluster['nodes'], prefix: string): Promise<void> {
-  const cluster = new Cluster(nodes, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } });
+  const cluster = new Cluster(nodes, {
+    lazyConnect: true,
+    redisOptions: { maxRetriesPerRequest: 1 },
+  });
   try {
     await cluster.connect();
     for (const master of cluster.nodes('master')) await dropPrefixOn(master, prefix);

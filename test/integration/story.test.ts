@@ -71,11 +71,23 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
 
   /** A fresh task of support-agent with one tickets tool token (for the completion rules). */
   async function freshTask(): Promise<{ task: string; txn: string; tool: string }> {
-    const task = (await exchangeOk(url, 'support-agent', { subject_token: await aliceToken(idp), audience: ISSUER })).token;
-    const tool = (await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS, scope: 'tickets:read' })).token;
+    const task = (
+      await exchangeOk(url, 'support-agent', {
+        subject_token: await aliceToken(idp),
+        audience: ISSUER,
+      })
+    ).token;
+    const tool = (
+      await exchangeOk(url, 'support-agent', {
+        subject_token: task,
+        resource: TICKETS,
+        scope: 'tickets:read',
+      })
+    ).token;
     return { task, txn: claimsOf(task).txn, tool };
   }
-  const isActive = async (rs: 'tickets-rs' | 'billing-rs', token: string) => (await introspectAs(url, rs, token)).active === true;
+  const isActive = async (rs: 'tickets-rs' | 'billing-rs', token: string) =>
+    (await introspectAs(url, rs, token)).active === true;
 
   describe('the whole story: user token -> task -> tool tokens -> hand-off -> sub-agent tool token -> complete', () => {
     let userToken: string;
@@ -97,16 +109,29 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
     });
 
     it('support-agent starts a task from it: task token (aud = Baton, new txn, act = support-agent, client_id = support-agent) with the RFC 8693 response and no-store', async () => {
-      const r = await exchange(url, 'support-agent', { subject_token: userToken, audience: ISSUER, purpose: PURPOSE });
+      const r = await exchange(url, 'support-agent', {
+        subject_token: userToken,
+        audience: ISSUER,
+        purpose: PURPOSE,
+      });
       expect(r.status).toBe(200);
       expect(r.headers.get('cache-control')).toBe('no-store');
       expect(r.headers.get('pragma')).toBe('no-cache');
-      expect(r.body).toMatchObject({ issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer' });
+      expect(r.body).toMatchObject({
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        token_type: 'Bearer',
+      });
       expect(typeof r.body.expires_in).toBe('number');
       const token = r.body.access_token as string;
       task = { token, claims: claimsOf(token), body: r.body };
       expect(decodeProtectedHeader(token).typ).toBe('at+jwt');
-      expect(task.claims).toMatchObject({ iss: ISSUER, aud: ISSUER, sub: 'alice@example.com', client_id: 'support-agent', act: { sub: 'support-agent' } });
+      expect(task.claims).toMatchObject({
+        iss: ISSUER,
+        aud: ISSUER,
+        sub: 'alice@example.com',
+        client_id: 'support-agent',
+        act: { sub: 'support-agent' },
+      });
       expect(typeof task.claims.txn).toBe('string');
       expect(scopeSet(task.claims.scope)).toEqual(scopeSet(STORY_SCOPE));
       expect(r.body.scope).toBe(task.claims.scope);
@@ -116,7 +141,13 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
     it('the task is recorded with its owner, its user and its stated purpose', async () => {
       const t = await adminTask(url, task.claims.txn);
       expect(t.status).toBe(200);
-      expect(t.body.task).toMatchObject({ txn: task.claims.txn, owner: 'support-agent', sub: 'alice@example.com', purpose: PURPOSE, status: 'open' });
+      expect(t.body.task).toMatchObject({
+        txn: task.claims.txn,
+        owner: 'support-agent',
+        sub: 'alice@example.com',
+        purpose: PURPOSE,
+        status: 'open',
+      });
     });
 
     it(`the task lives in the configured ${name} store${name === 'redis' ? ', under its key prefix' : ''}`, async () => {
@@ -124,7 +155,12 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
       if (storeCfg.kind === 'redis') {
         expect(b.baton.ctx.store).toBeInstanceOf(RedisStore);
         const keys = await redisKeysUnder(storeCfg.url, storeCfg.prefix);
-        expect(keys).toEqual(expect.arrayContaining([`${storeCfg.prefix}{${txn}}:task`, `${storeCfg.prefix}{${txn}}:tok`]));
+        expect(keys).toEqual(
+          expect.arrayContaining([
+            `${storeCfg.prefix}{${txn}}:task`,
+            `${storeCfg.prefix}{${txn}}:tok`,
+          ]),
+        );
       } else {
         expect(b.baton.ctx.store).toBeInstanceOf(MemoryStore);
         expect(await b.baton.ctx.store.getTask(txn)).toMatchObject({ txn, owner: 'support-agent' });
@@ -132,19 +168,41 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
     });
 
     it('the current actor gets one tool token per tool call: aud = exactly that tool, same txn, sub and act, the scope asked for, never outliving the task', async () => {
-      const r1 = await exchangeOk(url, 'support-agent', { subject_token: task.token, resource: TICKETS, scope: 'tickets:read' });
-      const r2 = await exchangeOk(url, 'support-agent', { subject_token: task.token, resource: TICKETS, scope: 'tickets:write' });
+      const r1 = await exchangeOk(url, 'support-agent', {
+        subject_token: task.token,
+        resource: TICKETS,
+        scope: 'tickets:read',
+      });
+      const r2 = await exchangeOk(url, 'support-agent', {
+        subject_token: task.token,
+        resource: TICKETS,
+        scope: 'tickets:write',
+      });
       read = r1;
       write = r2;
-      for (const [t, scope] of [[read, 'tickets:read'], [write, 'tickets:write']] as const) {
-        expect(t.claims).toMatchObject({ iss: ISSUER, aud: TICKETS, sub: 'alice@example.com', client_id: 'support-agent', txn: task.claims.txn, act: { sub: 'support-agent' }, scope });
+      for (const [t, scope] of [
+        [read, 'tickets:read'],
+        [write, 'tickets:write'],
+      ] as const) {
+        expect(t.claims).toMatchObject({
+          iss: ISSUER,
+          aud: TICKETS,
+          sub: 'alice@example.com',
+          client_id: 'support-agent',
+          txn: task.claims.txn,
+          act: { sub: 'support-agent' },
+          scope,
+        });
         expect(t.claims.exp).toBeLessThanOrEqual(task.claims.exp);
       }
       expect(read.claims.jti).not.toBe(write.claims.jti);
     });
 
     it('billing-agent takes the task over: same txn and sub, client_id = billing-agent, act nests {billing-agent, act: {support-agent}}, scope within task ∩ its task scopes', async () => {
-      delegated = await exchangeOk(url, 'billing-agent', { subject_token: task.token, audience: ISSUER });
+      delegated = await exchangeOk(url, 'billing-agent', {
+        subject_token: task.token,
+        audience: ISSUER,
+      });
       expect(delegated.claims).toMatchObject({
         iss: ISSUER,
         aud: ISSUER,
@@ -158,7 +216,11 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
     });
 
     it('the sub-agent gets a tool token for its own tool (billing), carrying the nested act chain', async () => {
-      billing = await exchangeOk(url, 'billing-agent', { subject_token: delegated.token, resource: BILLING, scope: 'billing:read' });
+      billing = await exchangeOk(url, 'billing-agent', {
+        subject_token: delegated.token,
+        resource: BILLING,
+        scope: 'billing:read',
+      });
       expect(billing.claims).toMatchObject({
         aud: BILLING,
         sub: 'alice@example.com',
@@ -206,9 +268,20 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
     });
 
     it('the owner completes the task and is told it ended all 5 tokens of the task', async () => {
-      const r = await postComplete(url, task.claims.txn, { outcome: 'succeeded', summary: 'refund issued' }, credentials('support-agent').headers);
+      const r = await postComplete(
+        url,
+        task.claims.txn,
+        { outcome: 'succeeded', summary: 'refund issued' },
+        credentials('support-agent').headers,
+      );
       expect(r.status).toBe(200);
-      expect(r.body).toEqual({ txn: task.claims.txn, status: 'completed', outcome: 'succeeded', tokens_ended: 5, already_ended: false });
+      expect(r.body).toEqual({
+        txn: task.claims.txn,
+        status: 'completed',
+        outcome: 'succeeded',
+        tokens_ended: 5,
+        already_ended: false,
+      });
     });
 
     it('after completion every tool token introspects exactly {"active": false}', async () => {
@@ -218,20 +291,34 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
     });
 
     it('after completion the task token can no longer be exchanged, for a tool or a hand-off (invalid_request)', async () => {
-      const tool = await exchange(url, 'support-agent', { subject_token: task.token, resource: TICKETS, scope: 'tickets:read' });
+      const tool = await exchange(url, 'support-agent', {
+        subject_token: task.token,
+        resource: TICKETS,
+        scope: 'tickets:read',
+      });
       expect(tool.status).toBe(400);
       expect(tool.body.error).toBe('invalid_request');
-      const hand = await exchange(url, 'billing-agent', { subject_token: task.token, audience: ISSUER });
+      const hand = await exchange(url, 'billing-agent', {
+        subject_token: task.token,
+        audience: ISSUER,
+      });
       expect(hand.status).toBe(400);
       expect(hand.body.error).toBe('invalid_request');
       expect(tool.body).not.toHaveProperty('access_token');
     });
 
     it('after completion the delegated task token can no longer be exchanged (invalid_request)', async () => {
-      const tool = await exchange(url, 'billing-agent', { subject_token: delegated.token, resource: BILLING, scope: 'billing:read' });
+      const tool = await exchange(url, 'billing-agent', {
+        subject_token: delegated.token,
+        resource: BILLING,
+        scope: 'billing:read',
+      });
       expect(tool.status).toBe(400);
       expect(tool.body.error).toBe('invalid_request');
-      const back = await exchange(url, 'support-agent', { subject_token: delegated.token, audience: ISSUER });
+      const back = await exchange(url, 'support-agent', {
+        subject_token: delegated.token,
+        audience: ISSUER,
+      });
       expect(back.status).toBe(400);
       expect(back.body.error).toBe('invalid_request');
     });
@@ -239,10 +326,16 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
     it('the admin view shows the task completed with its outcome and summary, and every one of its 5 tokens ended', async () => {
       const t = await adminTask(url, task.claims.txn);
       expect(t.status).toBe(200);
-      expect(t.body.task).toMatchObject({ status: 'completed', outcome: 'succeeded', summary: 'refund issued', endedBy: 'support-agent' });
+      expect(t.body.task).toMatchObject({
+        status: 'completed',
+        outcome: 'succeeded',
+        summary: 'refund issued',
+        endedBy: 'support-agent',
+      });
       expect(countTreeTokens(t.body.tokens)).toBe(5);
       const states: string[] = [];
-      const walk = (nodes: { state: string; children: unknown }[]) => nodes.forEach((n) => (states.push(n.state), walk(n.children as never)));
+      const walk = (nodes: { state: string; children: unknown }[]) =>
+        nodes.forEach((n) => (states.push(n.state), walk(n.children as never)));
       walk(t.body.tokens as never);
       expect(new Set(states)).toEqual(new Set(['task_ended']));
     });
@@ -253,19 +346,34 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
       const { txn, tool } = await freshTask();
       const first = await completeTaskAs(url, 'support-agent', txn, 'failed');
       expect(first.status).toBe(200);
-      expect(first.body).toMatchObject({ status: 'completed', tokens_ended: 2, already_ended: false });
+      expect(first.body).toMatchObject({
+        status: 'completed',
+        tokens_ended: 2,
+        already_ended: false,
+      });
       const again = await completeTaskAs(url, 'support-agent', txn, 'failed');
       expect(again.status).toBe(200);
-      expect(again.body).toMatchObject({ txn, status: 'completed', tokens_ended: 0, already_ended: true });
+      expect(again.body).toMatchObject({
+        txn,
+        status: 'completed',
+        tokens_ended: 0,
+        already_ended: true,
+      });
       expect(await isActive('tickets-rs', tool)).toBe(false);
-      expect((await adminTask(url, txn)).body.task).toMatchObject({ status: 'completed', outcome: 'failed' });
+      expect((await adminTask(url, txn)).body.task).toMatchObject({
+        status: 'completed',
+        outcome: 'failed',
+      });
     });
 
     it('a repeated call with another outcome does not rewrite the recorded outcome', async () => {
       const { txn } = await freshTask();
       expect((await completeTaskAs(url, 'support-agent', txn, 'succeeded')).status).toBe(200);
       expect((await completeTaskAs(url, 'support-agent', txn, 'cancelled')).status).toBe(200);
-      expect((await adminTask(url, txn)).body.task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+      expect((await adminTask(url, txn)).body.task).toMatchObject({
+        status: 'completed',
+        outcome: 'succeeded',
+      });
     });
 
     it('an idempotent repeat reports the outcome the task ended with, not the one the repeat asked for', async () => {
@@ -298,7 +406,12 @@ describe.each(VARIANTS)('$name store', ({ name, store }) => {
 
     it('a wrong client secret is 401 invalid_client, and the task stays open', async () => {
       const { txn, tool } = await freshTask();
-      const r = await postComplete(url, txn, { outcome: 'succeeded' }, { authorization: basic('support-agent', `${SECRETS['support-agent']}x`) });
+      const r = await postComplete(
+        url,
+        txn,
+        { outcome: 'succeeded' },
+        { authorization: basic('support-agent', `${SECRETS['support-agent']}x`) },
+      );
       expect(r.status).toBe(401);
       expect(r.body.error).toBe('invalid_client');
       expect(await isActive('tickets-rs', tool)).toBe(true);

@@ -1,7 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ISSUER, TICKETS, exchange, introspectAs, makeUpstream } from '../support/fixtures.js';
-import { spawnBaton, stopAllBatons, writeDeployment, type Deployment } from '../support/processes.js';
+import {
+  spawnBaton,
+  stopAllBatons,
+  writeDeployment,
+  type Deployment,
+} from '../support/processes.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 const run = promisify(execFile);
@@ -19,15 +24,28 @@ describe('serve --workers (node:cluster)', () => {
     const b = await spawnBaton(deployment.configPath, 30_000, ['--workers', '2']);
     // Several connections so both workers answer some of them.
     const tasks = await Promise.all(
-      Array.from({ length: 8 }, async () => (await exchange(b.url, 'support-agent', { subject_token: await up.userToken(), audience: ISSUER })).body.access_token as string),
+      Array.from(
+        { length: 8 },
+        async () =>
+          (
+            await exchange(b.url, 'support-agent', {
+              subject_token: await up.userToken(),
+              audience: ISSUER,
+            })
+          ).body.access_token as string,
+      ),
     );
     for (const t of tasks) {
       const tool = await exchange(b.url, 'support-agent', { subject_token: t, resource: TICKETS });
       expect(tool.status).toBe(200);
-      expect(await introspectAs(b.url, 'tickets-rs', tool.body.access_token as string)).toMatchObject({ active: true });
+      expect(
+        await introspectAs(b.url, 'tickets-rs', tool.body.access_token as string),
+      ).toMatchObject({ active: true });
     }
     // One primary and two workers: three processes with the serve command line.
-    const { stdout } = await run('pgrep', ['-f', 'src/cli/baton.ts serve --workers 2']).catch(() => ({ stdout: '' }));
+    const { stdout } = await run('pgrep', ['-f', 'src/cli/baton.ts serve --workers 2']).catch(
+      () => ({ stdout: '' }),
+    );
     expect(stdout.trim().split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(3);
   });
 
@@ -37,7 +55,9 @@ describe('serve --workers (node:cluster)', () => {
       raw.store = { kind: 'memory' };
     });
     try {
-      await expect(spawnBaton(d.configPath, 10_000, ['--workers', '2'])).rejects.toThrow(/needs the Redis store/);
+      await expect(spawnBaton(d.configPath, 10_000, ['--workers', '2'])).rejects.toThrow(
+        /needs the Redis store/,
+      );
     } finally {
       await d.remove();
     }

@@ -42,8 +42,17 @@ beforeAll(async () => {
   jwtJwk = k.jwks.keys[0] as Record<string, unknown>;
   const config = testConfig(upstream, (raw) => {
     (raw.agents as unknown[]).push(
-      { id: JWT_AGENT, auth: { method: 'private_key_jwt', jwks: k.jwks }, taskScopes: ['tickets:read'], tools: { [TICKETS]: { scopes: ['tickets:read'] } } },
-      { id: ODD_ID, auth: { method: 'client_secret_basic', secretHash: hashSecret(ODD_SECRET) }, taskScopes: ['tickets:read'] },
+      {
+        id: JWT_AGENT,
+        auth: { method: 'private_key_jwt', jwks: k.jwks },
+        taskScopes: ['tickets:read'],
+        tools: { [TICKETS]: { scopes: ['tickets:read'] } },
+      },
+      {
+        id: ODD_ID,
+        auth: { method: 'client_secret_basic', secretHash: hashSecret(ODD_SECRET) },
+        taskScopes: ['tickets:read'],
+      },
     );
   });
   b = await startBaton(config);
@@ -52,8 +61,15 @@ beforeAll(async () => {
 afterAll(() => b?.close());
 
 /** A task start authenticated by whatever `auth` carries (headers and form fields). */
-async function startWith(auth: { headers?: Record<string, string>; form?: Record<string, string> }): Promise<HttpResult> {
-  return tokenRequest(url, { subject_token: await upstream.userToken(), audience: ISSUER, ...auth.form }, auth.headers ?? {});
+async function startWith(auth: {
+  headers?: Record<string, string>;
+  form?: Record<string, string>;
+}): Promise<HttpResult> {
+  return tokenRequest(
+    url,
+    { subject_token: await upstream.userToken(), audience: ISSUER, ...auth.form },
+    auth.headers ?? {},
+  );
 }
 const withAssertion = (a: string) => startWith({ form: assertionForm(a) });
 
@@ -66,11 +82,23 @@ function expectInvalidClient(r: HttpResult): void {
 
 describe('accepted methods', () => {
   it('accepts client_secret_basic for a client configured with it', async () => {
-    expect((await startWith({ headers: { authorization: basic('support-agent', SECRETS['support-agent']) } })).status).toBe(200);
+    expect(
+      (
+        await startWith({
+          headers: { authorization: basic('support-agent', SECRETS['support-agent']) },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('accepts client_secret_post for a client configured with it', async () => {
-    expect((await startWith({ form: { client_id: 'billing-agent', client_secret: SECRETS['billing-agent'] } })).status).toBe(200);
+    expect(
+      (
+        await startWith({
+          form: { client_id: 'billing-agent', client_secret: SECRETS['billing-agent'] },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('accepts private_key_jwt with aud = the issuer (RFC 7523: iss = sub = client_id, short exp, jti)', async () => {
@@ -85,7 +113,9 @@ describe('accepted methods', () => {
   });
 
   it('accepts a Basic credential whose id and secret carry URL-encoded special characters (RFC 6749 §2.3.1)', async () => {
-    expect((await startWith({ headers: { authorization: basic(ODD_ID, ODD_SECRET) } })).status).toBe(200);
+    expect(
+      (await startWith({ headers: { authorization: basic(ODD_ID, ODD_SECRET) } })).status,
+    ).toBe(200);
     // application/x-www-form-urlencoded spells a space '+'.
     const formEncode = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
     const plus = `Basic ${Buffer.from(`${formEncode(ODD_ID)}:${formEncode(ODD_SECRET)}`).toString('base64')}`;
@@ -96,13 +126,25 @@ describe('accepted methods', () => {
 
 describe('refused with 401 invalid_client and WWW-Authenticate', () => {
   it('refuses an unknown client (Basic and post)', async () => {
-    expectInvalidClient(await startWith({ headers: { authorization: basic('nobody', SECRETS['support-agent']) } }));
-    expectInvalidClient(await startWith({ form: { client_id: 'nobody', client_secret: SECRETS['billing-agent'] } }));
+    expectInvalidClient(
+      await startWith({ headers: { authorization: basic('nobody', SECRETS['support-agent']) } }),
+    );
+    expectInvalidClient(
+      await startWith({ form: { client_id: 'nobody', client_secret: SECRETS['billing-agent'] } }),
+    );
   });
 
   it('refuses a wrong secret (Basic and post)', async () => {
-    expectInvalidClient(await startWith({ headers: { authorization: basic('support-agent', SECRETS['billing-agent']) } }));
-    expectInvalidClient(await startWith({ form: { client_id: 'billing-agent', client_secret: `${SECRETS['billing-agent']}x` } }));
+    expectInvalidClient(
+      await startWith({
+        headers: { authorization: basic('support-agent', SECRETS['billing-agent']) },
+      }),
+    );
+    expectInvalidClient(
+      await startWith({
+        form: { client_id: 'billing-agent', client_secret: `${SECRETS['billing-agent']}x` },
+      }),
+    );
   });
 
   it('answers an unknown client and a wrong secret alike (no client enumeration)', async () => {
@@ -118,8 +160,16 @@ describe('refused with 401 invalid_client and WWW-Authenticate', () => {
 
   it('refuses a method other than the configured one', async () => {
     // support-agent is configured for client_secret_basic, billing-agent for client_secret_post.
-    expectInvalidClient(await startWith({ form: { client_id: 'support-agent', client_secret: SECRETS['support-agent'] } }));
-    expectInvalidClient(await startWith({ headers: { authorization: basic('billing-agent', SECRETS['billing-agent']) } }));
+    expectInvalidClient(
+      await startWith({
+        form: { client_id: 'support-agent', client_secret: SECRETS['support-agent'] },
+      }),
+    );
+    expectInvalidClient(
+      await startWith({
+        headers: { authorization: basic('billing-agent', SECRETS['billing-agent']) },
+      }),
+    );
     expectInvalidClient(await withAssertion(await clientAssertion(jwtKey, 'support-agent')));
   });
 
@@ -135,22 +185,40 @@ describe('refused with 401 invalid_client and WWW-Authenticate', () => {
 
   it('refuses a new assertion that reuses a jti', async () => {
     const jti = `jti-${Date.now()}`;
-    expect((await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { jti }))).status).toBe(200);
-    expectInvalidClient(await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { jti, expIn: 90 })));
+    expect((await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { jti }))).status).toBe(
+      200,
+    );
+    expectInvalidClient(
+      await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { jti, expIn: 90 })),
+    );
   });
 
   it('refuses an assertion with a wrong aud (another server, or another Baton endpoint)', async () => {
-    expectInvalidClient(await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { aud: 'https://elsewhere.test' })));
-    expectInvalidClient(await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { aud: `${ISSUER}/introspect` })));
+    expectInvalidClient(
+      await withAssertion(
+        await clientAssertion(jwtKey, JWT_AGENT, { aud: 'https://elsewhere.test' }),
+      ),
+    );
+    expectInvalidClient(
+      await withAssertion(
+        await clientAssertion(jwtKey, JWT_AGENT, { aud: `${ISSUER}/introspect` }),
+      ),
+    );
   });
 
   it('refuses an expired assertion', async () => {
-    expectInvalidClient(await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { expIn: -60 })));
+    expectInvalidClient(
+      await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { expIn: -60 })),
+    );
   });
 
   it('refuses an assertion that lives longer than 300 s', async () => {
-    expectInvalidClient(await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { expIn: 3600 })));
-    expectInvalidClient(await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { expIn: 330 })));
+    expectInvalidClient(
+      await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { expIn: 3600 })),
+    );
+    expectInvalidClient(
+      await withAssertion(await clientAssertion(jwtKey, JWT_AGENT, { expIn: 330 })),
+    );
   });
 
   it('refuses an assertion signed by another key', async () => {
@@ -159,12 +227,23 @@ describe('refused with 401 invalid_client and WWW-Authenticate', () => {
   });
 
   it('refuses an assertion whose iss is not the client (iss ≠ sub)', async () => {
-    expectInvalidClient(await startWith({ form: { client_id: JWT_AGENT, ...assertionForm(await clientAssertion(jwtKey, JWT_AGENT, { iss: 'support-agent' })) } }));
+    expectInvalidClient(
+      await startWith({
+        form: {
+          client_id: JWT_AGENT,
+          ...assertionForm(await clientAssertion(jwtKey, JWT_AGENT, { iss: 'support-agent' })),
+        },
+      }),
+    );
   });
 
   it('refuses an HS256 assertion keyed with the client’s public key (alg confusion)', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const forged = hmacJwt({ iss: JWT_AGENT, sub: JWT_AGENT, aud: ISSUER, exp: now + 60, iat: now, jti: `hs-${now}` }, publicPem(jwtJwk), { kid: 'client-1', typ: 'JWT' });
+    const forged = hmacJwt(
+      { iss: JWT_AGENT, sub: JWT_AGENT, aud: ISSUER, exp: now + 60, iat: now, jti: `hs-${now}` },
+      publicPem(jwtJwk),
+      { kid: 'client-1', typ: 'JWT' },
+    );
     expectInvalidClient(await withAssertion(forged));
   });
 
@@ -184,12 +263,24 @@ describe('refused with 401 invalid_client and WWW-Authenticate', () => {
 describe('more than one method', () => {
   it('refuses two methods at once (invalid_request)', async () => {
     const a = await clientAssertion(jwtKey, JWT_AGENT);
-    const basicAndPost = await startWith({ headers: { authorization: basic('support-agent', SECRETS['support-agent']) }, form: { client_id: 'support-agent', client_secret: SECRETS['support-agent'] } });
+    const basicAndPost = await startWith({
+      headers: { authorization: basic('support-agent', SECRETS['support-agent']) },
+      form: { client_id: 'support-agent', client_secret: SECRETS['support-agent'] },
+    });
     expect(basicAndPost.status).toBe(400);
     expect(basicAndPost.body.error).toBe('invalid_request');
-    const basicAndAssertion = await startWith({ headers: { authorization: basic('support-agent', SECRETS['support-agent']) }, form: assertionForm(a) });
+    const basicAndAssertion = await startWith({
+      headers: { authorization: basic('support-agent', SECRETS['support-agent']) },
+      form: assertionForm(a),
+    });
     expect(basicAndAssertion.body.error).toBe('invalid_request');
-    const postAndAssertion = await startWith({ form: { client_id: 'billing-agent', client_secret: SECRETS['billing-agent'], ...assertionForm(a) } });
+    const postAndAssertion = await startWith({
+      form: {
+        client_id: 'billing-agent',
+        client_secret: SECRETS['billing-agent'],
+        ...assertionForm(a),
+      },
+    });
     expect(postAndAssertion.body.error).toBe('invalid_request');
   });
 });

@@ -13,7 +13,11 @@ import { bootBaton, type BatonInstance } from '../../src/boot.js';
 import { createKey, KeySet } from '../../src/keys/keyset.js';
 import { createLogger } from '../../src/log.js';
 import type { TokenStore } from '../../src/store/store.js';
-import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS, type BatonClaims } from '../../src/tokens/claims.js';
+import {
+  GRANT_TOKEN_EXCHANGE,
+  TOKEN_TYPE_ACCESS,
+  type BatonClaims,
+} from '../../src/tokens/claims.js';
 import { signToken } from '../../src/tokens/mint.js';
 
 export const ISSUER = 'http://baton.test';
@@ -26,7 +30,7 @@ export const SECRETS = {
   'support-agent': 'support-secret-0123456789abcdefghijklmnopqrstuvwx',
   'billing-agent': 'billing-secret-0123456789abcdefghijklmnopqrstuvwx',
   'isolated-agent': 'isolated-secret-0123456789abcdefghijklmnopqrstuv',
-  'orchestrator': 'orchestrator-secret-0123456789abcdefghijklmnopqrs',
+  orchestrator: 'orchestrator-secret-0123456789abcdefghijklmnopqrs',
   'tickets-rs': 'tickets-rs-secret-0123456789abcdefghijklmnopqrstu',
   'billing-rs': 'billing-rs-secret-0123456789abcdefghijklmnopqrstu',
 } as const;
@@ -36,7 +40,16 @@ export interface Upstream {
   issuer: string;
   jwk: JWK;
   privateKey: CryptoKey;
-  userToken(opts?: { sub?: string; scope?: string; aud?: string; expIn?: number; extra?: Record<string, unknown>; iss?: string; alg?: string; key?: CryptoKey }): Promise<string>;
+  userToken(opts?: {
+    sub?: string;
+    scope?: string;
+    aud?: string;
+    expIn?: number;
+    extra?: Record<string, unknown>;
+    iss?: string;
+    alg?: string;
+    key?: CryptoKey;
+  }): Promise<string>;
 }
 
 export async function makeUpstream(issuer = 'https://idp.test'): Promise<Upstream> {
@@ -48,7 +61,10 @@ export async function makeUpstream(issuer = 'https://idp.test'): Promise<Upstrea
     privateKey,
     userToken: async (o = {}) => {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ scope: o.scope ?? 'tickets:read tickets:write billing:read', ...o.extra })
+      return new SignJWT({
+        scope: o.scope ?? 'tickets:read tickets:write billing:read',
+        ...o.extra,
+      })
         .setProtectedHeader({ alg: o.alg ?? 'ES256', kid: 'idp-1', typ: 'at+jwt' })
         .setIssuer(o.iss ?? issuer)
         .setSubject(o.sub ?? 'alice@example.com')
@@ -61,7 +77,10 @@ export async function makeUpstream(issuer = 'https://idp.test'): Promise<Upstrea
   };
 }
 
-const secretAuth = (id: ClientId, method: 'client_secret_basic' | 'client_secret_post' = 'client_secret_basic') => ({ method, secretHash: hashSecret(SECRETS[id]) });
+const secretAuth = (
+  id: ClientId,
+  method: 'client_secret_basic' | 'client_secret_post' = 'client_secret_basic',
+) => ({ method, secretHash: hashSecret(SECRETS[id]) });
 
 /** The test cast: support-agent <-> billing-agent may hand off; isolated-agent takes from no one. */
 export function rawTestConfig(upstream: Upstream): Record<string, unknown> {
@@ -71,7 +90,15 @@ export function rawTestConfig(upstream: Upstream): Record<string, unknown> {
     host: '127.0.0.1',
     logLevel: 'silent',
     // actorTokens: the test IdP also vouches for agents (the actor_token tests use it).
-    trustedIssuers: [{ issuer: upstream.issuer, jwks: { keys: [upstream.jwk] }, audience: ISSUER, algorithms: ['ES256'], actorTokens: true }],
+    trustedIssuers: [
+      {
+        issuer: upstream.issuer,
+        jwks: { keys: [upstream.jwk] },
+        audience: ISSUER,
+        algorithms: ['ES256'],
+        actorTokens: true,
+      },
+    ],
     agents: [
       {
         id: 'support-agent',
@@ -87,7 +114,13 @@ export function rawTestConfig(upstream: Upstream): Record<string, unknown> {
         tools: { [BILLING]: { scopes: ['billing:read'] }, [TICKETS]: { scopes: ['tickets:read'] } },
         handOffTo: ['support-agent'],
       },
-      { id: 'isolated-agent', auth: secretAuth('isolated-agent'), taskScopes: ['tickets:read'], tools: { [TICKETS]: { scopes: ['tickets:read'] } }, handOffTo: [] },
+      {
+        id: 'isolated-agent',
+        auth: secretAuth('isolated-agent'),
+        taskScopes: ['tickets:read'],
+        tools: { [TICKETS]: { scopes: ['tickets:read'] } },
+        handOffTo: [],
+      },
       {
         id: 'orchestrator',
         auth: secretAuth('orchestrator'),
@@ -98,14 +131,27 @@ export function rawTestConfig(upstream: Upstream): Record<string, unknown> {
       },
     ],
     tools: [
-      { resource: TICKETS, name: 'tickets', scopes: ['tickets:read', 'tickets:write'], resourceServer: { clientId: 'tickets-rs', auth: secretAuth('tickets-rs') } },
-      { resource: BILLING, name: 'billing', scopes: ['billing:read', 'billing:export'], resourceServer: { clientId: 'billing-rs', auth: secretAuth('billing-rs') } },
+      {
+        resource: TICKETS,
+        name: 'tickets',
+        scopes: ['tickets:read', 'tickets:write'],
+        resourceServer: { clientId: 'tickets-rs', auth: secretAuth('tickets-rs') },
+      },
+      {
+        resource: BILLING,
+        name: 'billing',
+        scopes: ['billing:read', 'billing:export'],
+        resourceServer: { clientId: 'billing-rs', auth: secretAuth('billing-rs') },
+      },
     ],
     admin: { keyHashes: [hashSecret(ADMIN_KEY)] },
   };
 }
 
-export function testConfig(upstream: Upstream, patch: (raw: Record<string, unknown>) => void = () => {}): Config {
+export function testConfig(
+  upstream: Upstream,
+  patch: (raw: Record<string, unknown>) => void = () => {},
+): Config {
   const raw = rawTestConfig(upstream);
   patch(raw);
   return parseConfig(raw, 'test');
@@ -123,23 +169,36 @@ export interface RunningBaton {
 }
 
 /** A Baton over real HTTP on 127.0.0.1 with an ephemeral port. */
-export async function startBaton(config: Config, opts: { store?: TokenStore; keys?: KeySet } = {}): Promise<RunningBaton> {
-  const baton = await bootBaton(config, { keys: opts.keys ?? (await testKeys(config)), log: createLogger('silent'), ...(opts.store ? { store: opts.store } : {}) });
+export async function startBaton(
+  config: Config,
+  opts: { store?: TokenStore; keys?: KeySet } = {},
+): Promise<RunningBaton> {
+  const baton = await bootBaton(config, {
+    keys: opts.keys ?? (await testKeys(config)),
+    log: createLogger('silent'),
+    ...(opts.store ? { store: opts.store } : {}),
+  });
   const url = await baton.listen(0, '127.0.0.1');
   return { baton, url, config, close: () => baton.close() };
 }
 
 /** The common file setup: a fresh upstream IdP and a Baton of the test cast on it. */
-export async function startTestBaton(patch?: (raw: Record<string, unknown>) => void): Promise<{ upstream: Upstream; b: RunningBaton; url: string }> {
+export async function startTestBaton(
+  patch?: (raw: Record<string, unknown>) => void,
+): Promise<{ upstream: Upstream; b: RunningBaton; url: string }> {
   const upstream = await makeUpstream();
   const b = await startBaton(testConfig(upstream, patch));
   return { upstream, b, url: b.url };
 }
 
-export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+export const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** Credentials for a test client, in the method its config names. */
-export function credentials(id: ClientId): { headers: Record<string, string>; form: Record<string, string> } {
+export function credentials(id: ClientId): {
+  headers: Record<string, string>;
+  form: Record<string, string>;
+} {
   return id === 'billing-agent'
     ? { headers: {}, form: { client_id: id, client_secret: SECRETS[id] } }
     : { headers: { authorization: basic(id, SECRETS[id]) }, form: {} };
@@ -151,35 +210,90 @@ export interface HttpResult {
   body: Record<string, unknown>;
 }
 
-export async function postForm(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<HttpResult> {
+export async function postForm(
+  url: string,
+  fields: Record<string, string | string[]>,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  for (const [k, v] of Object.entries(fields))
+    for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }
 
 /** POST /token as a test client. */
-export function exchange(url: string, as: ClientId, fields: Record<string, string | string[]>): Promise<HttpResult> {
+export function exchange(
+  url: string,
+  as: ClientId,
+  fields: Record<string, string | string[]>,
+): Promise<HttpResult> {
   const c = credentials(as);
-  return postForm(`${url}/token`, { grant_type: GRANT_TOKEN_EXCHANGE, subject_token_type: TOKEN_TYPE_ACCESS, ...c.form, ...fields }, c.headers);
+  return postForm(
+    `${url}/token`,
+    {
+      grant_type: GRANT_TOKEN_EXCHANGE,
+      subject_token_type: TOKEN_TYPE_ACCESS,
+      ...c.form,
+      ...fields,
+    },
+    c.headers,
+  );
 }
 
-export async function introspectAs(url: string, as: 'tickets-rs' | 'billing-rs', token: string): Promise<Record<string, unknown>> {
-  const r = await postForm(`${url}/introspect`, { token }, { authorization: basic(as, SECRETS[as]) });
+export async function introspectAs(
+  url: string,
+  as: 'tickets-rs' | 'billing-rs',
+  token: string,
+): Promise<Record<string, unknown>> {
+  const r = await postForm(
+    `${url}/introspect`,
+    { token },
+    { authorization: basic(as, SECRETS[as]) },
+  );
   if (r.status !== 200) throw new Error(`introspect ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }
 
 /** The common path: a user token -> a task token for `agent`. */
-export async function startTaskToken(url: string, upstream: Upstream, agent: ClientId = 'support-agent', fields: Record<string, string> = {}): Promise<string> {
-  const r = await exchange(url, agent, { subject_token: await upstream.userToken(), audience: ISSUER, ...fields });
+export async function startTaskToken(
+  url: string,
+  upstream: Upstream,
+  agent: ClientId = 'support-agent',
+  fields: Record<string, string> = {},
+): Promise<string> {
+  const r = await exchange(url, agent, {
+    subject_token: await upstream.userToken(),
+    audience: ISSUER,
+    ...fields,
+  });
   if (r.status !== 200) throw new Error(`task start failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.access_token as string;
 }
@@ -190,14 +304,27 @@ export async function startTaskToken(url: string, upstream: Upstream, agent: Cli
 export const claimsOf = (token: string): BatonClaims => decodeJwt(token) as unknown as BatonClaims;
 
 /** POST /token with raw credentials (headers and form as given): for client-auth tests. */
-export function tokenRequest(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<HttpResult> {
-  return postForm(`${url}/token`, { grant_type: GRANT_TOKEN_EXCHANGE, subject_token_type: TOKEN_TYPE_ACCESS, ...fields }, headers);
+export function tokenRequest(
+  url: string,
+  fields: Record<string, string | string[]>,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  return postForm(
+    `${url}/token`,
+    { grant_type: GRANT_TOKEN_EXCHANGE, subject_token_type: TOKEN_TYPE_ACCESS, ...fields },
+    headers,
+  );
 }
 
 /** POST /token that must succeed; returns the token and its claims. */
-export async function exchangeOk(url: string, as: ClientId, fields: Record<string, string | string[]>): Promise<{ token: string; claims: BatonClaims; body: Record<string, unknown> }> {
+export async function exchangeOk(
+  url: string,
+  as: ClientId,
+  fields: Record<string, string | string[]>,
+): Promise<{ token: string; claims: BatonClaims; body: Record<string, unknown> }> {
   const r = await exchange(url, as, fields);
-  if (r.status !== 200) throw new Error(`exchange as ${as} failed: ${r.status} ${JSON.stringify(r.body)}`);
+  if (r.status !== 200)
+    throw new Error(`exchange as ${as} failed: ${r.status} ${JSON.stringify(r.body)}`);
   const token = r.body.access_token as string;
   return { token, claims: claimsOf(token), body: r.body };
 }
@@ -208,14 +335,22 @@ export async function handOffTask(url: string, to: ClientId, token: string): Pro
 }
 
 /** GET /admin/tasks/{txn} with the admin key. */
-export async function adminTask(url: string, txn: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${url}/admin/tasks/${encodeURIComponent(txn)}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+export async function adminTask(
+  url: string,
+  txn: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/admin/tasks/${encodeURIComponent(txn)}`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 /** Number of tokens in an admin task tree (nodes nest through `children`). */
 export function countTreeTokens(nodes: unknown): number {
-  return (nodes as { children: unknown }[]).reduce((n, node) => n + 1 + countTreeTokens(node.children), 0);
+  return (nodes as { children: unknown }[]).reduce(
+    (n, node) => n + 1 + countTreeTokens(node.children),
+    0,
+  );
 }
 
 export async function adminTokenCount(url: string, txn: string): Promise<number> {
@@ -225,9 +360,18 @@ export async function adminTokenCount(url: string, txn: string): Promise<number>
 }
 
 /** POST /tasks/{txn}/complete as a test client. */
-export function completeTaskAs(url: string, as: ClientId, txn: string, outcome = 'succeeded'): Promise<HttpResult> {
+export function completeTaskAs(
+  url: string,
+  as: ClientId,
+  txn: string,
+  outcome = 'succeeded',
+): Promise<HttpResult> {
   const c = credentials(as);
-  return postJson(`${url}/tasks/${encodeURIComponent(txn)}/complete`, { outcome, ...c.form }, c.headers);
+  return postJson(
+    `${url}/tasks/${encodeURIComponent(txn)}/complete`,
+    { outcome, ...c.form },
+    c.headers,
+  );
 }
 
 /** POST /revoke (RFC 7009) as a test client. */
@@ -236,15 +380,23 @@ export async function revokeAs(url: string, as: ClientId, token: string): Promis
   return (await postForm(`${url}/revoke`, { token, ...c.form }, c.headers)).status;
 }
 
-const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+const b64url = (v: unknown) =>
+  Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
 /** An unsigned JWT (`alg: none`), built by hand since jose refuses to make one. */
-export function unsignedJwt(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+export function unsignedJwt(
+  payload: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): string {
   return `${b64url({ alg: 'none', typ: 'at+jwt', ...header })}.${b64url(payload)}.`;
 }
 
 /** HS256 JWT with `secret` as the HMAC key: with a public key's bytes, the alg-confusion attack. */
-export function hmacJwt(payload: Record<string, unknown>, secret: string | Buffer, header: Record<string, unknown> = {}): string {
+export function hmacJwt(
+  payload: Record<string, unknown>,
+  secret: string | Buffer,
+  header: Record<string, unknown> = {},
+): string {
   const input = `${b64url({ alg: 'HS256', typ: 'at+jwt', ...header })}.${b64url(payload)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
@@ -257,7 +409,9 @@ export function tamperPayload(token: string, patch: Record<string, unknown>): st
 
 /** PEM (SPKI) of a public JWK: the bytes an attacker would use as an HMAC secret. */
 export function publicPem(jwk: JWK): string {
-  return createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  return createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
 }
 
 /** A Baton token signed with the running Baton's own key, for claims no exchange would give (expired, not yet valid). */
@@ -266,15 +420,32 @@ export async function mintWithBatonKey(baton: BatonInstance, claims: BatonClaims
 }
 
 /** Standard user-token claims with overrides, for hand-built (unsigned / HMAC) tokens. */
-export function userClaims(upstream: Upstream, patch: Record<string, unknown> = {}): Record<string, unknown> {
+export function userClaims(
+  upstream: Upstream,
+  patch: Record<string, unknown> = {},
+): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  return { iss: upstream.issuer, sub: 'alice@example.com', aud: ISSUER, iat: now, exp: now + 3600, jti: randomUUID(), scope: 'tickets:read', ...patch };
+  return {
+    iss: upstream.issuer,
+    sub: 'alice@example.com',
+    aud: ISSUER,
+    iat: now,
+    exp: now + 3600,
+    jti: randomUUID(),
+    scope: 'tickets:read',
+    ...patch,
+  };
 }
 
 /** A private_key_jwt client key pair: the private key and the public JWKS for its config. */
-export async function makeClientKey(kid = 'client-1'): Promise<{ privateKey: CryptoKey; jwks: { keys: JWK[] } }> {
+export async function makeClientKey(
+  kid = 'client-1',
+): Promise<{ privateKey: CryptoKey; jwks: { keys: JWK[] } }> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  return { privateKey, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] } };
+  return {
+    privateKey,
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] },
+  };
 }
 
 /** RFC 7523 client assertion: iss = sub = client_id, aud, short exp, unique jti. */
@@ -296,4 +467,7 @@ export function clientAssertion(
 }
 
 /** Form fields that authenticate with a client assertion (private_key_jwt). */
-export const assertionForm = (assertion: string): Record<string, string> => ({ client_assertion_type: ASSERTION_TYPE, client_assertion: assertion });
+export const assertionForm = (assertion: string): Record<string, string> => ({
+  client_assertion_type: ASSERTION_TYPE,
+  client_assertion: assertion,
+});

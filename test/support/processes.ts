@@ -48,7 +48,11 @@ export interface Deployment {
  * Writes the test cast's config as YAML with a Redis store (`url` + `prefix`) and a key dir
  * holding one generated key: what every instance of one deployment shares.
  */
-export async function writeDeployment(upstream: Upstream, store: { url: string; prefix: string }, patch: (raw: Record<string, unknown>) => void = () => {}): Promise<Deployment> {
+export async function writeDeployment(
+  upstream: Upstream,
+  store: { url: string; prefix: string },
+  patch: (raw: Record<string, unknown>) => void = () => {},
+): Promise<Deployment> {
   const dir = await mkdtemp(path.join(tmpdir(), 'baton-deploy-'));
   const keysDir = path.join(dir, 'keys');
   await generateKeyFile(keysDir, 'ES256');
@@ -81,13 +85,23 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
-async function launch(configPath: string, port: number, timeoutMs: number, args: string[] = []): Promise<BatonProcess> {
+async function launch(
+  configPath: string,
+  port: number,
+  timeoutMs: number,
+  args: string[] = [],
+): Promise<BatonProcess> {
   // Only what the child needs from ours: no NODE_OPTIONS of jest, no env override of the config.
   const env: NodeJS.ProcessEnv = {};
-  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[k] !== undefined) env[k] = process.env[k];
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'])
+    if (process.env[k] !== undefined) env[k] = process.env[k];
   env.BATON_CONFIG = configPath;
   env.PORT = String(port);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/baton.ts', 'serve', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/baton.ts', 'serve', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   installExitHook();
   let out = '';
@@ -99,13 +113,21 @@ async function launch(configPath: string, port: number, timeoutMs: number, args:
   let spawnError: Error | undefined;
   child.once('error', (e) => (spawnError = e));
   const url = `http://${HOST}:${port}`;
-  const proc: BatonProcess = { url, port, pid: child.pid ?? -1, output: () => out, stop: () => stopChild(child) };
+  const proc: BatonProcess = {
+    url,
+    port,
+    pid: child.pid ?? -1,
+    output: () => out,
+    stop: () => stopChild(child),
+  };
 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (spawnError || child.exitCode !== null || child.signalCode !== null) {
       await stopChild(child);
-      throw new Error(`baton on port ${port} exited before it was ready (${spawnError?.message ?? `code ${child.exitCode}`}):\n${out}`);
+      throw new Error(
+        `baton on port ${port} exited before it was ready (${spawnError?.message ?? `code ${child.exitCode}`}):\n${out}`,
+      );
     }
     if (await ready(url)) return proc;
     await sleep(100);
@@ -115,7 +137,11 @@ async function launch(configPath: string, port: number, timeoutMs: number, args:
 }
 
 /** Starts `baton serve` on a free port with BATON_CONFIG = configPath; resolves once /readyz is 200. */
-export async function spawnBaton(configPath: string, timeoutMs = 30_000, args: string[] = []): Promise<BatonProcess> {
+export async function spawnBaton(
+  configPath: string,
+  timeoutMs = 30_000,
+  args: string[] = [],
+): Promise<BatonProcess> {
   let last: unknown;
   // The free port may be taken before the child binds it; then it exits at once and we retry.
   for (let attempt = 0; attempt < 3; attempt++) {

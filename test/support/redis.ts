@@ -152,12 +152,18 @@ async function launch(port: number, dir: string): Promise<TestRedisServer> {
   const child = spawn(
     'redis-server',
     [
-      '--port', String(port),
-      '--bind', HOST,
-      '--save', '',
-      '--appendonly', 'no',
-      '--daemonize', 'no',
-      '--dir', dir, // nothing should be written, but never into the repo/cwd
+      '--port',
+      String(port),
+      '--bind',
+      HOST,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--dir',
+      dir, // nothing should be written, but never into the repo/cwd
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -189,9 +195,10 @@ async function launch(port: number, dir: string): Promise<TestRedisServer> {
   while (Date.now() < deadline) {
     if (spawnError) {
       await stop();
-      const hint = (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
-        ? ' (is redis-server installed? apt-get install redis-server)'
-        : '';
+      const hint =
+        (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
+          ? ' (is redis-server installed? apt-get install redis-server)'
+          : '';
       throw new Error(`cannot start redis-server${hint}: ${spawnError.message}`);
     }
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -225,7 +232,9 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new Error(`scripts/redis-cluster.sh start failed: ${String(err)}\n${stderr.slice(-2000)}`);
+    throw new Error(
+      `scripts/redis-cluster.sh start failed: ${String(err)}\n${stderr.slice(-2000)}`,
+    );
   }
   let stopped = false;
   return {

@@ -23,7 +23,10 @@ import type { RedisNode } from './redis.js';
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The tool each agent of the test cast may use, and the resource server that checks it. */
-export const TOOL_OF: Record<'support-agent' | 'billing-agent' | 'isolated-agent', { resource: string; rs: 'tickets-rs' | 'billing-rs'; scope: string }> = {
+export const TOOL_OF: Record<
+  'support-agent' | 'billing-agent' | 'isolated-agent',
+  { resource: string; rs: 'tickets-rs' | 'billing-rs'; scope: string }
+> = {
   'support-agent': { resource: TICKETS, rs: 'tickets-rs', scope: 'tickets:read' },
   'billing-agent': { resource: BILLING, rs: 'billing-rs', scope: 'billing:read' },
   'isolated-agent': { resource: TICKETS, rs: 'tickets-rs', scope: 'tickets:read' },
@@ -31,7 +34,12 @@ export const TOOL_OF: Record<'support-agent' | 'billing-agent' | 'isolated-agent
 export type ToolAgent = keyof typeof TOOL_OF;
 
 /** Agents along a depth-4 chain: support -> billing -> support -> billing (the cast allows it). */
-export const CHAIN_AGENTS: ToolAgent[] = ['support-agent', 'billing-agent', 'support-agent', 'billing-agent'];
+export const CHAIN_AGENTS: ToolAgent[] = [
+  'support-agent',
+  'billing-agent',
+  'support-agent',
+  'billing-agent',
+];
 
 /** One level of a delegation chain: the task token held at that depth and a tool token minted from it. */
 export interface Level {
@@ -44,7 +52,9 @@ export interface Level {
 /** A tool token for the current actor of `task` (its own tool). */
 export async function toolToken(url: string, agent: ToolAgent, task: string): Promise<string> {
   const t = TOOL_OF[agent];
-  return (await exchangeOk(url, agent, { subject_token: task, resource: t.resource, scope: t.scope })).token;
+  return (
+    await exchangeOk(url, agent, { subject_token: task, resource: t.resource, scope: t.scope })
+  ).token;
 }
 
 /** `to` takes `task` over (hand-off, one more act level) and mints a tool token from it. */
@@ -54,15 +64,29 @@ export async function handOffLevel(url: string, from: Level, to: ToolAgent): Pro
 }
 
 /** A fresh task started by `agent` for `sub`, with one tool token; `expIn` (the user token's life) bounds the task's deadline. */
-export async function rootLevel(url: string, upstream: Upstream, agent: ToolAgent = 'support-agent', sub = 'alice@example.com', expIn?: number): Promise<Level> {
-  const task = await startTaskToken(url, upstream, agent, { subject_token: await upstream.userToken({ sub, ...(expIn ? { expIn } : {}) }) });
+export async function rootLevel(
+  url: string,
+  upstream: Upstream,
+  agent: ToolAgent = 'support-agent',
+  sub = 'alice@example.com',
+  expIn?: number,
+): Promise<Level> {
+  const task = await startTaskToken(url, upstream, agent, {
+    subject_token: await upstream.userToken({ sub, ...(expIn ? { expIn } : {}) }),
+  });
   return { depth: 1, agent, task, tool: await toolToken(url, agent, task) };
 }
 
 /** A task handed along CHAIN_AGENTS to `depth` levels, a tool token at every level. */
-export async function buildChain(url: string, upstream: Upstream, depth = 4, sub = 'alice@example.com'): Promise<Level[]> {
+export async function buildChain(
+  url: string,
+  upstream: Upstream,
+  depth = 4,
+  sub = 'alice@example.com',
+): Promise<Level[]> {
   const levels = [await rootLevel(url, upstream, CHAIN_AGENTS[0], sub)];
-  while (levels.length < depth) levels.push(await handOffLevel(url, levels[levels.length - 1]!, CHAIN_AGENTS[levels.length]!));
+  while (levels.length < depth)
+    levels.push(await handOffLevel(url, levels[levels.length - 1]!, CHAIN_AGENTS[levels.length]!));
   return levels;
 }
 
@@ -75,14 +99,30 @@ export async function toolActive(url: string, tool: string): Promise<boolean> {
 }
 
 /** Asserts both tokens of a level: tool token by introspection, task token in the admin tree. */
-export async function expectLevel(u: string, l: Level, alive: boolean, deadState = 'revoked'): Promise<void> {
-  expect({ depth: l.depth, tool: await toolActive(u, l.tool) }).toEqual({ depth: l.depth, tool: alive });
-  expect({ depth: l.depth, task: await treeState(u, l.task) }).toEqual({ depth: l.depth, task: alive ? 'active' : deadState });
+export async function expectLevel(
+  u: string,
+  l: Level,
+  alive: boolean,
+  deadState = 'revoked',
+): Promise<void> {
+  expect({ depth: l.depth, tool: await toolActive(u, l.tool) }).toEqual({
+    depth: l.depth,
+    tool: alive,
+  });
+  expect({ depth: l.depth, task: await treeState(u, l.task) }).toEqual({
+    depth: l.depth,
+    task: alive ? 'active' : deadState,
+  });
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
 
-export async function adminRequest(url: string, method: 'GET' | 'POST', path: string, headers: Record<string, string> = adminHeaders): Promise<HttpResult> {
+export async function adminRequest(
+  url: string,
+  method: 'GET' | 'POST',
+  path: string,
+  headers: Record<string, string> = adminHeaders,
+): Promise<HttpResult> {
   const res = await fetch(`${url}${path}`, { method, headers });
   const text = await res.text();
   let body: Record<string, unknown> = {};
@@ -130,7 +170,11 @@ export async function treeState(url: string, token: string): Promise<string> {
 export function extendAsHolder(url: string, task: string): Promise<HttpResult> {
   const agent = claimsOf(task).act.sub as ToolAgent;
   const t = TOOL_OF[agent];
-  return exchange(url, agent as ClientId, { subject_token: task, resource: t.resource, scope: t.scope });
+  return exchange(url, agent as ClientId, {
+    subject_token: task,
+    resource: t.resource,
+    scope: t.scope,
+  });
 }
 
 /** Store stamp (µs) at which the token's task started: the last per-actor stamp of its lineage. */
@@ -150,7 +194,11 @@ export function compareStreamIds(a: string, b: string): number {
  * Polls `probe` until it returns true or `timeoutMs` passes; returns the last result. A
  * polling window for things that travel between instances, never a timing assertion.
  */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs = 2000, intervalMs = 50): Promise<boolean> {
+export async function eventually(
+  probe: () => Promise<boolean>,
+  timeoutMs = 2000,
+  intervalMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return true;
@@ -185,12 +233,19 @@ export class FeedReader {
   ) {}
 
   /** Opens the stream; a non-200 answer comes back with `status` set and nothing to read. */
-  static async open(url: string, headers: Record<string, string>, timeoutMs = 5000): Promise<FeedReader> {
+  static async open(
+    url: string,
+    headers: Record<string, string>,
+    timeoutMs = 5000,
+  ): Promise<FeedReader> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     let res: Response;
     try {
-      res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
+      res = await fetch(url, {
+        headers: { accept: 'text/event-stream', ...headers },
+        signal: abort.signal,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -271,7 +326,10 @@ export class FeedReader {
   }
 
   /** Events until `stop` says enough (inclusive) or a wait for the next times out. */
-  async collectUntil(stop: (e: SseEvent, all: SseEvent[]) => boolean, timeoutMs = 3000): Promise<SseEvent[]> {
+  async collectUntil(
+    stop: (e: SseEvent, all: SseEvent[]) => boolean,
+    timeoutMs = 3000,
+  ): Promise<SseEvent[]> {
     const all: SseEvent[] = [];
     for (let i = 0; i < 10_000; i++) {
       const e = await this.next(timeoutMs);
@@ -360,11 +418,15 @@ export function dropPrefix(url: string, prefix: string): Promise<void> {
 
 /** Deletes every key under `prefix` on every master of a cluster. */
 export async function dropPrefixCluster(nodes: RedisNode[], prefix: string): Promise<void> {
-  const cluster = new Cluster(nodes, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } });
+  const cluster = new Cluster(nodes, {
+    lazyConnect: true,
+    redisOptions: { maxRetriesPerRequest: 1 },
+  });
   cluster.on('error', () => {});
   try {
     await cluster.connect();
-    for (const master of cluster.nodes('master')) for (const k of await scanAll(master, prefix)) await master.unlink(k);
+    for (const master of cluster.nodes('master'))
+      for (const k of await scanAll(master, prefix)) await master.unlink(k);
   } finally {
     cluster.disconnect();
   }

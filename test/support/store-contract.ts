@@ -36,7 +36,10 @@ export function runStoreContract(name: string, make: MakeStore): void {
     });
 
     /** Starts a task with its root token; returns both and the start stamp. */
-    async function openTask(overrides: Partial<NewTask> = {}, rootOverrides: Partial<TokenRecord> = {}) {
+    async function openTask(
+      overrides: Partial<NewTask> = {},
+      rootOverrides: Partial<TokenRecord> = {},
+    ) {
       const task = taskFixture(overrides);
       const root = rootTokenFixture(task, rootOverrides);
       const stamp = await store.startTask(task, root);
@@ -111,7 +114,9 @@ export function runStoreContract(name: string, make: MakeStore): void {
         const tree = await store.getTaskTree(task.txn);
         expect(tree?.tokens.map((t) => t.jti)).not.toContain(under.jti);
         // the task itself stays open: a sibling branch still records
-        await expect(store.recordToken(childTokenFixture(root))).resolves.toEqual(expect.any(Number));
+        await expect(store.recordToken(childTokenFixture(root))).resolves.toEqual(
+          expect.any(Number),
+        );
       });
     });
 
@@ -137,7 +142,8 @@ export function runStoreContract(name: string, make: MakeStore): void {
       it('is revoked for every descendant of a revoked token, at depth 1..4', async () => {
         const { task, root } = await openTask();
         const chain = await recordChain(root, 4);
-        for (const t of chain) await expect(store.checkToken(task.txn, t.jti, t.anc)).resolves.toBe('active');
+        for (const t of chain)
+          await expect(store.checkToken(task.txn, t.jti, t.anc)).resolves.toBe('active');
         await store.revokeToken(task.txn, root.jti);
         for (const [i, t] of chain.entries()) {
           expect(t.anc[i]).toBe(root.jti); // root sits at depth i+1 above t
@@ -145,20 +151,25 @@ export function runStoreContract(name: string, make: MakeStore): void {
         }
       });
 
-      it.each(['completed', 'revoked'] as const)('is task_ended for every token after endTask(%s)', async (status) => {
-        const { task, root } = await openTask();
-        const [c1] = await recordChain(root, 1);
-        await store.endTask(task.txn, status, status === 'revoked' ? 'admin' : task.owner);
-        await expect(store.checkToken(task.txn, root.jti, root.anc)).resolves.toBe('task_ended');
-        await expect(store.checkToken(task.txn, c1!.jti, c1!.anc)).resolves.toBe('task_ended');
-      });
+      it.each(['completed', 'revoked'] as const)(
+        'is task_ended for every token after endTask(%s)',
+        async (status) => {
+          const { task, root } = await openTask();
+          const [c1] = await recordChain(root, 1);
+          await store.endTask(task.txn, status, status === 'revoked' ? 'admin' : task.owner);
+          await expect(store.checkToken(task.txn, root.jti, root.anc)).resolves.toBe('task_ended');
+          await expect(store.checkToken(task.txn, c1!.jti, c1!.anc)).resolves.toBe('task_ended');
+        },
+      );
     });
 
     describe('endTask', () => {
       it('ends an open task once: { ended: live tokens, changed: true }, and getTask shows how', async () => {
         const { task, root } = await openTask();
         await recordChain(root, 2);
-        await expect(store.endTask(task.txn, 'completed', task.owner, 'succeeded', 'refund issued')).resolves.toEqual({
+        await expect(
+          store.endTask(task.txn, 'completed', task.owner, 'succeeded', 'refund issued'),
+        ).resolves.toEqual({
           ended: 3,
           changed: true,
         });
@@ -186,8 +197,14 @@ export function runStoreContract(name: string, make: MakeStore): void {
 
       it('records an admin revocation as status revoked, endedBy admin', async () => {
         const { task } = await openTask();
-        await expect(store.endTask(task.txn, 'revoked', 'admin')).resolves.toEqual({ ended: 1, changed: true });
-        await expect(store.getTask(task.txn)).resolves.toMatchObject({ status: 'revoked', endedBy: 'admin' });
+        await expect(store.endTask(task.txn, 'revoked', 'admin')).resolves.toEqual({
+          ended: 1,
+          changed: true,
+        });
+        await expect(store.getTask(task.txn)).resolves.toMatchObject({
+          status: 'revoked',
+          endedBy: 'admin',
+        });
       });
 
       it('returns undefined for an unknown task', async () => {
@@ -202,7 +219,11 @@ export function runStoreContract(name: string, make: MakeStore): void {
           ctx: { tool: 'tickets', args: { id: 42, urgent: true }, tags: ['a', 'b'], note: null },
         });
         const toolStamp = await store.recordToken(tool);
-        const handOff = childTokenFixture(root, { client: 'agent-b', actors: ['agent-b', 'agent-a'], aud: 'https://baton.example' });
+        const handOff = childTokenFixture(root, {
+          client: 'agent-b',
+          actors: ['agent-b', 'agent-a'],
+          aud: 'https://baton.example',
+        });
         const handOffStamp = await store.recordToken(handOff);
         await store.revokeToken(task.txn, handOff.jti);
 
@@ -254,7 +275,12 @@ export function runStoreContract(name: string, make: MakeStore): void {
         for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]!);
 
         const marks = await store.loadMarks();
-        expect(marks.agents).toEqual(new Map([['agent-a', s5], ['agent-b', s4]]));
+        expect(marks.agents).toEqual(
+          new Map([
+            ['agent-a', s5],
+            ['agent-b', s4],
+          ]),
+        );
         expect(marks.users).toEqual(new Map([['alice@example.com', s2]]));
         expect(marks.all).toBe(s6);
       });
@@ -264,8 +290,18 @@ export function runStoreContract(name: string, make: MakeStore): void {
       const events: FeedEvent[] = [
         { type: 'token', txn: 'txn-1', jti: 'jti-1', stamp: 1_700_000_000_000_001 },
         { type: 'task', txn: 'txn-1', stamp: 1_700_000_000_000_002, reason: 'completed' },
-        { type: 'agent', id: 'agent-a', before: 1_700_000_000_000_003, stamp: 1_700_000_000_000_003 },
-        { type: 'user', sub: 'alice@example.com', before: 1_700_000_000_000_004, stamp: 1_700_000_000_000_004 },
+        {
+          type: 'agent',
+          id: 'agent-a',
+          before: 1_700_000_000_000_003,
+          stamp: 1_700_000_000_000_003,
+        },
+        {
+          type: 'user',
+          sub: 'alice@example.com',
+          before: 1_700_000_000_000_004,
+          stamp: 1_700_000_000_000_004,
+        },
         { type: 'all', before: 1_700_000_000_000_005, stamp: 1_700_000_000_000_005 },
       ];
 
@@ -314,7 +350,10 @@ export function runStoreContract(name: string, make: MakeStore): void {
       it('forgets a task and its tokens once the deadline and token exp have passed', async () => {
         const now = nowSeconds();
         // exp and deadline are epoch seconds, 1-2 s ahead (now is floored)
-        const { task, root } = await openTask({ createdAt: now, deadline: now + 2 }, { exp: now + 2 });
+        const { task, root } = await openTask(
+          { createdAt: now, deadline: now + 2 },
+          { exp: now + 2 },
+        );
         const child = childTokenFixture(root, { exp: now + 2 });
         await store.recordToken(child);
         await expect(store.getTask(task.txn)).resolves.toMatchObject({ status: 'open' });
@@ -331,7 +370,10 @@ export function runStoreContract(name: string, make: MakeStore): void {
         const tree = fc
           .integer({ min: 1, max: 30 })
           .chain((n) =>
-            fc.tuple(fc.array(fc.nat(), { minLength: n - 1, maxLength: n - 1 }), fc.array(fc.boolean(), { minLength: n, maxLength: n })),
+            fc.tuple(
+              fc.array(fc.nat(), { minLength: n - 1, maxLength: n - 1 }),
+              fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+            ),
           );
         await fc.assert(
           fc.asyncProperty(tree, async ([picks, revokes]) => {
@@ -343,11 +385,17 @@ export function runStoreContract(name: string, make: MakeStore): void {
               await store.recordToken(t);
               tokens.push(t);
             }
-            for (const [i, node] of nodes.entries()) if (node.revoke) await store.revokeToken(task.txn, tokens[i]!.jti);
+            for (const [i, node] of nodes.entries())
+              if (node.revoke) await store.revokeToken(task.txn, tokens[i]!.jti);
             for (const [i, t] of tokens.entries()) {
-              const expected = lineage(nodes, i).some((j) => nodes[j]!.revoke) ? 'revoked' : 'active';
+              const expected = lineage(nodes, i).some((j) => nodes[j]!.revoke)
+                ? 'revoked'
+                : 'active';
               const got = await store.checkToken(task.txn, t.jti, t.anc);
-              if (got !== expected) throw new Error(`token #${i} (anc depth ${t.anc.length}): expected ${expected}, got ${got}`);
+              if (got !== expected)
+                throw new Error(
+                  `token #${i} (anc depth ${t.anc.length}): expected ${expected}, got ${got}`,
+                );
             }
           }),
           { numRuns: 15 },

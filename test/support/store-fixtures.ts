@@ -37,7 +37,10 @@ export function taskFixture(overrides: Partial<NewTask> = {}): NewTask {
 }
 
 /** The first token of a task (no ancestors), as recorded by `startTask`. */
-export function rootTokenFixture(task: Pick<NewTask, 'txn' | 'owner'>, overrides: Partial<TokenRecord> = {}): TokenRecord {
+export function rootTokenFixture(
+  task: Pick<NewTask, 'txn' | 'owner'>,
+  overrides: Partial<TokenRecord> = {},
+): TokenRecord {
   const now = nowSeconds();
   return {
     jti: newJti(),
@@ -54,7 +57,10 @@ export function rootTokenFixture(task: Pick<NewTask, 'txn' | 'owner'>, overrides
 }
 
 /** A token derived from `parent` in the same task: anc = [parent, ...parent.anc] truncated to MAX_ANC. */
-export function childTokenFixture(parent: TokenRecord, overrides: Partial<TokenRecord> = {}): TokenRecord {
+export function childTokenFixture(
+  parent: TokenRecord,
+  overrides: Partial<TokenRecord> = {},
+): TokenRecord {
   const now = nowSeconds();
   return {
     jti: newJti(),
@@ -71,20 +77,28 @@ export function childTokenFixture(parent: TokenRecord, overrides: Partial<TokenR
 }
 
 /** Awaits `p` and asserts it was refused with StoreRejection(reason). */
-export async function expectRejection(p: Promise<unknown>, reason: StoreRejection['reason']): Promise<void> {
+export async function expectRejection(
+  p: Promise<unknown>,
+  reason: StoreRejection['reason'],
+): Promise<void> {
   let caught: unknown;
   try {
     await p;
   } catch (err) {
     caught = err;
   }
-  if (caught === undefined) throw new Error(`expected StoreRejection('${reason}'), but the call succeeded`);
+  if (caught === undefined)
+    throw new Error(`expected StoreRejection('${reason}'), but the call succeeded`);
   expect(caught).toBeInstanceOf(StoreRejection);
   expect((caught as StoreRejection).reason).toBe(reason);
 }
 
 /** Polls `probe` until it returns true or `timeoutMs` passes (then fails with `what`). */
-export async function waitFor(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 2000): Promise<void> {
+export async function waitFor(
+  probe: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 2000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;

@@ -16,7 +16,15 @@ import { DEMO } from '../../src/demo/cast.js';
 import { startDemoIdp, type DemoIdp } from '../../src/demo/idp.js';
 import { createLogger } from '../../src/log.js';
 import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
-import { basic, ISSUER, postForm, rawTestConfig, testKeys, type HttpResult, type Upstream } from './fixtures.js';
+import {
+  basic,
+  ISSUER,
+  postForm,
+  rawTestConfig,
+  testKeys,
+  type HttpResult,
+  type Upstream,
+} from './fixtures.js';
 
 /** The IdP's demo user (src/demo/idp.ts DEFAULT_USERS). */
 export const ALICE = { username: 'alice@example.com', password: 'alice-demo-password' } as const;
@@ -24,7 +32,21 @@ export const ALICE = { username: 'alice@example.com', password: 'alice-demo-pass
 export const STORY_SCOPE = 'tickets:read tickets:write billing:read';
 
 /** The members of an active introspection response (issue 6, "Introspection"). */
-export const INTROSPECTION_FIELDS = ['act', 'active', 'aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'nbf', 'scope', 'sub', 'token_type', 'txn'] as const;
+export const INTROSPECTION_FIELDS = [
+  'act',
+  'active',
+  'aud',
+  'client_id',
+  'exp',
+  'iat',
+  'iss',
+  'jti',
+  'nbf',
+  'scope',
+  'sub',
+  'token_type',
+  'txn',
+] as const;
 
 /** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -46,13 +68,18 @@ export type StoreInput = { kind: 'memory' } | { kind: 'redis'; url: string; pref
  * The test cast (fixtures.rawTestConfig) with the embedded IdP as its only trusted issuer, by
  * `jwksUri` (real JWKS fetched over HTTP), accepting tokens whose `aud` is Baton's issuer.
  */
-export function idpConfig(idp: Pick<DemoIdp, 'issuer' | 'jwksUri'>, opts: { issuer?: string; store?: StoreInput } = {}): Config {
+export function idpConfig(
+  idp: Pick<DemoIdp, 'issuer' | 'jwksUri'>,
+  opts: { issuer?: string; store?: StoreInput } = {},
+): Config {
   // rawTestConfig reads only `issuer` and `jwk` of its upstream, for the trustedIssuers entry
   // this function replaces.
   const raw = rawTestConfig({ issuer: idp.issuer, jwk: {} } as unknown as Upstream);
   const issuer = opts.issuer ?? ISSUER;
   raw.issuer = issuer;
-  raw.trustedIssuers = [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: issuer, algorithms: ['ES256'] }];
+  raw.trustedIssuers = [
+    { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: issuer, algorithms: ['ES256'] },
+  ];
   if (opts.store) raw.store = opts.store;
   return parseConfig(raw, 'story test');
 }
@@ -63,14 +90,23 @@ export async function aliceToken(idp: DemoIdp, scope = STORY_SCOPE): Promise<str
 }
 
 /** POST /tasks/{txn}/complete with any body (raw JSON string or a value) and headers. */
-export async function postComplete(url: string, txn: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+export async function postComplete(
+  url: string,
+  txn: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   const res = await fetch(`${url}/tasks/${encodeURIComponent(txn)}/complete`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }
 
 /** Every key in Redis at `url` that starts with `prefix` (SCAN, never KEYS). */
@@ -93,7 +129,8 @@ export async function redisKeysUnder(url: string, prefix: string): Promise<strin
 
 /** Deletes what a test wrote under its own unique prefix (and nothing else). */
 export async function deleteRedisKeysUnder(url: string, prefix: string): Promise<void> {
-  if (!prefix.startsWith('bt:test:')) throw new Error(`refusing to delete keys under a non-test prefix: ${prefix}`);
+  if (!prefix.startsWith('bt:test:'))
+    throw new Error(`refusing to delete keys under a non-test prefix: ${prefix}`);
   const found = await redisKeysUnder(url, prefix);
   if (found.length === 0) return;
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -111,7 +148,11 @@ export type DemoAgent = keyof typeof DEMO.agents;
 export type DemoTool = keyof typeof DEMO.tools;
 
 /** POST /token as a demo agent (all use client_secret_basic). */
-export function demoExchange(url: string, agent: DemoAgent, fields: Record<string, string>): Promise<HttpResult> {
+export function demoExchange(
+  url: string,
+  agent: DemoAgent,
+  fields: Record<string, string>,
+): Promise<HttpResult> {
   return postForm(
     `${url}/token`,
     { grant_type: GRANT_TOKEN_EXCHANGE, subject_token_type: TOKEN_TYPE_ACCESS, ...fields },
@@ -127,7 +168,10 @@ export function demoIntrospect(url: string, tool: DemoTool, token: string): Prom
 
 /** The one `curl` line of the demo banner. */
 export function bannerCurl(banner: string): string {
-  const line = banner.split('\n').map((l) => l.trim()).find((l) => l.startsWith('curl '));
+  const line = banner
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.startsWith('curl '));
   if (!line) throw new Error(`no curl command in the banner:\n${banner}`);
   return line;
 }
@@ -168,11 +212,22 @@ export async function startBatonAtItsIssuer(): Promise<IssuerBaton> {
     const issuer = `http://127.0.0.1:${port}`;
     const idp = await startDemoIdp({ audience: issuer });
     const config = idpConfig(idp, { issuer });
-    const baton = await bootBaton(config, { keys: await testKeys(config), log: createLogger('silent') });
+    const baton = await bootBaton(config, {
+      keys: await testKeys(config),
+      log: createLogger('silent'),
+    });
     try {
       const url = await baton.listen(port, '127.0.0.1');
       if (url !== issuer) throw new Error(`listening on ${url}, expected ${issuer}`);
-      return { baton, idp, issuer, close: async () => { await baton.close(); await idp.close(); } };
+      return {
+        baton,
+        idp,
+        issuer,
+        close: async () => {
+          await baton.close();
+          await idp.close();
+        },
+      };
     } catch (e) {
       last = e;
       await baton.close().catch(() => {});

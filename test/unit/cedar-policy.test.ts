@@ -1,19 +1,42 @@
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CedarPolicySet, NO_PERMIT, PolicyLoadError, type PolicyContext, type PolicyRequest } from '../../src/policy/cedar/engine.js';
+import {
+  CedarPolicySet,
+  NO_PERMIT,
+  PolicyLoadError,
+  type PolicyContext,
+  type PolicyRequest,
+} from '../../src/policy/cedar/engine.js';
 import { PolicyHolder, type PolicyLogger } from '../../src/policy/cedar/holder.js';
 import { checkPolicy, formatCheck, PolicyQuestionError } from '../../src/policy/cedar/check.js';
 
-const EXAMPLE = readFileSync(new URL('../../src/policy/cedar/example.cedar', import.meta.url), 'utf8');
+const EXAMPLE = readFileSync(
+  new URL('../../src/policy/cedar/example.cedar', import.meta.url),
+  'utf8',
+);
 const BILLING = 'https://tools.example.com/billing';
 const DEPLOY = 'https://tools.example.com/deploy';
 
 /** A realistic exchange: billing-agent (tenant acme), handed the task by support-agent, asks for billing. */
-function request(patch: { principal?: Partial<PolicyRequest['principal']>; action?: PolicyRequest['action']; resource?: PolicyRequest['resource']; context?: Partial<PolicyContext> } = {}): PolicyRequest {
+function request(
+  patch: {
+    principal?: Partial<PolicyRequest['principal']>;
+    action?: PolicyRequest['action'];
+    resource?: PolicyRequest['resource'];
+    context?: Partial<PolicyContext>;
+  } = {},
+): PolicyRequest {
   const context: PolicyContext = {
     scopes: ['billing:read'],
-    user: { sub: 'alice', iss: 'https://idp.example.com', tenant: 'acme', email: 'alice@acme.example', groups: ['staff'], roles: ['reader'] },
+    user: {
+      sub: 'alice',
+      iss: 'https://idp.example.com',
+      tenant: 'acme',
+      email: 'alice@acme.example',
+      groups: ['staff'],
+      roles: ['reader'],
+    },
     act: ['billing-agent', 'support-agent'],
     current_actor: 'billing-agent',
     depth: 2,
@@ -23,7 +46,8 @@ function request(patch: { principal?: Partial<PolicyRequest['principal']>; actio
     authorization_details: [{ type: 'tool_call', action: 'read', target: 'invoice/7' }],
     ...patch.context,
   };
-  for (const k of Object.keys(context) as (keyof PolicyContext)[]) if (context[k] === undefined) delete context[k];
+  for (const k of Object.keys(context) as (keyof PolicyContext)[])
+    if (context[k] === undefined) delete context[k];
   return {
     principal: { id: 'billing-agent', tenant: 'acme', labels: ['finance'], ...patch.principal },
     action: patch.action ?? 'exchange',
@@ -74,8 +98,27 @@ const FIELD_CASES: FieldCase[] = [
       @id("user-forbid") forbid (principal, action, resource)
         when { (context.user has groups && context.user.groups.contains("suspended")) || (context.user has roles && context.user.roles.contains("intern")) };`,
     permitted: {},
-    forbidden: { context: { user: { sub: 'alice', iss: 'https://idp.example.com', tenant: 'acme', email: 'alice@acme.example', groups: ['staff', 'suspended'] } } },
-    unpermitted: { context: { user: { sub: 'bob', iss: 'https://idp.example.com', tenant: 'globex', email: 'bob@acme.example' } } },
+    forbidden: {
+      context: {
+        user: {
+          sub: 'alice',
+          iss: 'https://idp.example.com',
+          tenant: 'acme',
+          email: 'alice@acme.example',
+          groups: ['staff', 'suspended'],
+        },
+      },
+    },
+    unpermitted: {
+      context: {
+        user: {
+          sub: 'bob',
+          iss: 'https://idp.example.com',
+          tenant: 'globex',
+          email: 'bob@acme.example',
+        },
+      },
+    },
   },
   {
     field: 'act',
@@ -110,9 +153,21 @@ const FIELD_CASES: FieldCase[] = [
       @id("current-actor-permit") permit (principal == Baton::Agent::"billing-agent", action == Baton::Action::"hand_off", resource)
         when { context.current_actor == "support-agent" || context.current_actor == "ops-agent" };
       @id("current-actor-forbid") forbid (principal, action == Baton::Action::"hand_off", resource) when { context.current_actor == "ops-agent" };`,
-    permitted: { action: 'hand_off', resource: { type: 'Task', id: 'txn-1' }, context: { current_actor: 'support-agent', tool: undefined, depth: 2 } },
-    forbidden: { action: 'hand_off', resource: { type: 'Task', id: 'txn-1' }, context: { current_actor: 'ops-agent', tool: undefined } },
-    unpermitted: { action: 'hand_off', resource: { type: 'Task', id: 'txn-1' }, context: { current_actor: 'billing-agent', tool: undefined } },
+    permitted: {
+      action: 'hand_off',
+      resource: { type: 'Task', id: 'txn-1' },
+      context: { current_actor: 'support-agent', tool: undefined, depth: 2 },
+    },
+    forbidden: {
+      action: 'hand_off',
+      resource: { type: 'Task', id: 'txn-1' },
+      context: { current_actor: 'ops-agent', tool: undefined },
+    },
+    unpermitted: {
+      action: 'hand_off',
+      resource: { type: 'Task', id: 'txn-1' },
+      context: { current_actor: 'billing-agent', tool: undefined },
+    },
   },
   {
     field: 'tool',
@@ -140,19 +195,34 @@ const FIELD_CASES: FieldCase[] = [
       @id("details-forbid") forbid (principal, action, resource)
         when { context has authorization_details && context.authorization_details.containsAny([{type: "tool_call", action: "refund", target: ""}]) };`,
     permitted: {},
-    forbidden: { context: { authorization_details: [{ type: 'tool_call', action: 'read', target: 'invoice/7' }, { type: 'tool_call', action: 'refund' }] } },
+    forbidden: {
+      context: {
+        authorization_details: [
+          { type: 'tool_call', action: 'read', target: 'invoice/7' },
+          { type: 'tool_call', action: 'refund' },
+        ],
+      },
+    },
     unpermitted: { context: { authorization_details: undefined } },
   },
 ];
 
 describe('Cedar policy engine: each context field', () => {
-  test.each(FIELD_CASES)('$field: permit, forbid over permit, nothing permits', ({ policies, permitted, forbidden, unpermitted }) => {
-    const set = load(policies);
-    const id = set.ids[0]!.replace(/-permit$/, '');
-    expect(set.decide(request(permitted))).toEqual({ allow: true, rule: `${id}-permit`, approval: false, cached: false });
-    expect(set.decide(request(forbidden))).toMatchObject({ allow: false, rule: `${id}-forbid` });
-    expect(set.decide(request(unpermitted))).toMatchObject({ allow: false, rule: NO_PERMIT });
-  });
+  test.each(FIELD_CASES)(
+    '$field: permit, forbid over permit, nothing permits',
+    ({ policies, permitted, forbidden, unpermitted }) => {
+      const set = load(policies);
+      const id = set.ids[0]!.replace(/-permit$/, '');
+      expect(set.decide(request(permitted))).toEqual({
+        allow: true,
+        rule: `${id}-permit`,
+        approval: false,
+        cached: false,
+      });
+      expect(set.decide(request(forbidden))).toMatchObject({ allow: false, rule: `${id}-forbid` });
+      expect(set.decide(request(unpermitted))).toMatchObject({ allow: false, rule: NO_PERMIT });
+    },
+  );
 
   test('agent and tool attributes from config: principal.labels, resource.tenant', () => {
     const set = load(`
@@ -160,7 +230,9 @@ describe('Cedar policy engine: each context field', () => {
         when { principal has labels && principal.labels.contains("finance") && resource has tenant && resource.tenant == "acme" };`);
     expect(set.decide(request()).allow).toBe(true);
     expect(set.decide(request({ principal: { labels: ['support'] } })).rule).toBe(NO_PERMIT);
-    expect(set.decide(request({ resource: { type: 'Tool', id: BILLING, name: 'billing' } })).rule).toBe(NO_PERMIT);
+    expect(
+      set.decide(request({ resource: { type: 'Tool', id: BILLING, name: 'billing' } })).rule,
+    ).toBe(NO_PERMIT);
   });
 });
 
@@ -173,9 +245,21 @@ describe('Cedar policy engine: decisions', () => {
       @id("role") forbid (principal, action, resource) when { context.user has roles && context.user.roles.contains("intern") };`);
     expect(set.reads).toEqual(['depth', 'user.roles']);
     expect(set.decide(request())).toMatchObject({ allow: true, rule: 'computed' });
-    expect(set.decide(request({ principal: { tenant: 'globex' } }))).toMatchObject({ allow: false, rule: NO_PERMIT });
-    expect(set.decide(request({ principal: { id: 'rogue-agent' } }))).toMatchObject({ allow: false, rule: 'by-uid' });
-    expect(set.decide(request({ context: { user: { sub: 'ivan', iss: 'https://idp.example.com', roles: ['intern'] } } }))).toMatchObject({ allow: false, rule: 'role' });
+    expect(set.decide(request({ principal: { tenant: 'globex' } }))).toMatchObject({
+      allow: false,
+      rule: NO_PERMIT,
+    });
+    expect(set.decide(request({ principal: { id: 'rogue-agent' } }))).toMatchObject({
+      allow: false,
+      rule: 'by-uid',
+    });
+    expect(
+      set.decide(
+        request({
+          context: { user: { sub: 'ivan', iss: 'https://idp.example.com', roles: ['intern'] } },
+        }),
+      ),
+    ).toMatchObject({ allow: false, rule: 'role' });
   });
 
   test('the deciding rule names every satisfied permit (allow) or forbid (deny), sorted', () => {
@@ -185,8 +269,14 @@ describe('Cedar policy engine: decisions', () => {
       @id("z-forbid") forbid (principal, action, resource) when { context.scopes.contains("x") };
       @id("y-forbid") forbid (principal, action, resource) when { context.scopes.contains("x") };`);
     expect(set.decide(request())).toMatchObject({ allow: true, rule: 'a-permit,b-permit' });
-    expect(set.decide(request({ context: { depth: 1 } }))).toMatchObject({ allow: true, rule: 'b-permit' });
-    expect(set.decide(request({ context: { scopes: ['x'] } }))).toMatchObject({ allow: false, rule: 'y-forbid,z-forbid' });
+    expect(set.decide(request({ context: { depth: 1 } }))).toMatchObject({
+      allow: true,
+      rule: 'b-permit',
+    });
+    expect(set.decide(request({ context: { scopes: ['x'] } }))).toMatchObject({
+      allow: false,
+      rule: 'y-forbid,z-forbid',
+    });
   });
 
   test('forbid beats permit, even a permit that names the agent and tool exactly', () => {
@@ -194,12 +284,21 @@ describe('Cedar policy engine: decisions', () => {
       @id("exact") permit (principal == Baton::Agent::"billing-agent", action == Baton::Action::"exchange", resource == Baton::Tool::"${BILLING}");
       @id("no-friday-nights") forbid (principal, action, resource) when { context.time.weekday == 5 && context.time.hour >= 20 };`);
     expect(set.decide(request())).toMatchObject({ allow: true, rule: 'exact' });
-    expect(set.decide(request({ context: { time: { epoch: 1, hour: 21, weekday: 5 } } }))).toMatchObject({ allow: false, rule: 'no-friday-nights' });
+    expect(
+      set.decide(request({ context: { time: { epoch: 1, hour: 21, weekday: 5 } } })),
+    ).toMatchObject({ allow: false, rule: 'no-friday-nights' });
   });
 
   test('a request no policy permits is denied (cedar:no-permit); so is everything under an empty set', () => {
-    const set = load(`@id("tickets-only") permit (principal, action, resource) when { context has tool && context.tool == "https://tools.example.com/tickets" };`);
-    expect(set.decide(request())).toEqual({ allow: false, rule: NO_PERMIT, approval: false, cached: false });
+    const set = load(
+      `@id("tickets-only") permit (principal, action, resource) when { context has tool && context.tool == "https://tools.example.com/tickets" };`,
+    );
+    expect(set.decide(request())).toEqual({
+      allow: false,
+      rule: NO_PERMIT,
+      approval: false,
+      cached: false,
+    });
     const empty = load('// nothing here\n');
     expect(empty.ids).toEqual([]);
     expect(empty.warnings.join()).toMatch(/no policies/);
@@ -211,9 +310,17 @@ describe('Cedar policy engine: decisions', () => {
       @id("prod") @approval("required") permit (principal, action, resource) when { context.scopes.contains("deploy:prod") };
       @id("staging") permit (principal, action, resource) when { context.scopes.contains("deploy:staging") };`);
     const deploy = { type: 'Tool', id: DEPLOY, name: 'deploy' } as const;
-    expect(set.decide(request({ resource: deploy, context: { scopes: ['deploy:prod'] } }))).toMatchObject({ allow: true, rule: 'prod', approval: true });
-    expect(set.decide(request({ resource: deploy, context: { scopes: ['deploy:staging'] } }))).toMatchObject({ allow: true, rule: 'staging', approval: false });
-    expect(set.decide(request({ resource: deploy, context: { scopes: ['deploy:staging', 'deploy:prod'] } }))).toMatchObject({ allow: true, rule: 'prod,staging', approval: true });
+    expect(
+      set.decide(request({ resource: deploy, context: { scopes: ['deploy:prod'] } })),
+    ).toMatchObject({ allow: true, rule: 'prod', approval: true });
+    expect(
+      set.decide(request({ resource: deploy, context: { scopes: ['deploy:staging'] } })),
+    ).toMatchObject({ allow: true, rule: 'staging', approval: false });
+    expect(
+      set.decide(
+        request({ resource: deploy, context: { scopes: ['deploy:staging', 'deploy:prod'] } }),
+      ),
+    ).toMatchObject({ allow: true, rule: 'prod,staging', approval: true });
   });
 
   test('an evaluation error denies and names the erroring policy (fail closed, even for a forbid Cedar would skip)', () => {
@@ -221,7 +328,12 @@ describe('Cedar policy engine: decisions', () => {
       @id("all") permit (principal, action, resource);
       @id("overflowing-forbid") forbid (principal, action, resource) when { context.depth + 9223372036854775807 > 0 };`);
     const d = set.decide(request());
-    expect(d).toMatchObject({ allow: false, rule: 'overflowing-forbid', approval: false, cached: false });
+    expect(d).toMatchObject({
+      allow: false,
+      rule: 'overflowing-forbid',
+      approval: false,
+      cached: false,
+    });
     expect(d.errors?.join()).toMatch(/overflow/);
     // Errors are never cached.
     expect(set.decide(request()).cached).toBe(false);
@@ -229,72 +341,144 @@ describe('Cedar policy engine: decisions', () => {
 
   test('the example policy: billing for the own tenant only and never export; deploy to prod needs approval', () => {
     const set = load(EXAMPLE, 'example.cedar');
-    expect(set.ids).toEqual(['start-task', 'hand-off', 'billing-own-tenant', 'billing-never-export', 'deploy-prod-needs-approval', 'other-tools']);
-    expect(set.decide(request())).toMatchObject({ allow: true, rule: 'billing-own-tenant', approval: false });
-    expect(set.decide(request({ context: { scopes: ['billing:read', 'billing:export'] } }))).toMatchObject({ allow: false, rule: 'billing-never-export' });
+    expect(set.ids).toEqual([
+      'start-task',
+      'hand-off',
+      'billing-own-tenant',
+      'billing-never-export',
+      'deploy-prod-needs-approval',
+      'other-tools',
+    ]);
+    expect(set.decide(request())).toMatchObject({
+      allow: true,
+      rule: 'billing-own-tenant',
+      approval: false,
+    });
+    expect(
+      set.decide(request({ context: { scopes: ['billing:read', 'billing:export'] } })),
+    ).toMatchObject({ allow: false, rule: 'billing-never-export' });
     const otherTenant = { sub: 'bob', iss: 'https://idp.example.com', tenant: 'globex' };
-    expect(set.decide(request({ context: { user: otherTenant } }))).toMatchObject({ allow: false, rule: NO_PERMIT });
-    expect(set.decide(request({ context: { user: { sub: 'carol', iss: 'https://idp.example.com' } } }))).toMatchObject({ allow: false, rule: NO_PERMIT });
+    expect(set.decide(request({ context: { user: otherTenant } }))).toMatchObject({
+      allow: false,
+      rule: NO_PERMIT,
+    });
+    expect(
+      set.decide(request({ context: { user: { sub: 'carol', iss: 'https://idp.example.com' } } })),
+    ).toMatchObject({ allow: false, rule: NO_PERMIT });
     const deploy = { type: 'Tool', id: DEPLOY, name: 'deploy' } as const;
-    expect(set.decide(request({ resource: deploy, context: { scopes: ['deploy:prod'], tool: DEPLOY } }))).toMatchObject({ allow: true, rule: 'deploy-prod-needs-approval', approval: true });
-    expect(set.decide(request({ resource: deploy, context: { scopes: ['deploy:staging'], tool: DEPLOY } }))).toMatchObject({ allow: true, rule: 'other-tools', approval: false });
-    const tickets = { type: 'Tool', id: 'https://tools.example.com/tickets', name: 'tickets' } as const;
-    expect(set.decide(request({ resource: tickets, context: { scopes: ['tickets:read'] } }))).toMatchObject({ allow: true, rule: 'other-tools' });
+    expect(
+      set.decide(request({ resource: deploy, context: { scopes: ['deploy:prod'], tool: DEPLOY } })),
+    ).toMatchObject({ allow: true, rule: 'deploy-prod-needs-approval', approval: true });
+    expect(
+      set.decide(
+        request({ resource: deploy, context: { scopes: ['deploy:staging'], tool: DEPLOY } }),
+      ),
+    ).toMatchObject({ allow: true, rule: 'other-tools', approval: false });
+    const tickets = {
+      type: 'Tool',
+      id: 'https://tools.example.com/tickets',
+      name: 'tickets',
+    } as const;
+    expect(
+      set.decide(request({ resource: tickets, context: { scopes: ['tickets:read'] } })),
+    ).toMatchObject({ allow: true, rule: 'other-tools' });
     const task = { type: 'Task', id: 'txn-1' } as const;
-    expect(set.decide(request({ action: 'start_task', resource: task, context: { tool: undefined, depth: 1, act: ['support-agent'] } }))).toMatchObject({ allow: true, rule: 'start-task' });
-    expect(set.decide(request({ action: 'hand_off', resource: task, context: { tool: undefined } }))).toMatchObject({ allow: true, rule: 'hand-off' });
+    expect(
+      set.decide(
+        request({
+          action: 'start_task',
+          resource: task,
+          context: { tool: undefined, depth: 1, act: ['support-agent'] },
+        }),
+      ),
+    ).toMatchObject({ allow: true, rule: 'start-task' });
+    expect(
+      set.decide(request({ action: 'hand_off', resource: task, context: { tool: undefined } })),
+    ).toMatchObject({ allow: true, rule: 'hand-off' });
   });
 });
 
 describe('Cedar policy engine: validation at load', () => {
   test('an attribute the schema does not have is refused, naming the policy and its line', () => {
-    const problems = loadError(`@id("ok") permit (principal, action, resource);\n@id("typo") permit (principal, action, resource) when { context.user has tenant && context.user.tennant == "acme" };`);
+    const problems = loadError(
+      `@id("ok") permit (principal, action, resource);\n@id("typo") permit (principal, action, resource) when { context.user has tenant && context.user.tennant == "acme" };`,
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^test\.cedar:2:\d+: policy "typo": .*tennant.*not found/);
   });
 
   test('an unknown context field and an unknown entity attribute are refused', () => {
-    const problems = loadError(`@id("ctx") permit (principal, action, resource) when { context.weather == "sunny" };\n@id("ent") permit (principal, action, resource) when { principal.department == "x" };`);
+    const problems = loadError(
+      `@id("ctx") permit (principal, action, resource) when { context.weather == "sunny" };\n@id("ent") permit (principal, action, resource) when { principal.department == "x" };`,
+    );
     expect(problems.join('\n')).toMatch(/policy "ctx": attribute `weather` in context/);
     expect(problems.join('\n')).toMatch(/policy "ent": .*department/);
   });
 
   test('a comparison of the wrong type is refused', () => {
-    const problems = loadError(`@id("depth-as-string") permit (principal, action, resource) when { context.depth == "2" };`);
-    expect(problems.join('\n')).toMatch(/policy "depth-as-string": .*Long.*String|policy "depth-as-string": .*String.*Long/);
+    const problems = loadError(
+      `@id("depth-as-string") permit (principal, action, resource) when { context.depth == "2" };`,
+    );
+    expect(problems.join('\n')).toMatch(
+      /policy "depth-as-string": .*Long.*String|policy "depth-as-string": .*String.*Long/,
+    );
   });
 
   test('an optional attribute read without `has` is refused', () => {
-    const problems = loadError(`@id("unguarded") permit (principal, action, resource) when { principal.tenant == context.user.tenant };`);
+    const problems = loadError(
+      `@id("unguarded") permit (principal, action, resource) when { principal.tenant == context.user.tenant };`,
+    );
     expect(problems.join('\n')).toMatch(/policy "unguarded": .*optional attribute/);
   });
 
   test('a policy without @id is refused, naming its position', () => {
-    const problems = loadError(`@id("first") permit (principal, action, resource);\n\npermit (principal, action, resource);`);
+    const problems = loadError(
+      `@id("first") permit (principal, action, resource);\n\npermit (principal, action, resource);`,
+    );
     expect(problems).toEqual([expect.stringMatching(/^test\.cedar:3:1: policy #2 has no @id/)]);
-    expect(loadError(`@id permit (principal, action, resource);`)[0]).toMatch(/policy #1 has no @id/);
+    expect(loadError(`@id permit (principal, action, resource);`)[0]).toMatch(
+      /policy #1 has no @id/,
+    );
   });
 
   test('a duplicate @id is refused, naming both', () => {
-    const problems = loadError(`@id("same") permit (principal, action, resource);\n@id("same") forbid (principal, action, resource);`);
-    expect(problems).toEqual([expect.stringMatching(/^test\.cedar:2:1: duplicate @id\("same"\) \(first used by policy #1\)/)]);
+    const problems = loadError(
+      `@id("same") permit (principal, action, resource);\n@id("same") forbid (principal, action, resource);`,
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^test\.cedar:2:1: duplicate @id\("same"\) \(first used by policy #1\)/,
+      ),
+    ]);
   });
 
   test('a syntax error is refused with its line and column', () => {
-    const problems = loadError(`// é — a comment with multibyte characters\n@id("broken") permit (principal, action, resource) when { context.depth == };`);
+    const problems = loadError(
+      `// é — a comment with multibyte characters\n@id("broken") permit (principal, action, resource) when { context.depth == };`,
+    );
     expect(problems[0]).toMatch(/^test\.cedar:2:\d+: .*unexpected token/);
     const col = Number(/^test\.cedar:2:(\d+)/.exec(problems[0]!)![1]);
-    expect(`@id("broken") permit (principal, action, resource) when { context.depth == };`[col - 1]).toBe('}');
+    expect(
+      `@id("broken") permit (principal, action, resource) when { context.depth == };`[col - 1],
+    ).toBe('}');
   });
 
   test('templates, a bad @approval value and @approval on a forbid are refused', () => {
-    expect(loadError(`@id("t") permit (principal == ?principal, action, resource);`)[0]).toMatch(/templates .* not supported/);
-    expect(loadError(`@id("a") @approval("yes") permit (principal, action, resource);`)[0]).toMatch(/policy "a": @approval must be "required"/);
-    expect(loadError(`@id("f") @approval("required") forbid (principal, action, resource);`)[0]).toMatch(/policy "f": @approval applies to permit policies only/);
+    expect(loadError(`@id("t") permit (principal == ?principal, action, resource);`)[0]).toMatch(
+      /templates .* not supported/,
+    );
+    expect(loadError(`@id("a") @approval("yes") permit (principal, action, resource);`)[0]).toMatch(
+      /policy "a": @approval must be "required"/,
+    );
+    expect(
+      loadError(`@id("f") @approval("required") forbid (principal, action, resource);`)[0],
+    ).toMatch(/policy "f": @approval applies to permit policies only/);
   });
 
   test('every problem of a file is reported in one go', () => {
-    const problems = loadError(`permit (principal, action, resource);\n@id("x") permit (principal, action, resource) when { context.nope };`);
+    const problems = loadError(
+      `permit (principal, action, resource);\n@id("x") permit (principal, action, resource) when { context.nope };`,
+    );
     expect(problems).toHaveLength(2);
   });
 });
@@ -312,55 +496,112 @@ describe('Cedar policy engine: versions and the decision cache', () => {
     const set = load(EXAMPLE);
     expect(set.reads).toEqual(['scopes', 'user.tenant']);
     expect(set.decide(request()).cached).toBe(false);
-    expect(set.decide(request())).toEqual({ allow: true, rule: 'billing-own-tenant', approval: false, cached: true });
+    expect(set.decide(request())).toEqual({
+      allow: true,
+      rule: 'billing-own-tenant',
+      approval: false,
+      cached: true,
+    });
     // Same set of scopes in another order: the same key.
-    expect(set.decide(request({ context: { scopes: ['billing:read', 'billing:read'] } })).cached).toBe(true);
+    expect(
+      set.decide(request({ context: { scopes: ['billing:read', 'billing:read'] } })).cached,
+    ).toBe(true);
     // A field the policies read: decided again, and the answer follows it.
-    expect(set.decide(request({ context: { scopes: ['billing:read', 'billing:export'] } }))).toMatchObject({ allow: false, cached: false });
-    expect(set.decide(request({ context: { user: { sub: 'bob', iss: 'https://idp.example.com', tenant: 'globex' } } }))).toMatchObject({ allow: false, cached: false });
+    expect(
+      set.decide(request({ context: { scopes: ['billing:read', 'billing:export'] } })),
+    ).toMatchObject({ allow: false, cached: false });
+    expect(
+      set.decide(
+        request({
+          context: { user: { sub: 'bob', iss: 'https://idp.example.com', tenant: 'globex' } },
+        }),
+      ),
+    ).toMatchObject({ allow: false, cached: false });
     // Another agent, another tool: decided again.
     expect(set.decide(request({ principal: { id: 'support-agent' } })).cached).toBe(false);
-    expect(set.decide(request({ principal: { tenant: 'globex' } }))).toMatchObject({ allow: false, cached: false });
+    expect(set.decide(request({ principal: { tenant: 'globex' } }))).toMatchObject({
+      allow: false,
+      cached: false,
+    });
     // Fields no policy reads (purpose, act, depth) do not split the cache, nor do claims it does
     // not read: another user of the same tenant gets the same answer from the cache.
-    expect(set.decide(request({ context: { purpose: 'something else', act: ['billing-agent'], depth: 1 } })).cached).toBe(true);
-    expect(set.decide(request({ context: { user: { sub: 'dave', iss: 'https://idp.example.com', tenant: 'acme', groups: ['ops'] } } }))).toMatchObject({ allow: true, cached: true });
+    expect(
+      set.decide(
+        request({ context: { purpose: 'something else', act: ['billing-agent'], depth: 1 } }),
+      ).cached,
+    ).toBe(true);
+    expect(
+      set.decide(
+        request({
+          context: {
+            user: { sub: 'dave', iss: 'https://idp.example.com', tenant: 'acme', groups: ['ops'] },
+          },
+        }),
+      ),
+    ).toMatchObject({ allow: true, cached: true });
     expect(set.cacheStats()).toMatchObject({ enabled: true, hits: 4, misses: 5, size: 5 });
   });
 
   test('a field the policies read splits the cache: purpose', () => {
-    const set = load(`@id("p") permit (principal, action, resource) when { context has purpose && context.purpose like "*ticket*" };`);
+    const set = load(
+      `@id("p") permit (principal, action, resource) when { context has purpose && context.purpose like "*ticket*" };`,
+    );
     expect(set.decide(request()).cached).toBe(false);
     expect(set.decide(request()).cached).toBe(true);
-    expect(set.decide(request({ context: { purpose: 'billing export' } }))).toMatchObject({ allow: false, cached: false });
+    expect(set.decide(request({ context: { purpose: 'billing export' } }))).toMatchObject({
+      allow: false,
+      cached: false,
+    });
   });
 
-  test('a new version never answers from the old version\'s cache', () => {
-    const v1 = load(`@id("v1-permit") permit (principal, action == Baton::Action::"exchange", resource);`);
+  test("a new version never answers from the old version's cache", () => {
+    const v1 = load(
+      `@id("v1-permit") permit (principal, action == Baton::Action::"exchange", resource);`,
+    );
     expect(v1.decide(request())).toMatchObject({ allow: true, rule: 'v1-permit', cached: false });
     expect(v1.decide(request())).toMatchObject({ allow: true, cached: true });
-    const v2 = load(`@id("v1-permit") permit (principal, action == Baton::Action::"exchange", resource);\n@id("v2-forbid") forbid (principal, action, resource == Baton::Tool::"${BILLING}");`);
+    const v2 = load(
+      `@id("v1-permit") permit (principal, action == Baton::Action::"exchange", resource);\n@id("v2-forbid") forbid (principal, action, resource == Baton::Tool::"${BILLING}");`,
+    );
     expect(v2.version).not.toBe(v1.version);
-    expect(v2.decide(request())).toEqual({ allow: false, rule: 'v2-forbid', approval: false, cached: false });
-    expect(v2.decide(request())).toEqual({ allow: false, rule: 'v2-forbid', approval: false, cached: true });
+    expect(v2.decide(request())).toEqual({
+      allow: false,
+      rule: 'v2-forbid',
+      approval: false,
+      cached: false,
+    });
+    expect(v2.decide(request())).toEqual({
+      allow: false,
+      rule: 'v2-forbid',
+      approval: false,
+      cached: true,
+    });
   });
 
   test('a policy that reads context.time is never cached', () => {
-    const set = load(`@id("office-hours") permit (principal, action, resource) when { context.time.hour >= 8 && context.time.hour < 18 };`);
+    const set = load(
+      `@id("office-hours") permit (principal, action, resource) when { context.time.hour >= 8 && context.time.hour < 18 };`,
+    );
     expect(set.readsTime).toBe(true);
     expect(set.readsDetails).toBe(false);
     expect(set.decide(request()).cached).toBe(false);
     expect(set.decide(request()).cached).toBe(false);
-    expect(set.decide(request({ context: { time: { epoch: 1, hour: 23, weekday: 3 } } }))).toMatchObject({ allow: false, cached: false });
+    expect(
+      set.decide(request({ context: { time: { epoch: 1, hour: 23, weekday: 3 } } })),
+    ).toMatchObject({ allow: false, cached: false });
     expect(set.cacheStats()).toMatchObject({ enabled: false, size: 0 });
   });
 
   test('a policy that reads context.authorization_details, or the whole context, is never cached', () => {
-    const details = load(`@id("no-refunds") forbid (principal, action, resource) when { context has authorization_details && context.authorization_details.contains({type: "tool_call", action: "refund", target: ""}) };\n@id("all") permit (principal, action, resource);`);
+    const details = load(
+      `@id("no-refunds") forbid (principal, action, resource) when { context has authorization_details && context.authorization_details.contains({type: "tool_call", action: "refund", target: ""}) };\n@id("all") permit (principal, action, resource);`,
+    );
     expect(details.readsDetails).toBe(true);
     details.decide(request());
     expect(details.decide(request()).cached).toBe(false);
-    const whole = load(`@id("whole") permit (principal, action, resource) when { context == context };`);
+    const whole = load(
+      `@id("whole") permit (principal, action, resource) when { context == context };`,
+    );
     expect(whole.reads).toEqual(['*']);
     expect(whole.readsTime && whole.readsDetails).toBe(true);
     whole.decide(request());
@@ -368,22 +609,39 @@ describe('Cedar policy engine: versions and the decision cache', () => {
   });
 
   test('a time missing from the request is the current time when a policy reads it', () => {
-    const set = load(`@id("after-2020") permit (principal, action, resource) when { context.time.epoch > 1577836800 };`);
+    const set = load(
+      `@id("after-2020") permit (principal, action, resource) when { context.time.epoch > 1577836800 };`,
+    );
     expect(set.decide(request({ context: { time: undefined } })).allow).toBe(true);
   });
 
   test('tasks: the txn enters the key only when a policy names a Task', () => {
     const any = load(EXAMPLE);
-    const start = (txn: string) => request({ action: 'start_task', resource: { type: 'Task', id: txn }, context: { tool: undefined } });
+    const start = (txn: string) =>
+      request({
+        action: 'start_task',
+        resource: { type: 'Task', id: txn },
+        context: { tool: undefined },
+      });
     expect(any.decide(start('txn-1')).cached).toBe(false);
     expect(any.decide(start('txn-2')).cached).toBe(true);
-    const named = load(`@id("start") permit (principal, action, resource);\n@id("frozen-task") forbid (principal, action, resource == Baton::Task::"txn-2");`);
+    const named = load(
+      `@id("start") permit (principal, action, resource);\n@id("frozen-task") forbid (principal, action, resource == Baton::Task::"txn-2");`,
+    );
     expect(named.decide(start('txn-1'))).toMatchObject({ allow: true, cached: false });
-    expect(named.decide(start('txn-2'))).toMatchObject({ allow: false, rule: 'frozen-task', cached: false });
+    expect(named.decide(start('txn-2'))).toMatchObject({
+      allow: false,
+      rule: 'frozen-task',
+      cached: false,
+    });
   });
 
   test('the cache is bounded: the oldest entry is dropped first', () => {
-    const set = CedarPolicySet.load(`@id("p") permit (principal, action, resource) when { context.depth < 10 };`, 'bounded.cedar', { cacheSize: 2 });
+    const set = CedarPolicySet.load(
+      `@id("p") permit (principal, action, resource) when { context.depth < 10 };`,
+      'bounded.cedar',
+      { cacheSize: 2 },
+    );
     const at = (depth: number) => request({ context: { depth } });
     set.decide(at(1));
     set.decide(at(2));
@@ -441,7 +699,9 @@ describe('PolicyHolder: reload and watch', () => {
     expect(h.current()!.decide(request())).toMatchObject({ allow: true, rule: 'v1' });
     const warns = lines.filter((l) => l.level === 'warn');
     expect(warns).toHaveLength(1);
-    expect(warns[0]!.msg).toMatch(new RegExp(`reload refused, version ${v1} stays in force: .*nope`));
+    expect(warns[0]!.msg).toMatch(
+      new RegExp(`reload refused, version ${v1} stays in force: .*nope`),
+    );
   });
 
   test('a valid file replaces the policy in force; the same text keeps it (and its cache)', () => {
@@ -455,7 +715,10 @@ describe('PolicyHolder: reload and watch', () => {
     const r = h.reload();
     expect(r).toEqual({ ok: true, version: CedarPolicySet.versionOf(V2), changed: true });
     expect(h.current()!.decide(request())).toMatchObject({ allow: false, rule: 'v2' });
-    expect(lines.at(-1)).toMatchObject({ level: 'info', obj: { previousVersion: before.version, policyVersion: CedarPolicySet.versionOf(V2) } });
+    expect(lines.at(-1)).toMatchObject({
+      level: 'info',
+      obj: { previousVersion: before.version, policyVersion: CedarPolicySet.versionOf(V2) },
+    });
   });
 
   test('a missing file is refused like a broken one', () => {
@@ -505,29 +768,82 @@ describe('PolicyHolder: reload and watch', () => {
 
 describe('checkPolicy (baton policy check)', () => {
   test('answers a question with the deciding rule and whether approval is needed', () => {
-    const billing = { agent: 'billing-agent', agentAttributes: { tenant: 'acme' }, tool: BILLING, toolName: 'billing', userClaims: { tenant: 'acme' } };
+    const billing = {
+      agent: 'billing-agent',
+      agentAttributes: { tenant: 'acme' },
+      tool: BILLING,
+      toolName: 'billing',
+      userClaims: { tenant: 'acme' },
+    };
     const allowed = checkPolicy(EXAMPLE, { ...billing, scope: 'billing:read' }, 'example.cedar');
-    expect(allowed).toMatchObject({ ok: true, cacheable: true, answer: { allow: true, rule: 'billing-own-tenant', approval: false } });
+    expect(allowed).toMatchObject({
+      ok: true,
+      cacheable: true,
+      answer: { allow: true, rule: 'billing-own-tenant', approval: false },
+    });
     const exported = checkPolicy(EXAMPLE, { ...billing, scope: 'billing:read billing:export' });
-    expect(exported).toMatchObject({ ok: true, answer: { allow: false, rule: 'billing-never-export' } });
-    const deploy = checkPolicy(EXAMPLE, { agent: 'deploy-agent', tool: DEPLOY, toolName: 'deploy', scope: 'deploy:prod' });
-    expect(deploy).toMatchObject({ ok: true, answer: { allow: true, rule: 'deploy-prod-needs-approval', approval: true } });
-    expect(formatCheck(deploy).text).toMatch(/ALLOW: deploy-agent exchange https:\/\/tools\.example\.com\/deploy \[deploy:prod\] — rule deploy-prod-needs-approval \(needs a person's approval\)/);
-    expect(formatCheck(exported)).toMatchObject({ exitCode: 1, text: expect.stringMatching(/DENY: .* rule billing-never-export/) });
-    const handOff = checkPolicy(EXAMPLE, { agent: 'billing-agent', action: 'hand_off', from: 'support-agent' });
-    expect(handOff).toMatchObject({ ok: true, answer: { allow: true, rule: 'hand-off', request: { context: { act: ['billing-agent', 'support-agent'], current_actor: 'support-agent', depth: 2 } } } });
+    expect(exported).toMatchObject({
+      ok: true,
+      answer: { allow: false, rule: 'billing-never-export' },
+    });
+    const deploy = checkPolicy(EXAMPLE, {
+      agent: 'deploy-agent',
+      tool: DEPLOY,
+      toolName: 'deploy',
+      scope: 'deploy:prod',
+    });
+    expect(deploy).toMatchObject({
+      ok: true,
+      answer: { allow: true, rule: 'deploy-prod-needs-approval', approval: true },
+    });
+    expect(formatCheck(deploy).text).toMatch(
+      /ALLOW: deploy-agent exchange https:\/\/tools\.example\.com\/deploy \[deploy:prod\] — rule deploy-prod-needs-approval \(needs a person's approval\)/,
+    );
+    expect(formatCheck(exported)).toMatchObject({
+      exitCode: 1,
+      text: expect.stringMatching(/DENY: .* rule billing-never-export/),
+    });
+    const handOff = checkPolicy(EXAMPLE, {
+      agent: 'billing-agent',
+      action: 'hand_off',
+      from: 'support-agent',
+    });
+    expect(handOff).toMatchObject({
+      ok: true,
+      answer: {
+        allow: true,
+        rule: 'hand-off',
+        request: {
+          context: {
+            act: ['billing-agent', 'support-agent'],
+            current_actor: 'support-agent',
+            depth: 2,
+          },
+        },
+      },
+    });
   });
 
   test('validates without a question, and reports problems of an invalid file', () => {
-    expect(checkPolicy(EXAMPLE)).toMatchObject({ ok: true, policies: expect.arrayContaining(['billing-never-export']) });
+    expect(checkPolicy(EXAMPLE)).toMatchObject({
+      ok: true,
+      policies: expect.arrayContaining(['billing-never-export']),
+    });
     expect(checkPolicy(EXAMPLE)).not.toHaveProperty('answer');
     const bad = checkPolicy(`permit (principal, action, resource);`, undefined, 'bad.cedar');
-    expect(bad).toEqual({ ok: false, problems: [expect.stringMatching(/^bad\.cedar:1:1: policy #1 has no @id/)] });
+    expect(bad).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^bad\.cedar:1:1: policy #1 has no @id/)],
+    });
     expect(formatCheck(bad)).toMatchObject({ exitCode: 1, text: expect.stringMatching(/INVALID/) });
   });
 
   test('a question that cannot be asked is an error', () => {
-    expect(() => checkPolicy(EXAMPLE, { agent: 'a', action: 'exchange' })).toThrow(PolicyQuestionError);
-    expect(() => checkPolicy(EXAMPLE, { agent: 'a', action: 'hand_off' })).toThrow(PolicyQuestionError);
+    expect(() => checkPolicy(EXAMPLE, { agent: 'a', action: 'exchange' })).toThrow(
+      PolicyQuestionError,
+    );
+    expect(() => checkPolicy(EXAMPLE, { agent: 'a', action: 'hand_off' })).toThrow(
+      PolicyQuestionError,
+    );
   });
 });

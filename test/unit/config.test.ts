@@ -17,7 +17,12 @@ describe('configuration', () => {
     delete raw.port;
     const c = loadConfigFile(write('baton.yaml', stringify(raw)), {});
     expect(c.port).toBe(8080);
-    expect(c.defaults).toEqual({ taskTtlSeconds: 900, toolTokenTtlSeconds: 300, maxDepth: 4, purposeMaxLength: 500 });
+    expect(c.defaults).toEqual({
+      taskTtlSeconds: 900,
+      toolTokenTtlSeconds: 300,
+      maxDepth: 4,
+      purposeMaxLength: 500,
+    });
     expect(c.store.kind).toBe('memory');
   });
 
@@ -28,12 +33,26 @@ describe('configuration', () => {
 
   test('env overrides PORT, BATON_ISSUER, REDIS_URL and the log level', async () => {
     const raw = rawTestConfig(await makeUpstream());
-    const c = loadConfigFile(write('b.yaml', stringify(raw)), { PORT: '9999', BATON_ISSUER: 'https://baton.example.com', REDIS_URL: 'redis://127.0.0.1:6390', BATON_LOG_LEVEL: 'warn' });
-    expect(c).toMatchObject({ port: 9999, issuer: 'https://baton.example.com', logLevel: 'warn', store: { kind: 'redis', url: 'redis://127.0.0.1:6390' } });
+    const c = loadConfigFile(write('b.yaml', stringify(raw)), {
+      PORT: '9999',
+      BATON_ISSUER: 'https://baton.example.com',
+      REDIS_URL: 'redis://127.0.0.1:6390',
+      BATON_LOG_LEVEL: 'warn',
+    });
+    expect(c).toMatchObject({
+      port: 9999,
+      issuer: 'https://baton.example.com',
+      logLevel: 'warn',
+      store: { kind: 'redis', url: 'redis://127.0.0.1:6390' },
+    });
   });
 
   test('a bad file names every bad field by its path and why', async () => {
-    const raw = rawTestConfig(await makeUpstream()) as { agents: Record<string, unknown>[]; tools: Record<string, unknown>[]; issuer: unknown };
+    const raw = rawTestConfig(await makeUpstream()) as {
+      agents: Record<string, unknown>[];
+      tools: Record<string, unknown>[];
+      issuer: unknown;
+    };
     raw.issuer = 'not a url';
     raw.agents[0]!.handOffTo = ['nobody'];
     (raw.agents[1]!.auth as Record<string, unknown>).secretHash = 'plaintext';
@@ -56,18 +75,24 @@ describe('configuration', () => {
     raw.agents[1]!.tools = { 'https://tools.test/billing': { scopes: ['billing:delete'] } };
     raw.agents[3]!.id = 'support-agent';
     expect(() => parseConfig(raw)).toThrow(/agents\.0\.handOffTo\.0: unknown agent nobody/);
-    expect(() => parseConfig(raw)).toThrow(/agents\.1\.tools\.https:\/\/tools\.test\/billing\.scopes: scope billing:delete/);
+    expect(() => parseConfig(raw)).toThrow(
+      /agents\.1\.tools\.https:\/\/tools\.test\/billing\.scopes: scope billing:delete/,
+    );
     expect(() => parseConfig(raw)).toThrow(/agents\.3\.id: duplicate agent id/);
   });
 
   test('HMAC algorithms cannot be configured for a trusted issuer (RFC 8725 §2.1)', async () => {
-    const raw = rawTestConfig(await makeUpstream()) as { trustedIssuers: Record<string, unknown>[] };
+    const raw = rawTestConfig(await makeUpstream()) as {
+      trustedIssuers: Record<string, unknown>[];
+    };
     raw.trustedIssuers[0]!.algorithms = ['HS256'];
     expect(() => parseConfig(raw)).toThrow(/trustedIssuers\.0\.algorithms\.0/);
   });
 
   test('several trusted issuers each need a subject prefix', async () => {
-    const raw = rawTestConfig(await makeUpstream()) as { trustedIssuers: Record<string, unknown>[] };
+    const raw = rawTestConfig(await makeUpstream()) as {
+      trustedIssuers: Record<string, unknown>[];
+    };
     raw.trustedIssuers.push({ ...raw.trustedIssuers[0]!, issuer: 'https://other-idp.test' });
     expect(() => parseConfig(raw)).toThrow(/trustedIssuers\.0\.subjectPrefix: required/);
   });

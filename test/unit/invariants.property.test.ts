@@ -12,26 +12,56 @@ import { isBatonError } from '../../src/errors.js';
 import type { BatonContext } from '../../src/exchange/context.js';
 import { exchangeToken } from '../../src/exchange/exchange.js';
 import type { ExchangeRequest } from '../../src/exchange/request.js';
-import { actorChain, splitScope, TOKEN_TYPE_ACCESS, type BatonClaims } from '../../src/tokens/claims.js';
-import { BILLING, claimsOf, ISSUER, makeUpstream, startBaton, testConfig, TICKETS, type RunningBaton, type Upstream } from '../support/fixtures.js';
+import {
+  actorChain,
+  splitScope,
+  TOKEN_TYPE_ACCESS,
+  type BatonClaims,
+} from '../../src/tokens/claims.js';
+import {
+  BILLING,
+  claimsOf,
+  ISSUER,
+  makeUpstream,
+  startBaton,
+  testConfig,
+  TICKETS,
+  type RunningBaton,
+  type Upstream,
+} from '../support/fixtures.js';
 
 const SCOPES = ['tickets:read', 'tickets:write', 'billing:read', 'billing:export', 'admin:all'];
 const AGENTS = ['support-agent', 'billing-agent', 'isolated-agent', 'orchestrator'];
 const TARGETS = [TICKETS, BILLING, 'tickets', 'billing', 'https://tools.test/unknown'];
 /** The agent most likely to be allowed to take a task from each, so chains grow deep. */
-const PARTNER: Record<string, string> = { 'support-agent': 'billing-agent', 'billing-agent': 'support-agent', 'isolated-agent': 'support-agent', orchestrator: 'billing-agent' };
+const PARTNER: Record<string, string> = {
+  'support-agent': 'billing-agent',
+  'billing-agent': 'support-agent',
+  'isolated-agent': 'support-agent',
+  orchestrator: 'billing-agent',
+};
 
 type Expected = { ok: true; scopes: string[] } | { ok: false; code: string };
 const refuse = (code: string): Expected => ({ ok: false, code });
-const inter = (a: Iterable<string>, b: Iterable<string>) => new Set([...a].filter((x) => new Set(b).has(x)));
+const inter = (a: Iterable<string>, b: Iterable<string>) =>
+  new Set([...a].filter((x) => new Set(b).has(x)));
 
 /** Requested scopes must lie within `allowed`; none requested means all of it (refused if empty). */
 function grant(requested: string[] | undefined, allowed: Set<string>): Expected {
-  if (requested === undefined) return allowed.size ? { ok: true, scopes: [...allowed] } : refuse('invalid_scope');
-  return requested.every((s) => allowed.has(s)) ? { ok: true, scopes: requested } : refuse('invalid_scope');
+  if (requested === undefined)
+    return allowed.size ? { ok: true, scopes: [...allowed] } : refuse('invalid_scope');
+  return requested.every((s) => allowed.has(s))
+    ? { ok: true, scopes: requested }
+    : refuse('invalid_scope');
 }
 
-function modelTool(cfg: Config, caller: AgentConfig, subject: BatonClaims, target: string, requested?: string[]): Expected {
+function modelTool(
+  cfg: Config,
+  caller: AgentConfig,
+  subject: BatonClaims,
+  target: string,
+  requested?: string[],
+): Expected {
   const tool = cfg.tools.find((t) => t.resource === target || t.name === target);
   if (!tool) return refuse('invalid_target');
   if (subject.act.sub !== caller.id) return refuse('invalid_request');
@@ -40,9 +70,15 @@ function modelTool(cfg: Config, caller: AgentConfig, subject: BatonClaims, targe
   return grant(requested, inter(inter(splitScope(subject.scope), rule.scopes), tool.scopes));
 }
 
-function modelHandOff(cfg: Config, caller: AgentConfig, subject: BatonClaims, requested?: string[]): Expected {
+function modelHandOff(
+  cfg: Config,
+  caller: AgentConfig,
+  subject: BatonClaims,
+  requested?: string[],
+): Expected {
   const current = cfg.agents.find((a) => a.id === subject.act.sub)!;
-  if (current.id === caller.id || !current.handOffTo.includes(caller.id)) return refuse('invalid_request');
+  if (current.id === caller.id || !current.handOffTo.includes(caller.id))
+    return refuse('invalid_request');
   if (actorChain(subject.act).length + 1 > cfg.defaults.maxDepth) return refuse('invalid_request');
   return grant(requested, inter(splitScope(subject.scope), caller.taskScopes));
 }
@@ -54,23 +90,39 @@ function modelHandOff(cfg: Config, caller: AgentConfig, subject: BatonClaims, re
 type ScopeChoice = { kind: 'none' } | { kind: 'within' | 'outside'; pick: string[]; extra: number };
 const scopeArb: fc.Arbitrary<ScopeChoice> = fc.oneof(
   { arbitrary: fc.constant({ kind: 'none' as const }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constantFrom('within' as const, 'outside' as const), pick: fc.subarray(SCOPES), extra: fc.nat() }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom('within' as const, 'outside' as const),
+      pick: fc.subarray(SCOPES),
+      extra: fc.nat(),
+    }),
+    weight: 3,
+  },
 );
 function resolveScope(c: ScopeChoice, allowed: Set<string>): string[] | undefined {
   if (c.kind === 'none') return undefined;
   const within = c.pick.filter((s) => allowed.has(s));
   const outside = SCOPES.filter((s) => !allowed.has(s));
-  const scopes = c.kind === 'outside' && outside.length ? [...within, outside[c.extra % outside.length]!] : within;
+  const scopes =
+    c.kind === 'outside' && outside.length
+      ? [...within, outside[c.extra % outside.length]!]
+      : within;
   return scopes.length ? scopes : undefined;
 }
 const stepArb = fc.record({
   kind: fc.constantFrom('tool' as const, 'hand_off' as const),
   /** `natural`: the current actor for a tool token, its likeliest taker for a hand-off. */
-  agent: fc.oneof({ arbitrary: fc.constant('natural'), weight: 4 }, { arbitrary: fc.constantFrom(...AGENTS), weight: 1 }),
+  agent: fc.oneof(
+    { arbitrary: fc.constant('natural'), weight: 4 },
+    { arbitrary: fc.constantFrom(...AGENTS), weight: 1 },
+  ),
   target: fc.constantFrom(...TARGETS),
   scope: scopeArb,
   /** How far back in the pool of task tokens the subject is (0 = the newest). */
-  back: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat({ max: 3 }), weight: 1 }),
+  back: fc.oneof(
+    { arbitrary: fc.constant(0), weight: 3 },
+    { arbitrary: fc.nat({ max: 3 }), weight: 1 },
+  ),
 });
 const runArb = fc.record({
   starter: fc.constantFrom(...AGENTS),
@@ -94,7 +146,11 @@ beforeAll(async () => {
 afterAll(() => b?.close());
 
 const agent = (id: string) => ctx.config.agents.find((a) => a.id === id)!;
-const request = (subjectToken: string, target: Partial<ExchangeRequest>, scope?: string[]): ExchangeRequest => ({
+const request = (
+  subjectToken: string,
+  target: Partial<ExchangeRequest>,
+  scope?: string[],
+): ExchangeRequest => ({
   subjectToken,
   subjectTokenType: TOKEN_TYPE_ACCESS,
   resources: [],
@@ -104,13 +160,20 @@ const request = (subjectToken: string, target: Partial<ExchangeRequest>, scope?:
 });
 
 /** Runs one exchange; the outcome (issued, or which refusal) must match the model. */
-async function run(caller: string, req: ExchangeRequest, expected: Expected): Promise<{ token: string; claims: BatonClaims } | undefined> {
+async function run(
+  caller: string,
+  req: ExchangeRequest,
+  expected: Expected,
+): Promise<{ token: string; claims: BatonClaims } | undefined> {
   const out = await exchangeToken(ctx, ctx.clients.get(caller)!, req).catch((e: unknown) => {
     if (!isBatonError(e)) throw e;
     return e;
   });
   if (isBatonError(out)) {
-    expect({ refused: out.code, why: out.description }).toEqual({ refused: expected.ok ? 'nothing: the model issues' : expected.code, why: out.description });
+    expect({ refused: out.code, why: out.description }).toEqual({
+      refused: expected.ok ? 'nothing: the model issues' : expected.code,
+      why: out.description,
+    });
     seen.refused++;
     return undefined;
   }
@@ -120,7 +183,11 @@ async function run(caller: string, req: ExchangeRequest, expected: Expected): Pr
   return { token: out.response.access_token, claims: out.claims };
 }
 
-function checkCommon(issued: BatonClaims, subject: { sub: string; exp: number; txn?: string }, deadline: number): void {
+function checkCommon(
+  issued: BatonClaims,
+  subject: { sub: string; exp: number; txn?: string },
+  deadline: number,
+): void {
   expect(issued.iss).toBe(ISSUER);
   expect(issued.sub).toBe(subject.sub);
   if (subject.txn) expect(issued.txn).toBe(subject.txn);
@@ -135,51 +202,83 @@ function checkCommon(issued: BatonClaims, subject: { sub: string; exp: number; t
 it('invariants 1–4 hold for every token issued along random exchange sequences, and refusals follow the rules', async () => {
   await fc.assert(
     fc.asyncProperty(runArb, async (r) => {
-      const userToken = await upstream.userToken({ scope: r.userScope.join(' '), expIn: r.userExpIn });
+      const userToken = await upstream.userToken({
+        scope: r.userScope.join(' '),
+        expIn: r.userExpIn,
+      });
       const userExp = claimsOf(userToken).exp;
       const starter = agent(r.starter);
       const startScope = resolveScope(r.scope, inter(r.userScope, starter.taskScopes));
-      const started = await run(r.starter, request(userToken, { audiences: [ISSUER] }, startScope), grant(startScope, inter(r.userScope, starter.taskScopes)));
+      const started = await run(
+        r.starter,
+        request(userToken, { audiences: [ISSUER] }, startScope),
+        grant(startScope, inter(r.userScope, starter.taskScopes)),
+      );
       if (!started) return;
       seen.start++;
       const start = started.claims;
       const deadline = start.exp;
       expect(start.aud).toBe(ISSUER);
       expect(start.act).toEqual({ sub: r.starter });
-      for (const s of splitScope(start.scope)) expect(r.userScope.includes(s) && starter.taskScopes.includes(s)).toBe(true);
-      checkCommon(start, { sub: 'alice@example.com', exp: userExp }, Math.floor(Date.now() / 1000) + ctx.config.defaults.taskTtlSeconds);
+      for (const s of splitScope(start.scope))
+        expect(r.userScope.includes(s) && starter.taskScopes.includes(s)).toBe(true);
+      checkCommon(
+        start,
+        { sub: 'alice@example.com', exp: userExp },
+        Math.floor(Date.now() / 1000) + ctx.config.defaults.taskTtlSeconds,
+      );
 
       const pool = [started];
       for (const step of r.steps) {
         const subject = pool[Math.max(0, pool.length - 1 - step.back)]!;
-        const natural = step.kind === 'tool' ? subject.claims.act.sub : PARTNER[subject.claims.act.sub]!;
+        const natural =
+          step.kind === 'tool' ? subject.claims.act.sub : PARTNER[subject.claims.act.sub]!;
         const callerId = step.agent === 'natural' ? natural : step.agent;
         const caller = agent(callerId);
         const taskScope = new Set(splitScope(subject.claims.scope));
         if (step.kind === 'tool') {
           // A tool by resource URI, or by name as audience.
-          const target = step.target.startsWith('https:') ? { resources: [step.target] } : { audiences: [step.target] };
+          const target = step.target.startsWith('https:')
+            ? { resources: [step.target] }
+            : { audiences: [step.target] };
           const tool = ctx.tools.find(step.target);
           const rule = tool ? caller.tools[tool.resource] : undefined;
-          const scope = resolveScope(step.scope, tool && rule ? inter(inter(taskScope, rule.scopes), tool.scopes) : taskScope);
-          const out = await run(callerId, request(subject.token, target, scope), modelTool(ctx.config, caller, subject.claims, step.target, scope));
+          const scope = resolveScope(
+            step.scope,
+            tool && rule ? inter(inter(taskScope, rule.scopes), tool.scopes) : taskScope,
+          );
+          const out = await run(
+            callerId,
+            request(subject.token, target, scope),
+            modelTool(ctx.config, caller, subject.claims, step.target, scope),
+          );
           if (!out) continue;
           const issued = out.claims;
           seen.tool++;
-          if (!tool || !rule) throw new Error('issued a tool token for a tool the agent has no rule for');
+          if (!tool || !rule)
+            throw new Error('issued a tool token for a tool the agent has no rule for');
           // Invariant 3: exactly one tool, one this agent may use; act copied unchanged.
           expect(issued.aud).toBe(tool.resource);
           expect(Object.keys(caller.tools)).toContain(issued.aud);
           expect(issued.act).toEqual(subject.claims.act);
           expect(issued.client_id).toBe(callerId);
           // Invariant 1: ⊆ task scope ∩ agent tool rule ∩ tool scopes.
-          for (const s of splitScope(issued.scope)) expect(taskScope.has(s) && rule.scopes.includes(s) && tool.scopes.includes(s)).toBe(true);
+          for (const s of splitScope(issued.scope))
+            expect(taskScope.has(s) && rule.scopes.includes(s) && tool.scopes.includes(s)).toBe(
+              true,
+            );
           // Invariant 2: ≤ rule (or default) max TTL.
-          expect(issued.exp - issued.iat).toBeLessThanOrEqual(rule.maxTtlSeconds ?? ctx.config.defaults.toolTokenTtlSeconds);
+          expect(issued.exp - issued.iat).toBeLessThanOrEqual(
+            rule.maxTtlSeconds ?? ctx.config.defaults.toolTokenTtlSeconds,
+          );
           checkCommon(issued, subject.claims, deadline);
         } else {
           const scope = resolveScope(step.scope, inter(taskScope, caller.taskScopes));
-          const out = await run(callerId, request(subject.token, { audiences: [ISSUER] }, scope), modelHandOff(ctx.config, caller, subject.claims, scope));
+          const out = await run(
+            callerId,
+            request(subject.token, { audiences: [ISSUER] }, scope),
+            modelHandOff(ctx.config, caller, subject.claims, scope),
+          );
           if (!out) continue;
           const issued = out.claims;
           seen.hand_off++;
@@ -188,7 +287,8 @@ it('invariants 1–4 hold for every token issued along random exchange sequences
           expect(agent(subject.claims.act.sub).handOffTo).toContain(callerId);
           expect(issued.aud).toBe(ISSUER);
           // Invariant 1: ⊆ subject scope ∩ the new agent's task scopes.
-          for (const s of splitScope(issued.scope)) expect(taskScope.has(s) && caller.taskScopes.includes(s)).toBe(true);
+          for (const s of splitScope(issued.scope))
+            expect(taskScope.has(s) && caller.taskScopes.includes(s)).toBe(true);
           checkCommon(issued, subject.claims, deadline);
           pool.push(out);
         }
@@ -206,24 +306,43 @@ it('invariants 1–4 hold for every token issued along random exchange sequences
 it('invariant 4: along random hand-off chains, depth never exceeds defaults.maxDepth and each level is one the previous actor may hand to', async () => {
   let depthRefusals = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.oneof({ arbitrary: fc.constant('natural'), weight: 5 }, { arbitrary: fc.constantFrom(...AGENTS), weight: 1 }), { minLength: 4, maxLength: 8 }), async (takers) => {
-      const user = await upstream.userToken({ scope: 'tickets:read billing:read' });
-      const started = await run('support-agent', request(user, { audiences: [ISSUER] }), { ok: true, scopes: ['tickets:read', 'billing:read'] });
-      let { token: current, claims } = started!;
-      for (const t of takers) {
-        const takerId = t === 'natural' ? PARTNER[claims.act.sub]! : t;
-        const expected = modelHandOff(ctx.config, agent(takerId), claims, undefined);
-        const depth = actorChain(claims.act).length + 1;
-        if (depth > ctx.config.defaults.maxDepth && agent(claims.act.sub).handOffTo.includes(takerId) && takerId !== claims.act.sub) depthRefusals++;
-        const out = await run(takerId, request(current, { audiences: [ISSUER] }), expected);
-        if (!out) continue;
-        expect(actorChain(out.claims.act)).toEqual([takerId, ...actorChain(claims.act)]);
-        expect(actorChain(out.claims.act).length).toBeLessThanOrEqual(ctx.config.defaults.maxDepth);
-        expect(out.claims.txn).toBe(claims.txn);
-        current = out.token;
-        claims = out.claims;
-      }
-    }),
+    fc.asyncProperty(
+      fc.array(
+        fc.oneof(
+          { arbitrary: fc.constant('natural'), weight: 5 },
+          { arbitrary: fc.constantFrom(...AGENTS), weight: 1 },
+        ),
+        { minLength: 4, maxLength: 8 },
+      ),
+      async (takers) => {
+        const user = await upstream.userToken({ scope: 'tickets:read billing:read' });
+        const started = await run('support-agent', request(user, { audiences: [ISSUER] }), {
+          ok: true,
+          scopes: ['tickets:read', 'billing:read'],
+        });
+        let { token: current, claims } = started!;
+        for (const t of takers) {
+          const takerId = t === 'natural' ? PARTNER[claims.act.sub]! : t;
+          const expected = modelHandOff(ctx.config, agent(takerId), claims, undefined);
+          const depth = actorChain(claims.act).length + 1;
+          if (
+            depth > ctx.config.defaults.maxDepth &&
+            agent(claims.act.sub).handOffTo.includes(takerId) &&
+            takerId !== claims.act.sub
+          )
+            depthRefusals++;
+          const out = await run(takerId, request(current, { audiences: [ISSUER] }), expected);
+          if (!out) continue;
+          expect(actorChain(out.claims.act)).toEqual([takerId, ...actorChain(claims.act)]);
+          expect(actorChain(out.claims.act).length).toBeLessThanOrEqual(
+            ctx.config.defaults.maxDepth,
+          );
+          expect(out.claims.txn).toBe(claims.txn);
+          current = out.token;
+          claims = out.claims;
+        }
+      },
+    ),
     { numRuns: 30 },
   );
   // Chains of natural takers reach the limit: the depth refusal was exercised.

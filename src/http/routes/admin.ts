@@ -18,7 +18,16 @@ export function adminRouter(deps: HttpDeps): Router {
 
   r.get('/admin/policy', (_req, res) => {
     const p = ctx.policy?.current();
-    res.json({ cedar: p ? { version: p.version, policies: p.ids, reads_time: p.readsTime, reads_authorization_details: p.readsDetails } : null });
+    res.json({
+      cedar: p
+        ? {
+            version: p.version,
+            policies: p.ids,
+            reads_time: p.readsTime,
+            reads_authorization_details: p.readsDetails,
+          }
+        : null,
+    });
   });
 
   r.get('/admin/tasks/:txn', async (req, res) => {
@@ -32,16 +41,21 @@ export function adminRouter(deps: HttpDeps): Router {
     const rows = await ctx.store.readTaskAudit(String(req.params.txn), 10_000);
     // Issued-token events are filed with the token, the rest in batches: order by decision time
     // (a stable sort keeps the stream order for events of the same millisecond).
-    const events = rows.map((r) => ({ id: r.id, ...(JSON.parse(r.json) as { time: number }) })).sort((a, b) => a.time - b.time);
+    const events = rows
+      .map((r) => ({ id: r.id, ...(JSON.parse(r.json) as { time: number }) }))
+      .sort((a, b) => a.time - b.time);
     res.json({ txn: req.params.txn, events });
   });
 
   // Pages through every event: `since` is the last id seen (exclusive), `next` the cursor to pass on.
   r.get('/admin/events', async (req, res) => {
-    const since = typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined;
-    if (since !== undefined && !/^\d+(-\d+)?$/.test(since)) throw new InvalidRequest('since must be an event id');
+    const since =
+      typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined;
+    if (since !== undefined && !/^\d+(-\d+)?$/.test(since))
+      throw new InvalidRequest('since must be an event id');
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidRequest('limit must be an integer from 1 to 1000');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new InvalidRequest('limit must be an integer from 1 to 1000');
     await ctx.audit.flush();
     const rows = await ctx.store.readAudit(since, limit);
     const events = rows.map((r) => ({ id: r.id, ...(JSON.parse(r.json) as object) }));
@@ -52,7 +66,13 @@ export function adminRouter(deps: HttpDeps): Router {
     const txn = String(req.params.txn);
     const ended = await endTask(ctx, txn, 'revoked', 'admin');
     log.info({ op: 'revoke_task', by: 'admin', txn, tokens: ended.tokens }, 'task revoked');
-    res.json({ revoked: 'task', txn, status: ended.status, tokens_ended: ended.alreadyEnded ? 0 : ended.tokens, already_ended: ended.alreadyEnded });
+    res.json({
+      revoked: 'task',
+      txn,
+      status: ended.status,
+      tokens_ended: ended.alreadyEnded ? 0 : ended.tokens,
+      already_ended: ended.alreadyEnded,
+    });
   });
 
   r.post('/admin/tokens/revoke', async (req, res) => {
@@ -61,7 +81,12 @@ export function adminRouter(deps: HttpDeps): Router {
     const claims = await verifyOwnToken(ctx.own, body.data.token, 'token').catch(() => undefined);
     if (claims) await revokeTokenTree(ctx, claims, 'admin');
     log.info({ op: 'revoke_token', by: 'admin', jti: claims?.jti }, 'token revoked');
-    res.json({ revoked: 'token', ...(claims ? { txn: claims.txn, jti: claims.jti } : { note: 'not a live Baton token; nothing to revoke' }) });
+    res.json({
+      revoked: 'token',
+      ...(claims
+        ? { txn: claims.txn, jti: claims.jti }
+        : { note: 'not a live Baton token; nothing to revoke' }),
+    });
   });
 
   for (const kind of ['agent', 'user'] as const) {
@@ -88,14 +113,16 @@ export function adminRouter(deps: HttpDeps): Router {
   for (const verdict of ['approve', 'deny'] as const) {
     r.post(`/admin/approvals/:id/${verdict}`, async (req, res) => {
       const body = DecisionBody.safeParse(req.body ?? {});
-      if (!body.success) throw new InvalidRequest('body may only hold {"reason": "<text up to 500 chars>"}');
+      if (!body.success)
+        throw new InvalidRequest('body may only hold {"reason": "<text up to 500 chars>"}');
       const id = String(req.params.id);
       const now = Math.floor(Date.now() / 1000);
       const rec = await ctx.store.getApproval(id);
       if (!rec) throw new NotFound('no such approval');
       if (rec.expiresAt <= now) throw new InvalidRequest('this approval request has lapsed');
       const status = verdict === 'approve' ? 'approved' : 'denied';
-      if (!(await ctx.store.decideApproval(id, status, 'admin', body.data.reason, now))) throw new InvalidRequest(`this approval was already decided (${rec.status})`);
+      if (!(await ctx.store.decideApproval(id, status, 'admin', body.data.reason, now)))
+        throw new InvalidRequest(`this approval was already decided (${rec.status})`);
       ctx.audit.emit({
         type: 'approval_decided',
         txn: rec.txn,
@@ -103,7 +130,12 @@ export function adminRouter(deps: HttpDeps): Router {
         sub: rec.sub,
         client: 'admin',
         decision: status === 'approved' ? 'allow' : 'deny',
-        detail: { approval_id: id, tool: rec.tool, scope: rec.scope, ...(body.data.reason ? { reason: body.data.reason } : {}) },
+        detail: {
+          approval_id: id,
+          tool: rec.tool,
+          scope: rec.scope,
+          ...(body.data.reason ? { reason: body.data.reason } : {}),
+        },
       });
       res.json({ id, status, ...(body.data.reason ? { reason: body.data.reason } : {}) });
     });
@@ -111,7 +143,10 @@ export function adminRouter(deps: HttpDeps): Router {
 
   r.post('/admin/revoke-all', async (_req, res) => {
     const before = await revokeByMark(ctx, 'all', 'admin');
-    log.warn({ op: 'revoke_all', by: 'admin' }, 'kill switch: every token issued before now revoked');
+    log.warn(
+      { op: 'revoke_all', by: 'admin' },
+      'kill switch: every token issued before now revoked',
+    );
     res.json({ revoked: 'all', before });
   });
   return r;

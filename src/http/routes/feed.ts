@@ -30,7 +30,10 @@ function mayFollow(ctx: BatonContext, req: Request): boolean {
     return false;
   }
   const client = ctx.clients.get(id);
-  const hash = client?.kind === 'resource_server' && 'secretHash' in client.auth ? client.auth.secretHash : undefined;
+  const hash =
+    client?.kind === 'resource_server' && 'secretHash' in client.auth
+      ? client.auth.secretHash
+      : undefined;
   return secretMatches(secret, hash) && hash !== undefined;
 }
 
@@ -46,9 +49,13 @@ export function feedRouter(deps: HttpDeps): Router {
   const { ctx } = deps;
   const r = Router();
   r.get('/revocations', async (req, res) => {
-    if (!mayFollow(ctx, req)) throw new InvalidClient('resource server (Basic) or admin (Bearer) credentials are required');
-    const cursor = (req.headers['last-event-id'] as string | undefined) ?? (typeof req.query.after === 'string' ? req.query.after : undefined);
-    if (cursor !== undefined && cursor !== '' && !/^\d+(-\d+)?$/.test(cursor)) throw new InvalidRequest('Last-Event-ID / after must be a feed event id');
+    if (!mayFollow(ctx, req))
+      throw new InvalidClient('resource server (Basic) or admin (Bearer) credentials are required');
+    const cursor =
+      (req.headers['last-event-id'] as string | undefined) ??
+      (typeof req.query.after === 'string' ? req.query.after : undefined);
+    if (cursor !== undefined && cursor !== '' && !/^\d+(-\d+)?$/.test(cursor))
+      throw new InvalidRequest('Last-Event-ID / after must be a feed event id');
     let last = cursor || undefined;
     const send = (e: FeedEntry) => {
       if (last !== undefined && !feedIdAfter(e.id, last)) return;
@@ -64,7 +71,12 @@ export function feedRouter(deps: HttpDeps): Router {
     const offState = ctx.feed.onState((up) => {
       if (!up) res.end();
     });
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.write(': baton revocation feed\n\n');
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
     heartbeat.unref();
@@ -76,7 +88,8 @@ export function feedRouter(deps: HttpDeps): Router {
     if (last !== undefined) {
       // A cursor older than what the feed keeps: say so, so the follower re-checks what it holds.
       const horizon = await ctx.store.feedHorizon();
-      if (horizon && !feedIdAfter(last, horizon)) res.write(`event: gap\ndata: ${JSON.stringify({ type: 'gap', lost_up_to: horizon })}\n\n`);
+      if (horizon && !feedIdAfter(last, horizon))
+        res.write(`event: gap\ndata: ${JSON.stringify({ type: 'gap', lost_up_to: horizon })}\n\n`);
       for (;;) {
         const batch = await ctx.store.readFeed(last, CATCH_UP_BATCH);
         batch.forEach(send);

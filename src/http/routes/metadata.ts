@@ -23,7 +23,10 @@ export function metadata(config: Config, signingAlgs: string[]) {
     scopes_supported: [...new Set(config.tools.flatMap((t) => t.scopes))].sort(),
     // RFC 9068 JWT access tokens; RFC 8693 token types Baton accepts and issues.
     access_token_signing_alg_values_supported: signingAlgs,
-    token_exchange_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:jwt'],
+    token_exchange_token_types_supported: [
+      'urn:ietf:params:oauth:token-type:access_token',
+      'urn:ietf:params:oauth:token-type:jwt',
+    ],
     // Baton's extensions, under their own names.
     task_completion_endpoint: `${base}/tasks/{txn}/complete`,
     revocation_feed_endpoint: `${base}/revocations`,

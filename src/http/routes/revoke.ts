@@ -23,12 +23,17 @@ export function revokeRoute(deps: HttpDeps) {
     const token = single(form, 'token');
     single(form, 'token_type_hint');
     if (!token) throw new InvalidRequest('token is required');
-    if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} holds no tokens; it cannot revoke`);
+    if (client.kind !== 'agent')
+      throw new UnauthorizedClient(`client ${client.id} holds no tokens; it cannot revoke`);
     const claims = await verifyOwnToken(deps.ctx.own, token, 'token').catch(() => undefined);
     if (claims) {
-      if (claims.client_id !== client.id) throw new UnauthorizedClient('this token was not issued to the calling client');
+      if (claims.client_id !== client.id)
+        throw new UnauthorizedClient('this token was not issued to the calling client');
       await revokeTokenTree(deps.ctx, claims, client.id);
-      deps.log.info({ op: 'revoke_token', client: client.id, txn: claims.txn, jti: claims.jti }, 'token revoked');
+      deps.log.info(
+        { op: 'revoke_token', client: client.id, txn: claims.txn, jti: claims.jti },
+        'token revoked',
+      );
     }
     res.writeHead(200, { ...NO_STORE, 'Content-Length': 0 });
     res.end();

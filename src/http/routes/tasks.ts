@@ -34,13 +34,26 @@ export function tasksRouter(deps: HttpDeps): Router {
   const r = Router();
   r.post('/tasks/:txn/complete', async (req, res) => {
     // RFC 7523: an assertion's audience is the issuer or this endpoint's own URL.
-    const auth = clientAuthDeps(deps.ctx, `/tasks/${encodeURIComponent(String(req.params.txn))}/complete`);
+    const auth = clientAuthDeps(
+      deps.ctx,
+      `/tasks/${encodeURIComponent(String(req.params.txn))}/complete`,
+    );
     const client = await authenticateClient(auth, clientInputFromJson(req));
-    if (client.kind !== 'agent') throw new UnauthorizedClient(`client ${client.id} is not an agent`);
+    if (client.kind !== 'agent')
+      throw new UnauthorizedClient(`client ${client.id} is not an agent`);
     const parsed = CompleteBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw new InvalidRequest(`body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new InvalidRequest(
+        `body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+      );
     const txn = String(req.params.txn);
-    const ended = await completeTask(deps.ctx, client.id, txn, parsed.data.outcome, parsed.data.summary);
+    const ended = await completeTask(
+      deps.ctx,
+      client.id,
+      txn,
+      parsed.data.outcome,
+      parsed.data.summary,
+    );
     res.set('Cache-Control', 'no-store').json({
       txn,
       status: ended.status,

@@ -70,7 +70,11 @@ export class PolicyQuestionError extends Error {
   override name = 'PolicyQuestionError';
 }
 
-export function checkPolicy(text: string, question?: PolicyQuestion, source = 'policy'): CheckResult {
+export function checkPolicy(
+  text: string,
+  question?: PolicyQuestion,
+  source = 'policy',
+): CheckResult {
   let set: CedarPolicySet;
   try {
     set = CedarPolicySet.load(text, source, { cacheSize: 0 });
@@ -88,18 +92,30 @@ export function checkPolicy(text: string, question?: PolicyQuestion, source = 'p
   if (question) {
     const request = questionToRequest(question);
     const d = set.decide(request);
-    result.answer = { allow: d.allow, rule: d.rule, approval: d.approval, ...(d.errors ? { errors: d.errors } : {}), request };
+    result.answer = {
+      allow: d.allow,
+      rule: d.rule,
+      approval: d.approval,
+      ...(d.errors ? { errors: d.errors } : {}),
+      request,
+    };
   }
   return result;
 }
 
 export function questionToRequest(q: PolicyQuestion): PolicyRequest {
   const action: PolicyAction = q.action ?? (q.tool !== undefined ? 'exchange' : 'start_task');
-  if (action === 'exchange' && q.tool === undefined) throw new PolicyQuestionError('an exchange question names a tool (--tool)');
-  if (action === 'hand_off' && q.from === undefined && q.act === undefined) throw new PolicyQuestionError('a hand_off question names the current actor (--from)');
+  if (action === 'exchange' && q.tool === undefined)
+    throw new PolicyQuestionError('an exchange question names a tool (--tool)');
+  if (action === 'hand_off' && q.from === undefined && q.act === undefined)
+    throw new PolicyQuestionError('a hand_off question names the current actor (--from)');
   const act = q.act ?? (action === 'hand_off' ? [q.agent, q.from!] : [q.agent]);
   const scopes = typeof q.scope === 'string' ? q.scope.split(' ').filter(Boolean) : (q.scope ?? []);
-  const user = userClaims({ sub: 'policy-check-user', iss: 'https://policy-check.invalid', ...q.userClaims });
+  const user = userClaims({
+    sub: 'policy-check-user',
+    iss: 'https://policy-check.invalid',
+    ...q.userClaims,
+  });
   const resource: PolicyRequest['resource'] =
     action === 'exchange'
       ? { type: 'Tool', id: q.tool!, name: q.toolName ?? q.tool!, ...q.toolAttributes }
@@ -124,14 +140,28 @@ export function questionToRequest(q: PolicyQuestion): PolicyRequest {
 
 /** Human-readable lines for the CLI. Exit status: 0 valid (and allowed, if asked), 1 otherwise. */
 export function formatCheck(r: CheckResult): { text: string; exitCode: number } {
-  if (!r.ok) return { text: ['policy is INVALID:', ...r.problems.map((p) => `  ${p}`)].join('\n'), exitCode: 1 };
-  const lines = [`policy is valid: version ${r.version}, ${r.policies.length} policies (${r.policies.join(', ')})`];
-  if (!r.cacheable) lines.push('note: it reads context.time or context.authorization_details, so its decisions are made on every request (not cached)');
+  if (!r.ok)
+    return {
+      text: ['policy is INVALID:', ...r.problems.map((p) => `  ${p}`)].join('\n'),
+      exitCode: 1,
+    };
+  const lines = [
+    `policy is valid: version ${r.version}, ${r.policies.length} policies (${r.policies.join(', ')})`,
+  ];
+  if (!r.cacheable)
+    lines.push(
+      'note: it reads context.time or context.authorization_details, so its decisions are made on every request (not cached)',
+    );
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (!r.answer) return { text: lines.join('\n'), exitCode: 0 };
   const a = r.answer;
-  const what = a.request.resource.type === 'Tool' ? `${a.request.action} ${a.request.resource.id}` : a.request.action;
-  lines.push(`${a.allow ? 'ALLOW' : 'DENY'}: ${a.request.principal.id} ${what} [${a.request.context.scopes.join(' ')}] — rule ${a.rule}${a.approval ? ' (needs a person\'s approval)' : ''}`);
+  const what =
+    a.request.resource.type === 'Tool'
+      ? `${a.request.action} ${a.request.resource.id}`
+      : a.request.action;
+  lines.push(
+    `${a.allow ? 'ALLOW' : 'DENY'}: ${a.request.principal.id} ${what} [${a.request.context.scopes.join(' ')}] — rule ${a.rule}${a.approval ? " (needs a person's approval)" : ''}`,
+  );
   for (const e of a.errors ?? []) lines.push(`error: ${e}`);
   return { text: lines.join('\n'), exitCode: a.allow ? 0 : 1 };
 }

@@ -3,8 +3,25 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import { cedarContext, describe, describeValidation, entityAttrs, locator, merge, scanPolicies, sorted, type ContextReads } from './translate.js';
-import { CEDAR_ERROR, DEFAULT_CACHE_SIZE, NO_PERMIT, PolicyLoadError, type PolicyDecision, type PolicyRequest } from './types.js';
+import {
+  cedarContext,
+  describe,
+  describeValidation,
+  entityAttrs,
+  locator,
+  merge,
+  scanPolicies,
+  sorted,
+  type ContextReads,
+} from './translate.js';
+import {
+  CEDAR_ERROR,
+  DEFAULT_CACHE_SIZE,
+  NO_PERMIT,
+  PolicyLoadError,
+  type PolicyDecision,
+  type PolicyRequest,
+} from './types.js';
 
 export * from './types.js';
 
@@ -29,7 +46,8 @@ export * from './types.js';
  * compiled, so setting it at load is enough; it costs nothing measurable per decision.
  * (V8 >= 13 is left alone: untested there, and an unknown flag would be reported on stderr.)
  */
-if (Number(process.versions.v8.split('.')[0]) <= 12) setFlagsFromString('--no-turbo-inline-js-wasm-calls');
+if (Number(process.versions.v8.split('.')[0]) <= 12)
+  setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 export const SCHEMA_PATH = fileURLToPath(new URL('./baton.cedarschema', import.meta.url));
 /** The Cedar schema every policy set is validated against. */
@@ -88,7 +106,9 @@ export class CedarPolicySet {
     this.ids = policies.map((p) => p.id);
     this.warnings = warnings;
     this.psetId = `baton:${fullHash}`;
-    this.approvalIds = new Set(policies.filter((p) => p.json.annotations?.approval === 'required').map((p) => p.id));
+    this.approvalIds = new Set(
+      policies.filter((p) => p.json.annotations?.approval === 'required').map((p) => p.id),
+    );
     const scan = scanPolicies(policies.map((p) => p.json));
     this.contextReads = scan.all ? undefined : scan.context;
     this.principalAttrs = scan.principal;
@@ -96,7 +116,9 @@ export class CedarPolicySet {
     this.keyTaskId = scan.task;
     this.reads = scan.all
       ? ['*']
-      : [...scan.context].flatMap(([f, sub]) => (sub === 'all' ? [f] : [...sub].map((a) => `${f}.${a}`))).sort();
+      : [...scan.context]
+          .flatMap(([f, sub]) => (sub === 'all' ? [f] : [...sub].map((a) => `${f}.${a}`)))
+          .sort();
     this.readsTime = scan.all || scan.context.has('time');
     this.readsDetails = scan.all || scan.context.has('authorization_details');
     // A decision that depends on the time or on one call's authorization details is made on
@@ -124,10 +146,19 @@ export class CedarPolicySet {
     } catch (e) {
       throw new PolicyLoadError(source, [`${source}: ${(e as Error).message}`]);
     }
-    if (parts.type === 'failure') throw new PolicyLoadError(source, parts.errors.map((e) => describe(e, where)));
+    if (parts.type === 'failure')
+      throw new PolicyLoadError(
+        source,
+        parts.errors.map((e) => describe(e, where)),
+      );
     const problems: string[] = [];
     if (parts.policy_templates.length)
-      problems.push(...parts.policy_templates.map((t) => `${where(text.indexOf(t), 0)}: templates (?principal / ?resource slots) are not supported`));
+      problems.push(
+        ...parts.policy_templates.map(
+          (t) =>
+            `${where(text.indexOf(t), 0)}: templates (?principal / ?resource slots) are not supported`,
+        ),
+      );
 
     // The parts come back sorted by Cedar's own ids (policy0, policy1, policy10, policy2, ...):
     // put them back in file order, and find where each one starts for the messages.
@@ -159,39 +190,60 @@ export class CedarPolicySet {
       const id = ann.id;
       if (typeof id === 'string' && id !== '') ids[i] = id;
       if (typeof id !== 'string' || id === '') {
-        problems.push(`${pos}: policy #${i + 1} has no @id("...") annotation; every policy needs one (it names the rule in refusals and audit events)`);
+        problems.push(
+          `${pos}: policy #${i + 1} has no @id("...") annotation; every policy needs one (it names the rule in refusals and audit events)`,
+        );
         return;
       }
       if (!ID_RE.test(id) || id.startsWith('cedar:')) {
-        problems.push(`${pos}: policy @id("${id}"): an id is 1-128 letters, digits or . _ : / @ + - and does not start with "cedar:"`);
+        problems.push(
+          `${pos}: policy @id("${id}"): an id is 1-128 letters, digits or . _ : / @ + - and does not start with "cedar:"`,
+        );
         return;
       }
       if (seen.has(id)) {
-        problems.push(`${pos}: duplicate @id("${id}") (first used by policy #${seen.get(id)! + 1})`);
+        problems.push(
+          `${pos}: duplicate @id("${id}") (first used by policy #${seen.get(id)! + 1})`,
+        );
         return;
       }
       seen.set(id, i);
       if ('approval' in ann) {
-        if (ann.approval !== 'required') problems.push(`${pos}: policy "${id}": @approval must be "required" (got ${JSON.stringify(ann.approval)})`);
-        else if (json.json.effect !== 'permit') problems.push(`${pos}: policy "${id}": @approval applies to permit policies only`);
+        if (ann.approval !== 'required')
+          problems.push(
+            `${pos}: policy "${id}": @approval must be "required" (got ${JSON.stringify(ann.approval)})`,
+          );
+        else if (json.json.effect !== 'permit')
+          problems.push(`${pos}: policy "${id}": @approval applies to permit policies only`);
       }
       policies.push({ id, text: t, json: json.json });
     });
     // Validate the text as written (Cedar's own ids policy0, policy1, ... and positions in the
     // file), so that one run reports every problem; name each policy by its @id where it has one.
-    const v = cedar.validate({ schema: BATON_SCHEMA, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
-    if (v.type === 'failure') throw new PolicyLoadError(source, [...problems, ...v.errors.map((e) => describe(e, where))]);
+    const v = cedar.validate({
+      schema: BATON_SCHEMA,
+      policies: { staticPolicies: text },
+      validationSettings: { mode: 'strict' },
+    });
+    if (v.type === 'failure')
+      throw new PolicyLoadError(source, [...problems, ...v.errors.map((e) => describe(e, where))]);
     const name = (cedarId: string) => {
       const i = Number(cedarId.replace(/^policy/, ''));
       const id = Number.isInteger(i) ? ids[i] : undefined;
-      return id !== undefined ? `policy "${id}"` : Number.isInteger(i) ? `policy #${i + 1}` : cedarId;
+      return id !== undefined
+        ? `policy "${id}"`
+        : Number.isInteger(i)
+          ? `policy #${i + 1}`
+          : cedarId;
     };
     problems.push(...merge(v.validationErrors.map((e) => describeValidation(e, where, name))));
     if (problems.length) throw new PolicyLoadError(source, problems);
     const warnings = [
       ...merge(v.validationWarnings.map((e) => describeValidation(e, where, name))),
       ...v.otherWarnings.map((e) => e.message),
-      ...(policies.length === 0 ? [`${source}: no policies: every request that reaches Cedar is refused`] : []),
+      ...(policies.length === 0
+        ? [`${source}: no policies: every request that reaches Cedar is refused`]
+        : []),
     ];
     const byId: Record<string, string> = Object.fromEntries(policies.map((p) => [p.id, p.text]));
 
@@ -199,9 +251,20 @@ export class CedarPolicySet {
     // has no call to drop one): a few KB per distinct version loaded. The id is the full text
     // hash, so a version loaded again reuses its slot.
     const pre = cedar.preparsePolicySet(`baton:${fullHash}`, { staticPolicies: byId });
-    if (pre.type === 'failure') throw new PolicyLoadError(source, pre.errors.map((e) => describe(e, where)));
+    if (pre.type === 'failure')
+      throw new PolicyLoadError(
+        source,
+        pre.errors.map((e) => describe(e, where)),
+      );
 
-    return new CedarPolicySet(fullHash.slice(0, 12), source, fullHash, policies, warnings, opts.cacheSize ?? DEFAULT_CACHE_SIZE);
+    return new CedarPolicySet(
+      fullHash.slice(0, 12),
+      source,
+      fullHash,
+      policies,
+      warnings,
+      opts.cacheSize ?? DEFAULT_CACHE_SIZE,
+    );
   }
 
   /**
@@ -245,8 +308,14 @@ export class CedarPolicySet {
     // context fields in `contextReads`, and an entity only if its attributes are read. A missing
     // entity still compares by uid (`principal == ...`, `in`), and carries no attributes or parents.
     const entities: cedar.EntityJson[] = [];
-    if (this.principalAttrs) entities.push({ uid: principal, attrs: entityAttrs(req.principal), parents: [] });
-    if (this.resourceAttrs && req.resource.type === 'Tool') entities.push({ uid: resource, attrs: { name: req.resource.name, ...entityAttrs(req.resource) }, parents: [] });
+    if (this.principalAttrs)
+      entities.push({ uid: principal, attrs: entityAttrs(req.principal), parents: [] });
+    if (this.resourceAttrs && req.resource.type === 'Tool')
+      entities.push({
+        uid: resource,
+        attrs: { name: req.resource.name, ...entityAttrs(req.resource) },
+        parents: [],
+      });
     let answer: cedar.AuthorizationAnswer;
     try {
       // No schema here: the policies were validated against it at load, and `cedarContext`
@@ -260,23 +329,58 @@ export class CedarPolicySet {
         preparsedPolicySetId: this.psetId,
       });
     } catch (e) {
-      return { allow: false, rule: CEDAR_ERROR, approval: false, cached: false, errors: [(e as Error).message] };
+      return {
+        allow: false,
+        rule: CEDAR_ERROR,
+        approval: false,
+        cached: false,
+        errors: [(e as Error).message],
+      };
     }
-    if (answer.type === 'failure') return { allow: false, rule: CEDAR_ERROR, approval: false, cached: false, errors: answer.errors.map((e) => e.message) };
+    if (answer.type === 'failure')
+      return {
+        allow: false,
+        rule: CEDAR_ERROR,
+        approval: false,
+        cached: false,
+        errors: answer.errors.map((e) => e.message),
+      };
     const { decision, diagnostics } = answer.response;
     if (diagnostics.errors.length) {
       const ids = [...new Set(diagnostics.errors.map((e) => e.policyId))].sort();
-      return { allow: false, rule: ids.join(','), approval: false, cached: false, errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`) };
+      return {
+        allow: false,
+        rule: ids.join(','),
+        approval: false,
+        cached: false,
+        errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+      };
     }
     const reason = [...diagnostics.reason].sort();
-    if (decision === 'allow') return { allow: true, rule: reason.join(','), approval: reason.some((id) => this.approvalIds.has(id)), cached: false };
-    return { allow: false, rule: reason.length ? reason.join(',') : NO_PERMIT, approval: false, cached: false };
+    if (decision === 'allow')
+      return {
+        allow: true,
+        rule: reason.join(','),
+        approval: reason.some((id) => this.approvalIds.has(id)),
+        cached: false,
+      };
+    return {
+      allow: false,
+      rule: reason.length ? reason.join(',') : NO_PERMIT,
+      approval: false,
+      cached: false,
+    };
   }
 
   /** The cache key: action, agent, tool (or task) and the context as passed to Cedar (only what is read). */
   private key(req: PolicyRequest, context: cedar.Context): string {
     const r = req.resource;
-    const parts: unknown[] = [req.action, req.principal.id, req.principal.tenant, sorted(req.principal.labels)];
+    const parts: unknown[] = [
+      req.action,
+      req.principal.id,
+      req.principal.tenant,
+      sorted(req.principal.labels),
+    ];
     if (r.type === 'Tool') parts.push('T', r.id, r.name, r.tenant, sorted(r.labels));
     else parts.push('K', this.keyTaskId ? r.id : '');
     parts.push(context);

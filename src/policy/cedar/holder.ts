@@ -7,7 +7,9 @@ export interface PolicyLogger {
   info(obj: object, msg: string): void;
 }
 
-export type ReloadResult = { ok: true; version: string; changed: boolean } | { ok: false; problems: string[] };
+export type ReloadResult =
+  | { ok: true; version: string; changed: boolean }
+  | { ok: false; problems: string[] };
 
 const DEBOUNCE_MS = 100;
 const REWATCH_TRIES = 50;
@@ -34,8 +36,12 @@ export class PolicyHolder {
   /** Loads the file; throws PolicyLoadError (or the read error) if it cannot take effect at start. */
   static fromFile(path: string, log: PolicyLogger): PolicyHolder {
     const set = CedarPolicySet.load(readFileSync(path, 'utf8'), path);
-    for (const w of set.warnings) log.warn({ policyFile: path, policyVersion: set.version }, `policy warning: ${w}`);
-    log.info({ policyFile: path, policyVersion: set.version, policies: set.ids.length }, 'Cedar policy loaded');
+    for (const w of set.warnings)
+      log.warn({ policyFile: path, policyVersion: set.version }, `policy warning: ${w}`);
+    log.info(
+      { policyFile: path, policyVersion: set.version, policies: set.ids.length },
+      'Cedar policy loaded',
+    );
     return new PolicyHolder(path, log, set);
   }
 
@@ -59,15 +65,25 @@ export class PolicyHolder {
     let next: CedarPolicySet;
     try {
       const version = CedarPolicySet.versionOf(text);
-      if (this.policy && version === this.policy.version) return { ok: true, version, changed: false };
+      if (this.policy && version === this.policy.version)
+        return { ok: true, version, changed: false };
       next = CedarPolicySet.load(text, this.path);
     } catch (e) {
       if (e instanceof PolicyLoadError) return this.refuse(e.problems, old);
       return this.refuse([`${this.path}: ${(e as Error).message}`], old);
     }
     this.policy = next;
-    for (const w of next.warnings) this.log.warn({ policyFile: this.path, policyVersion: next.version }, `policy warning: ${w}`);
-    this.log.info({ policyFile: this.path, policyVersion: next.version, previousVersion: old ?? null, policies: next.ids.length }, 'Cedar policy reloaded');
+    for (const w of next.warnings)
+      this.log.warn({ policyFile: this.path, policyVersion: next.version }, `policy warning: ${w}`);
+    this.log.info(
+      {
+        policyFile: this.path,
+        policyVersion: next.version,
+        previousVersion: old ?? null,
+        policies: next.ids.length,
+      },
+      'Cedar policy reloaded',
+    );
     return { ok: true, version: next.version, changed: true };
   }
 
@@ -109,7 +125,11 @@ export class PolicyHolder {
         // Replaced or removed: wait for the new file to appear, then watch it again.
         if (!existsSync(this.path)) {
           if (tries < REWATCH_TRIES) this.schedule(tries + 1);
-          else this.log.warn({ policyFile: this.path, policyVersion: this.policy?.version ?? null }, 'policy file is gone; the policy in force stays; SIGHUP reloads it once it is back');
+          else
+            this.log.warn(
+              { policyFile: this.path, policyVersion: this.policy?.version ?? null },
+              'policy file is gone; the policy in force stays; SIGHUP reloads it once it is back',
+            );
           return;
         }
         this.watch();

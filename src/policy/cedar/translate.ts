@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { timeContext, type PolicyContext } from './types.js';
 
 /*
@@ -10,11 +10,25 @@ import { timeContext, type PolicyContext } from './types.js';
 export type ContextReads = Map<string, Set<string> | 'all'>;
 
 /** Context fields in the order they are built (and so appear in a cache key). */
-const CONTEXT_ORDER: readonly (keyof PolicyContext)[] = ['scopes', 'user', 'act', 'current_actor', 'depth', 'purpose', 'tool', 'time', 'authorization_details'];
+const CONTEXT_ORDER: readonly (keyof PolicyContext)[] = [
+  'scopes',
+  'user',
+  'act',
+  'current_actor',
+  'depth',
+  'purpose',
+  'tool',
+  'time',
+  'authorization_details',
+];
 
-export const sorted = (xs: readonly string[] | undefined) => (xs ? [...new Set(xs)].sort() : undefined);
+export const sorted = (xs: readonly string[] | undefined) =>
+  xs ? [...new Set(xs)].sort() : undefined;
 
-export function entityAttrs(e: { tenant?: string; labels?: string[] }): Record<string, cedar.CedarValueJson> {
+export function entityAttrs(e: {
+  tenant?: string;
+  labels?: string[];
+}): Record<string, cedar.CedarValueJson> {
   const a: Record<string, cedar.CedarValueJson> = {};
   if (e.tenant !== undefined) a.tenant = e.tenant;
   if (e.labels !== undefined) a.labels = sorted(e.labels)!;
@@ -45,7 +59,11 @@ function fieldValue(c: PolicyContext, f: keyof PolicyContext): cedar.CedarValueJ
       return { epoch: long(t.epoch), hour: long(t.hour), weekday: long(t.weekday) };
     }
     case 'authorization_details':
-      return c.authorization_details?.map((d) => ({ type: d.type, action: d.action, target: d.target ?? '' }));
+      return c.authorization_details?.map((d) => ({
+        type: d.type,
+        action: d.action,
+        target: d.target ?? '',
+      }));
     default:
       return c[f];
   }
@@ -89,8 +107,15 @@ export interface Scan {
  * Anything the walk cannot place counts as reading more, never less.
  */
 export function scanPolicies(policies: cedar.PolicyJson[]): Scan {
-  const scan: Scan = { context: new Map(), all: false, principal: false, resource: false, task: false };
-  const obj = (e: unknown): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e);
+  const scan: Scan = {
+    context: new Map(),
+    all: false,
+    principal: false,
+    resource: false,
+    task: false,
+  };
+  const obj = (e: unknown): e is Record<string, unknown> =>
+    typeof e === 'object' && e !== null && !Array.isArray(e);
   const chain = (e: unknown): { root: unknown; path: string[] } => {
     const path: string[] = [];
     let cur = e;
@@ -141,7 +166,8 @@ export function scanPolicies(policies: cedar.PolicyJson[]): Scan {
 export function locator(text: string, source: string) {
   return (charOffset: number, byteOffset: number): string => {
     let at = Math.max(0, charOffset);
-    if (byteOffset > 0) at += Buffer.from(text.slice(at)).subarray(0, byteOffset).toString('utf8').length;
+    if (byteOffset > 0)
+      at += Buffer.from(text.slice(at)).subarray(0, byteOffset).toString('utf8').length;
     const before = text.slice(0, at);
     const line = before.split('\n').length;
     const col = at - before.lastIndexOf('\n');
@@ -156,10 +182,15 @@ export function describe(e: cedar.DetailedError, where: (c: number, b: number) =
   return `${pos}: ${e.message}${label}${e.help ? ` — ${e.help}` : ''}`;
 }
 
-export function describeValidation(e: cedar.ValidationError, where: (c: number, b: number) => string, name: (cedarId: string) => string): string {
+export function describeValidation(
+  e: cedar.ValidationError,
+  where: (c: number, b: number) => string,
+  name: (cedarId: string) => string,
+): string {
   const loc = e.error.sourceLocations?.[0];
   // Cedar names policies by its own ids (`policy0`, ...) in the message and the help.
-  const rename = (t: string) => t.replace(/^for policy `[^`]*`, /, '').replace(/(?:for )?policy `(policy\d+)`,? ?/g, '');
+  const rename = (t: string) =>
+    t.replace(/^for policy `[^`]*`, /, '').replace(/(?:for )?policy `(policy\d+)`,? ?/g, '');
   const help = e.error.help ? ` — ${rename(e.error.help)}` : '';
   const pos = loc ? where(0, loc.start) : where(0, 0).replace(/:\d+:\d+$/, '');
   return `${pos}: ${name(e.policyId)}: ${rename(e.error.message)}${help}`;
@@ -180,6 +211,11 @@ export function merge(problems: string[]): string[] {
     byKey.set(k, list);
   }
   return [...byKey].map(([k, actions]) =>
-    k.replace(' for {ACTIONS}', actions.length === 1 ? ` for Baton::Action::"${actions[0]}"` : ` for actions ${actions.sort().join(', ')}`),
+    k.replace(
+      ' for {ACTIONS}',
+      actions.length === 1
+        ? ` for Baton::Action::"${actions[0]}"`
+        : ` for actions ${actions.sort().join(', ')}`,
+    ),
   );
 }

@@ -94,13 +94,18 @@ export class PolicyLoadError extends Error {
 
 /** The time fields of the context, UTC. */
 export function timeContext(at: Date = new Date()): PolicyTime {
-  return { epoch: Math.floor(at.getTime() / 1000), hour: at.getUTCHours(), weekday: at.getUTCDay() };
+  return {
+    epoch: Math.floor(at.getTime() / 1000),
+    hour: at.getUTCHours(),
+    weekday: at.getUTCDay(),
+  };
 }
 
 /** Picks the claims the schema knows out of a verified token's payload (wrongly typed ones are dropped). */
 export function userClaims(claims: Record<string, unknown>): PolicyUser {
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const strs = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+  const strs = (v: unknown) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
   const user: PolicyUser = { sub: str(claims.sub) ?? '', iss: str(claims.iss) ?? '' };
   const tenant = str(claims.tenant);
   const email = str(claims.email);

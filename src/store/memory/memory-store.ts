@@ -50,7 +50,11 @@ export class MemoryStore implements TokenStore {
 
   constructor(
     private readonly feedMaxLength = 100_000,
-    private readonly audit: AuditRetention = { taskMaxEvents: 10_000, globalMaxEvents: 100_000, maxAgeSeconds: 7 * 24 * 3600 },
+    private readonly audit: AuditRetention = {
+      taskMaxEvents: 10_000,
+      globalMaxEvents: 100_000,
+      maxAgeSeconds: 7 * 24 * 3600,
+    },
   ) {
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
@@ -103,7 +107,8 @@ export class MemoryStore implements TokenStore {
         this.fileTaskAudit(e.txn, e.json, deadline + this.audit.maxAgeSeconds);
       }
       this.globalAudit.items.push({ id: this.auditId(), json: e.json });
-      if (this.globalAudit.items.length > this.audit.globalMaxEvents) this.globalAudit.items.shift();
+      if (this.globalAudit.items.length > this.audit.globalMaxEvents)
+        this.globalAudit.items.shift();
     }
   }
 
@@ -117,10 +122,15 @@ export class MemoryStore implements TokenStore {
     return this.globalAudit.items.filter((e) => Number(e.id) > after).slice(0, limit);
   }
 
-  async startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord, auditJson?: string): Promise<number> {
+  async startTask(
+    task: Omit<TaskRecord, 'stamp' | 'status'>,
+    token: TokenRecord,
+    auditJson?: string,
+  ): Promise<number> {
     if (this.live(task.txn)) throw new StoreRejection('task_ended');
     const stamp = this.stamp();
-    if (auditJson) this.fileTaskAudit(task.txn, auditJson, task.deadline + this.audit.maxAgeSeconds);
+    if (auditJson)
+      this.fileTaskAudit(task.txn, auditJson, task.deadline + this.audit.maxAgeSeconds);
     this.tasks.set(task.txn, {
       task: { ...task, status: 'open', stamp },
       tokens: new Map([[token.jti, { ...token, stamp }]]),
@@ -135,7 +145,8 @@ export class MemoryStore implements TokenStore {
     if (e.task.status !== 'open') throw new StoreRejection('task_ended');
     if (token.anc.some((j) => e.revoked.has(j))) throw new StoreRejection('revoked');
     const stamp = this.stamp();
-    if (auditJson) this.fileTaskAudit(token.txn, auditJson, e.task.deadline + this.audit.maxAgeSeconds);
+    if (auditJson)
+      this.fileTaskAudit(token.txn, auditJson, e.task.deadline + this.audit.maxAgeSeconds);
     e.tokens.set(token.jti, { ...token, stamp });
     return stamp;
   }
@@ -166,12 +177,24 @@ export class MemoryStore implements TokenStore {
     return { task: { ...e.task }, tokens: [...e.tokens.values()], revoked: [...e.revoked] };
   }
 
-  async endTask(txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string) {
+  async endTask(
+    txn: string,
+    status: 'completed' | 'revoked',
+    by: string,
+    outcome?: Outcome,
+    summary?: string,
+  ) {
     const e = this.live(txn);
     if (!e) return undefined;
     if (e.task.status !== 'open') return { ended: 0, changed: false };
     const ended = e.tokens.size;
-    e.task = { ...e.task, status, endedBy: by, ...(outcome ? { outcome } : {}), ...(summary ? { summary } : {}) };
+    e.task = {
+      ...e.task,
+      status,
+      endedBy: by,
+      ...(outcome ? { outcome } : {}),
+      ...(summary ? { summary } : {}),
+    };
     return { ended, changed: true };
   }
 
@@ -196,7 +219,11 @@ export class MemoryStore implements TokenStore {
   }
 
   async loadMarks(): Promise<Marks> {
-    return { agents: new Map(this.marks.agents), users: new Map(this.marks.users), all: this.marks.all };
+    return {
+      agents: new Map(this.marks.agents),
+      users: new Map(this.marks.users),
+      all: this.marks.all,
+    };
   }
 
   async publish(event: FeedEvent): Promise<string> {
@@ -254,7 +281,13 @@ export class MemoryStore implements TokenStore {
     return { record: { ...a.rec }, lastPollMs };
   }
 
-  async decideApproval(id: string, status: 'approved' | 'denied', by: string, reason: string | undefined, now: number): Promise<boolean> {
+  async decideApproval(
+    id: string,
+    status: 'approved' | 'denied',
+    by: string,
+    reason: string | undefined,
+    now: number,
+  ): Promise<boolean> {
     const a = this.approval(id);
     if (!a || a.rec.status !== 'pending') return false;
     a.rec = { ...a.rec, status, decidedBy: by, decidedAt: now, ...(reason ? { reason } : {}) };
@@ -269,7 +302,10 @@ export class MemoryStore implements TokenStore {
   }
 
   async listApprovals(now: number): Promise<ApprovalRecord[]> {
-    return [...this.approvals.values()].map((a) => a.rec).filter((r) => r.status === 'pending' && r.expiresAt > now).sort((a, b) => a.createdAt - b.createdAt);
+    return [...this.approvals.values()]
+      .map((a) => a.rec)
+      .filter((r) => r.status === 'pending' && r.expiresAt > now)
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async ping(): Promise<void> {}

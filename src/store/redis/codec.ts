@@ -17,18 +17,48 @@ interface Packed {
 }
 
 export function encodeRecord(t: TokenRecord): string {
-  const p: Packed = { a: t.anc, ...(t.client !== t.actors[0] ? { c: t.client } : {}), x: t.actors, d: t.aud, s: t.scope, e: t.exp, i: t.iat, ...(t.ctx ? { z: t.ctx } : {}) };
+  const p: Packed = {
+    a: t.anc,
+    ...(t.client !== t.actors[0] ? { c: t.client } : {}),
+    x: t.actors,
+    d: t.aud,
+    s: t.scope,
+    e: t.exp,
+    i: t.iat,
+    ...(t.ctx ? { z: t.ctx } : {}),
+  };
   return JSON.stringify(p);
 }
 
 export function decodeRecord(txn: string, jti: string, value: string): TokenRecord {
   const sp = value.indexOf(' ');
   const p = JSON.parse(value.slice(sp + 1)) as Packed;
-  return { jti, txn, anc: p.a, client: p.c ?? p.x[0]!, actors: p.x, aud: p.d, scope: p.s, exp: p.e, iat: p.i, stamp: Number(value.slice(0, sp)), ...(p.z ? { ctx: p.z } : {}) };
+  return {
+    jti,
+    txn,
+    anc: p.a,
+    client: p.c ?? p.x[0]!,
+    actors: p.x,
+    aud: p.d,
+    scope: p.s,
+    exp: p.e,
+    iat: p.i,
+    stamp: Number(value.slice(0, sp)),
+    ...(p.z ? { ctx: p.z } : {}),
+  };
 }
 
 export function encodeTask(t: Omit<TaskRecord, 'stamp' | 'status'>): string[] {
-  const f: string[] = ['owner', t.owner, 'sub', t.sub, 'createdAt', String(t.createdAt), 'deadline', String(t.deadline)];
+  const f: string[] = [
+    'owner',
+    t.owner,
+    'sub',
+    t.sub,
+    'createdAt',
+    String(t.createdAt),
+    'deadline',
+    String(t.deadline),
+  ];
   if (t.purpose !== undefined) f.push('purpose', t.purpose);
   return f;
 }

@@ -15,7 +15,8 @@ export const keys = (prefix: string) => ({
   /** Stream: every audit event, fed in batches, trimmed by length and age. */
   audit: () => `${prefix}{global}:audit`,
   /** Hash: one approval (`rec` json + status, lastPoll, decidedBy...). Ids are `<txn>.<random>`. */
-  approval: (id: string) => `${prefix}{${id.slice(0, id.lastIndexOf('.'))}}:appr:${id.slice(id.lastIndexOf('.') + 1)}`,
+  approval: (id: string) =>
+    `${prefix}{${id.slice(0, id.lastIndexOf('.'))}}:appr:${id.slice(id.lastIndexOf('.') + 1)}`,
   /** Sorted set: approval id -> expiresAt, to list the pending ones. */
   approvals: () => `${prefix}{global}:approvals`,
   /** String, SET NX with expiry: single-use ids (client assertion jtis). */

@@ -45,19 +45,45 @@ function decodeApproval(v: (string | null)[]): ApprovalRecord {
   };
 }
 
-export const DEFAULT_AUDIT_RETENTION: AuditRetention = { taskMaxEvents: 10_000, globalMaxEvents: 200_000, maxAgeSeconds: 7 * 24 * 3600 };
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = {
+  taskMaxEvents: 10_000,
+  globalMaxEvents: 200_000,
+  maxAgeSeconds: 7 * 24 * 3600,
+};
 
 /** Our Lua scripts as ioredis commands (EVALSHA with NOSCRIPT fallback, Cluster-aware). */
 interface Scripts {
-  batonStart(k1: string, k2: string, k3: string, ...argv: (string | number)[]): Promise<[number, string]>;
-  batonRecord(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<[number, string]>;
+  batonStart(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: (string | number)[]
+  ): Promise<[number, string]>;
+  batonRecord(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    ...argv: (string | number)[]
+  ): Promise<[number, string]>;
   batonTaskAudit(k1: string, json: string, maxlen: number, ttl: number): Promise<number>;
   batonPollApproval(k1: string, nowMs: number): Promise<(string | null)[] | null>;
-  batonDecideApproval(k1: string, status: string, by: string, reason: string, now: number): Promise<number>;
+  batonDecideApproval(
+    k1: string,
+    status: string,
+    by: string,
+    reason: string,
+    now: number,
+  ): Promise<number>;
   batonConsumeApproval(k1: string): Promise<number>;
   batonCheck(k1: string, k2: string, k3: string, ...argv: string[]): Promise<TokenState>;
   batonEnd(k1: string, k2: string, ...argv: string[]): Promise<number>;
-  batonInspect(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[TokenState, string?]>;
+  batonInspect(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: string[]
+  ): Promise<[TokenState, string?]>;
   batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
   batonMark(k1: string, field: string): Promise<string>;
   batonPublish(k1: string, channel: string, maxlen: number, json: string): Promise<string>;
@@ -78,7 +104,11 @@ function defineScripts(c: Client): void {
   c.defineCommand('batonPublish', { numberOfKeys: 1, lua: lua.PUBLISH });
 }
 
-const MARK_FIELD: Record<MarkKind, (id: string) => string> = { agent: (id) => `a:${id}`, user: (id) => `u:${id}`, all: () => 'all' };
+const MARK_FIELD: Record<MarkKind, (id: string) => string> = {
+  agent: (id) => `a:${id}`,
+  user: (id) => `u:${id}`,
+  all: () => 'all',
+};
 
 /** Wraps a store call: a Redis failure becomes StoreUnavailable (503), never a guess. */
 async function guarded<T>(op: () => Promise<T>): Promise<T> {
@@ -121,10 +151,17 @@ export class RedisStore implements TokenStore {
     let make: () => Client;
     if (opts.cluster) {
       const nodes = opts.cluster;
-      make = () => new Cluster(nodes, { lazyConnect: true, redisOptions: base, enableAutoPipelining: true });
+      make = () =>
+        new Cluster(nodes, { lazyConnect: true, redisOptions: base, enableAutoPipelining: true });
     } else if (opts.sentinel) {
       const s = opts.sentinel;
-      make = () => new Redis({ ...base, sentinels: s.sentinels, name: s.name, ...(s.password ? { password: s.password } : {}) });
+      make = () =>
+        new Redis({
+          ...base,
+          sentinels: s.sentinels,
+          name: s.name,
+          ...(s.password ? { password: s.password } : {}),
+        });
     } else {
       const url = opts.url ?? 'redis://127.0.0.1:6379';
       make = () => new Redis(url, base);
@@ -137,12 +174,27 @@ export class RedisStore implements TokenStore {
     return new RedisStore(client as Client & Scripts, make, opts);
   }
 
-  startTask(task: Omit<TaskRecord, 'stamp' | 'status'>, token: TokenRecord, auditJson = ''): Promise<number> {
+  startTask(
+    task: Omit<TaskRecord, 'stamp' | 'status'>,
+    token: TokenRecord,
+    auditJson = '',
+  ): Promise<number> {
     const t = task.txn;
     const auditExpireAt = task.deadline + this.audit.maxAgeSeconds;
     return guarded(async () =>
       rejectOr(
-        await this.client.batonStart(this.k.task(t), this.k.tokens(t), this.k.events(t), task.deadline, token.jti, encodeRecord(token), auditJson, auditExpireAt, this.audit.taskMaxEvents, ...encodeTask(task)),
+        await this.client.batonStart(
+          this.k.task(t),
+          this.k.tokens(t),
+          this.k.events(t),
+          task.deadline,
+          token.jti,
+          encodeRecord(token),
+          auditJson,
+          auditExpireAt,
+          this.audit.taskMaxEvents,
+          ...encodeTask(task),
+        ),
       ),
     );
   }
@@ -150,7 +202,20 @@ export class RedisStore implements TokenStore {
   recordToken(token: TokenRecord, auditJson = ''): Promise<number> {
     const t = token.txn;
     return guarded(async () =>
-      rejectOr(await this.client.batonRecord(this.k.task(t), this.k.tokens(t), this.k.revoked(t), this.k.events(t), token.jti, encodeRecord(token), auditJson, this.audit.taskMaxEvents, this.audit.maxAgeSeconds, ...token.anc)),
+      rejectOr(
+        await this.client.batonRecord(
+          this.k.task(t),
+          this.k.tokens(t),
+          this.k.revoked(t),
+          this.k.events(t),
+          token.jti,
+          encodeRecord(token),
+          auditJson,
+          this.audit.taskMaxEvents,
+          this.audit.maxAgeSeconds,
+          ...token.anc,
+        ),
+      ),
     );
   }
 
@@ -161,31 +226,59 @@ export class RedisStore implements TokenStore {
     return guarded(async () => {
       const ops: Promise<unknown>[] = [];
       for (const e of entries) {
-        if (e.txn && !e.inTaskStream) ops.push(this.client.batonTaskAudit(this.k.events(e.txn), e.json, taskMaxEvents, maxAgeSeconds));
-        ops.push(this.client.xadd(this.k.audit(), 'MAXLEN', '~', globalMaxEvents, '*', 'e', e.json));
+        if (e.txn && !e.inTaskStream)
+          ops.push(
+            this.client.batonTaskAudit(this.k.events(e.txn), e.json, taskMaxEvents, maxAgeSeconds),
+          );
+        ops.push(
+          this.client.xadd(this.k.audit(), 'MAXLEN', '~', globalMaxEvents, '*', 'e', e.json),
+        );
       }
-      ops.push(this.client.xtrim(this.k.audit(), 'MINID', '~', String(Date.now() - maxAgeSeconds * 1000)));
+      ops.push(
+        this.client.xtrim(this.k.audit(), 'MINID', '~', String(Date.now() - maxAgeSeconds * 1000)),
+      );
       await Promise.all(ops);
     });
   }
 
   readTaskAudit(txn: string, limit: number): Promise<{ id: string; json: string }[]> {
-    return guarded(async () => (await this.client.xrange(this.k.events(txn), '-', '+', 'COUNT', limit)).map(([id, f]) => ({ id, json: f[1] ?? 'null' })));
+    return guarded(async () =>
+      (await this.client.xrange(this.k.events(txn), '-', '+', 'COUNT', limit)).map(([id, f]) => ({
+        id,
+        json: f[1] ?? 'null',
+      })),
+    );
   }
 
   readAudit(afterId: string | undefined, limit: number): Promise<{ id: string; json: string }[]> {
     return guarded(async () =>
-      (await this.client.xrange(this.k.audit(), afterId ? `(${afterId}` : '-', '+', 'COUNT', limit)).map(([id, f]) => ({ id, json: f[1] ?? 'null' })),
+      (
+        await this.client.xrange(this.k.audit(), afterId ? `(${afterId}` : '-', '+', 'COUNT', limit)
+      ).map(([id, f]) => ({ id, json: f[1] ?? 'null' })),
     );
   }
 
   checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState> {
-    return guarded(() => this.client.batonCheck(this.k.task(txn), this.k.tokens(txn), this.k.revoked(txn), jti, ...anc));
+    return guarded(() =>
+      this.client.batonCheck(
+        this.k.task(txn),
+        this.k.tokens(txn),
+        this.k.revoked(txn),
+        jti,
+        ...anc,
+      ),
+    );
   }
 
   inspectToken(txn: string, jti: string, anc: readonly string[]) {
     return guarded(async () => {
-      const [state, rec] = await this.client.batonInspect(this.k.task(txn), this.k.tokens(txn), this.k.revoked(txn), jti, ...anc);
+      const [state, rec] = await this.client.batonInspect(
+        this.k.task(txn),
+        this.k.tokens(txn),
+        this.k.revoked(txn),
+        jti,
+        ...anc,
+      );
       const ctx = rec ? decodeRecord(txn, jti, rec).ctx : undefined;
       return { state, ...(ctx ? { ctx } : {}) };
     });
@@ -198,20 +291,41 @@ export class RedisStore implements TokenStore {
   getTaskTree(txn: string): Promise<TaskTree | undefined> {
     return guarded(async () => {
       // Three keys of one hash tag: one MULTI, one slot, one consistent view.
-      const replies = (await this.client.multi().hgetall(this.k.task(txn)).hgetall(this.k.tokens(txn)).smembers(this.k.revoked(txn)).exec()) ?? [];
+      const replies =
+        (await this.client
+          .multi()
+          .hgetall(this.k.task(txn))
+          .hgetall(this.k.tokens(txn))
+          .smembers(this.k.revoked(txn))
+          .exec()) ?? [];
       const failed = replies.find(([err]) => err);
       if (failed || replies.length !== 3) throw failed?.[0] ?? new Error('MULTI aborted');
       const [task, toks, rev] = replies.map(([, v]) => v);
       const t = decodeTask(txn, task as Record<string, string>);
       if (!t) return undefined;
-      const tokens = Object.entries(toks as Record<string, string>).map(([jti, v]) => decodeRecord(txn, jti, v));
+      const tokens = Object.entries(toks as Record<string, string>).map(([jti, v]) =>
+        decodeRecord(txn, jti, v),
+      );
       return { task: t, tokens, revoked: rev as string[] };
     });
   }
 
-  endTask(txn: string, status: 'completed' | 'revoked', by: string, outcome?: Outcome, summary?: string) {
+  endTask(
+    txn: string,
+    status: 'completed' | 'revoked',
+    by: string,
+    outcome?: Outcome,
+    summary?: string,
+  ) {
     return guarded(async () => {
-      const n = await this.client.batonEnd(this.k.task(txn), this.k.tokens(txn), status, by, outcome ?? '', summary ?? '');
+      const n = await this.client.batonEnd(
+        this.k.task(txn),
+        this.k.tokens(txn),
+        status,
+        by,
+        outcome ?? '',
+        summary ?? '',
+      );
       if (n === -1) return undefined;
       return n === -2 ? { ended: 0, changed: false } : { ended: n, changed: true };
     });
@@ -224,11 +338,22 @@ export class RedisStore implements TokenStore {
   }
 
   useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean> {
-    return guarded(async () => (await this.client.set(this.k.once(namespace, id), '1', 'EXAT', Math.ceil(expSeconds), 'NX')) === 'OK');
+    return guarded(
+      async () =>
+        (await this.client.set(
+          this.k.once(namespace, id),
+          '1',
+          'EXAT',
+          Math.ceil(expSeconds),
+          'NX',
+        )) === 'OK',
+    );
   }
 
   putMark(kind: MarkKind, id: string): Promise<number> {
-    return guarded(async () => Number(await this.client.batonMark(this.k.marks(), MARK_FIELD[kind](id))));
+    return guarded(async () =>
+      Number(await this.client.batonMark(this.k.marks(), MARK_FIELD[kind](id))),
+    );
   }
 
   loadMarks(): Promise<Marks> {
@@ -245,13 +370,29 @@ export class RedisStore implements TokenStore {
   }
 
   publish(event: FeedEvent): Promise<string> {
-    return guarded(() => this.client.batonPublish(this.k.feed(), this.k.channel(), this.feedMaxLength, JSON.stringify(event)));
+    return guarded(() =>
+      this.client.batonPublish(
+        this.k.feed(),
+        this.k.channel(),
+        this.feedMaxLength,
+        JSON.stringify(event),
+      ),
+    );
   }
 
   readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]> {
     return guarded(async () => {
-      const rows = await this.client.xrange(this.k.feed(), afterId ? `(${afterId}` : '-', '+', 'COUNT', limit);
-      return rows.map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? 'null') as FeedEvent }));
+      const rows = await this.client.xrange(
+        this.k.feed(),
+        afterId ? `(${afterId}` : '-',
+        '+',
+        'COUNT',
+        limit,
+      );
+      return rows.map(([id, fields]) => ({
+        id,
+        event: JSON.parse(fields[1] ?? 'null') as FeedEvent,
+      }));
     });
   }
 
@@ -270,7 +411,10 @@ export class RedisStore implements TokenStore {
     });
   }
 
-  async subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void): Promise<() => Promise<void>> {
+  async subscribe(
+    onEntry: (e: FeedEntry) => void,
+    onState?: (connected: boolean) => void,
+  ): Promise<() => Promise<void>> {
     const sub = this.makeSubscriber();
     sub.on('error', () => {});
     sub.on('message', (_ch: string, msg: string) => {
@@ -296,14 +440,26 @@ export class RedisStore implements TokenStore {
     const key = this.k.approval(rec.id);
     return guarded(async () => {
       // Kept an hour past expiry so a late poll still hears `expired_token`, not "unknown".
-      await this.client.multi().hset(key, 'rec', JSON.stringify(fixed), 'status', status).expireat(key, rec.expiresAt + 3600).exec();
+      await this.client
+        .multi()
+        .hset(key, 'rec', JSON.stringify(fixed), 'status', status)
+        .expireat(key, rec.expiresAt + 3600)
+        .exec();
       await this.client.zadd(this.k.approvals(), rec.expiresAt, rec.id);
     });
   }
 
   getApproval(id: string): Promise<ApprovalRecord | undefined> {
     return guarded(async () => {
-      const v = await this.client.hmget(this.k.approval(id), 'rec', 'status', 'lastPoll', 'decidedBy', 'reason', 'decidedAt');
+      const v = await this.client.hmget(
+        this.k.approval(id),
+        'rec',
+        'status',
+        'lastPoll',
+        'decidedBy',
+        'reason',
+        'decidedAt',
+      );
       return v[0] ? decodeApproval(v) : undefined;
     });
   }
@@ -315,9 +471,22 @@ export class RedisStore implements TokenStore {
     });
   }
 
-  decideApproval(id: string, status: 'approved' | 'denied', by: string, reason: string | undefined, nowSec: number): Promise<boolean> {
+  decideApproval(
+    id: string,
+    status: 'approved' | 'denied',
+    by: string,
+    reason: string | undefined,
+    nowSec: number,
+  ): Promise<boolean> {
     return guarded(async () => {
-      const ok = (await this.client.batonDecideApproval(this.k.approval(id), status, by, reason ?? '', nowSec)) === 1;
+      const ok =
+        (await this.client.batonDecideApproval(
+          this.k.approval(id),
+          status,
+          by,
+          reason ?? '',
+          nowSec,
+        )) === 1;
       if (ok) await this.client.zrem(this.k.approvals(), id);
       return ok;
     });
@@ -332,7 +501,9 @@ export class RedisStore implements TokenStore {
       await this.client.zremrangebyscore(this.k.approvals(), '-inf', nowSec);
       const ids = await this.client.zrange(this.k.approvals(), 0, 999);
       const recs = await Promise.all(ids.map((id) => this.getApproval(id)));
-      return recs.filter((r): r is ApprovalRecord => r?.status === 'pending' && r.expiresAt > nowSec).sort((a, b) => a.createdAt - b.createdAt);
+      return recs
+        .filter((r): r is ApprovalRecord => r?.status === 'pending' && r.expiresAt > nowSec)
+        .sort((a, b) => a.createdAt - b.createdAt);
     });
   }
 
