@@ -150,7 +150,13 @@ export interface ApprovalRecord {
   reason?: string;
 }
 
-export interface TokenStore {
+/*
+ * Storage per need (fosite's shape): each consumer takes only the part it uses, and each
+ * store (memory/, redis/) implements them all. `TokenStore` is their composition.
+ */
+
+/** Tasks and the tokens recorded in them: the exchange's and completion's storage. */
+export interface TaskStore {
   /**
    * Creates the task and records its first token, atomically, filing `auditJson` in the
    * task's event stream in the same step. Returns the stamp.
@@ -166,20 +172,6 @@ export interface TokenStore {
    * Returns the stamp. Throws StoreRejection / StoreUnavailable.
    */
   recordToken(token: TokenRecord, auditJson?: string): Promise<number>;
-  /** Files a batch of audit events (task streams and the global stream); off the request path. */
-  appendAudit(entries: readonly AuditEntry[]): Promise<void>;
-  /** A task's events, oldest first. */
-  readTaskAudit(txn: string, limit: number): Promise<{ id: string; json: string }[]>;
-  /** The global stream after `afterId` (exclusive), oldest first. */
-  readAudit(afterId: string | undefined, limit: number): Promise<{ id: string; json: string }[]>;
-  /** One round trip: is this token recorded, its lineage unrevoked and its task open? */
-  checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState>;
-  /** As checkToken, and the record's `ctx` when active (continuous authorization), same round trip. */
-  inspectToken(
-    txn: string,
-    jti: string,
-    anc: readonly string[],
-  ): Promise<{ state: TokenState; ctx?: Record<string, unknown> }>;
   getTask(txn: string): Promise<TaskRecord | undefined>;
   getTaskTree(txn: string): Promise<TaskTree | undefined>;
   /**
@@ -194,14 +186,31 @@ export interface TokenStore {
     outcome?: Outcome,
     summary?: string,
   ): Promise<{ ended: number; changed: boolean } | undefined>;
+}
+
+/** The state of one recorded token: introspection's and the exchange's liveness check. */
+export interface TokenStateStore {
+  /** One round trip: is this token recorded, its lineage unrevoked and its task open? */
+  checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState>;
+  /** As checkToken, and the record's `ctx` when active (continuous authorization), same round trip. */
+  inspectToken(
+    txn: string,
+    jti: string,
+    anc: readonly string[],
+  ): Promise<{ state: TokenState; ctx?: Record<string, unknown> }>;
   /** Marks one token (and so its descendants) revoked. One write. */
   revokeToken(txn: string, jti: string): Promise<void>;
-  /** Single-use check for client-assertion `jti`s (RFC 7523 §3). True the first time only. */
-  useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean>;
+}
 
+/** Cross-task revocation marks (agent, user, everyone). */
+export interface MarkStore {
   /** Writes a cross-task mark stamped now; returns the stamp. */
   putMark(kind: MarkKind, id: string): Promise<number>;
   loadMarks(): Promise<Marks>;
+}
+
+/** The revocation feed: an append-only, trimmed log with a live subscription. */
+export interface FeedStore {
   /** Appends to the revocation feed (and publishes it). */
   publish(event: FeedEvent): Promise<string>;
   /** Entries after `afterId` (exclusive), oldest first, at most `limit`. */
@@ -213,7 +222,10 @@ export interface TokenStore {
     onEntry: (e: FeedEntry) => void,
     onState?: (connected: boolean) => void,
   ): Promise<() => Promise<void>>;
+}
 
+/** Approvals of sensitive tool calls. */
+export interface ApprovalStore {
   createApproval(rec: ApprovalRecord): Promise<void>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   /** Notes a poll and returns the record with the previous poll time (ms, 0 if none), atomically. */
@@ -233,7 +245,37 @@ export interface TokenStore {
   consumeApproval(id: string): Promise<boolean>;
   /** Pending approvals that have not lapsed, oldest first. */
   listApprovals(nowSec: number): Promise<ApprovalRecord[]>;
+}
 
+/** The audit trail: task streams and the global stream. */
+export interface AuditStore {
+  /** Files a batch of audit events (task streams and the global stream); off the request path. */
+  appendAudit(entries: readonly AuditEntry[]): Promise<void>;
+  /** A task's events, oldest first. */
+  readTaskAudit(txn: string, limit: number): Promise<{ id: string; json: string }[]>;
+  /** The global stream after `afterId` (exclusive), oldest first. */
+  readAudit(afterId: string | undefined, limit: number): Promise<{ id: string; json: string }[]>;
+}
+
+/** Single-use ids (client-assertion `jti`s, RFC 7523 §3; DPoP proof `jti`s). */
+export interface ReplayStore {
+  /** True the first time only within `expSeconds`. */
+  useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean>;
+}
+
+/** Health and shutdown. */
+export interface StoreLifecycle {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Everything a store implements; wired once by boot, then handed out per need. */
+export interface TokenStore
+  extends TaskStore,
+    TokenStateStore,
+    MarkStore,
+    FeedStore,
+    ApprovalStore,
+    AuditStore,
+    ReplayStore,
+    StoreLifecycle {}
