@@ -3,25 +3,9 @@
  * `description` is the human-readable `error_description`, and `debug` is detail that is
  * logged but never sent (fosite's split). http/errors.ts maps these to JSON exactly once.
  */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'invalid_target'
-  | 'unsupported_token_type'
-  | 'temporarily_unavailable'
-  | 'server_error'
-  | 'access_denied'
-  | 'authorization_pending'
-  | 'slow_down'
-  | 'expired_token'
-  | 'invalid_authorization_details'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'not_found'
-  | 'method_not_allowed';
+import type { ErrorCode } from './protocol/errors.js';
+
+export type { ErrorCode };
 
 export class BatonError extends Error {
   /** Extra members of the error JSON (e.g. approval_id, interval). */

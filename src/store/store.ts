@@ -96,19 +96,8 @@ export interface Marks {
   all: number;
 }
 
-/** One event of the revocation feed (see README, "Revocation feed"). */
-export type FeedEvent =
-  | { type: 'token'; txn: string; jti: string; stamp: number }
-  | { type: 'task'; txn: string; stamp: number; reason: 'completed' | 'revoked' }
-  | { type: 'agent'; id: string; before: number; stamp: number }
-  | { type: 'user'; sub: string; before: number; stamp: number }
-  | { type: 'all'; before: number; stamp: number };
-
-export interface FeedEntry {
-  /** Monotonic, opaque cursor (Redis stream id); resume after it with `readFeed`. */
-  id: string;
-  event: FeedEvent;
-}
+export type { FeedEntry, FeedEvent } from '../protocol/feed.js';
+import type { FeedEntry, FeedEvent } from '../protocol/feed.js';
 
 /** An audit event serialised once by audit/; the store only files it. */
 export interface AuditEntry {

@@ -1,0 +1,26 @@
+/**
+ * Error codes Baton sends (RFC 6749 §5.2, RFC 8693, RFC 7009, RFC 6750 §3, RFC 8628 §3.5,
+ * RFC 9396 §5), shared by the server and the SDK. No dependencies.
+ */
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'unsupported_token_type',
+  'temporarily_unavailable',
+  'server_error',
+  'access_denied',
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
+  'invalid_authorization_details',
+  'invalid_token',
+  'insufficient_scope',
+  'not_found',
+  'method_not_allowed',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
