@@ -77,7 +77,7 @@ export async function requireApproval(
     void notifyWebhook(ctx, record);
     throw new AuthorizationPending(
       "this call needs a person's approval; repeat the request with approval_id",
-      { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds },
+      { extra: { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds } },
     );
   }
   if (!approvalId.startsWith(`${binding.txn}.`))
@@ -104,9 +104,11 @@ export async function requireApproval(
     if (lastPollMs && Date.now() - lastPollMs < intervalSeconds * 1000)
       throw new SlowDown(`poll no faster than every ${intervalSeconds} s`);
     throw new AuthorizationPending('still waiting for a person to decide', {
-      approval_id: approvalId,
-      interval: intervalSeconds,
-      expires_in: record.expiresAt - now,
+      extra: {
+        approval_id: approvalId,
+        interval: intervalSeconds,
+        expires_in: record.expiresAt - now,
+      },
     });
   }
   if (!(await stored(() => ctx.store.consumeApproval(approvalId))))

@@ -1,9 +1,11 @@
 import {
+  AuthorizationPending,
+  BatonError,
   InvalidAuthorizationDetails,
   InvalidRequest,
   InvalidTarget,
+  SlowDown,
   UnauthorizedClient,
-  isBatonError,
 } from '../errors.js';
 import type { Client } from '../auth/clients.js';
 import { TOKEN_TYPE_ACCESS, actorChain, type BatonClaims } from '../tokens/claims.js';
@@ -49,10 +51,10 @@ export async function exchangeToken(
     // Every refusal is an audit event with the rule that made it (never the token itself).
     // A pending approval is not a refusal (its own events tell that story).
     if (
-      isBatonError(err) &&
+      err instanceof BatonError &&
       err.status < 500 &&
-      err.code !== 'authorization_pending' &&
-      err.code !== 'slow_down'
+      !(err instanceof AuthorizationPending) &&
+      !(err instanceof SlowDown)
     )
       ctx.audit.emit({
         type: 'exchange_refused',

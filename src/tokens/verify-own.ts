@@ -93,7 +93,7 @@ export async function verifyOwnToken(
       requiredClaims: ['exp', 'iat', 'nbf', 'jti', 'sub', 'aud'],
     }));
   } catch (e) {
-    throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, e);
+    throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, { cause: e });
   }
   const claims = asBatonClaims(payload);
   if (!claims) throw new InvalidRequest(`${what} does not carry Baton's claims`);

@@ -83,7 +83,7 @@ export class UpstreamVerifier {
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (e) {
-      throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, e);
+      throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, { cause: e });
     }
     const rawScope =
       typeof payload.scope === 'string'
