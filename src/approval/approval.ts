@@ -9,6 +9,7 @@ import {
 import type { BatonContext } from '../exchange/context.js';
 import { orUnavailable, type ApprovalRecord } from '../store/store.js';
 import { notifyWebhook } from './webhook.js';
+import { epochSeconds } from '../clock.js';
 
 /** Everything one approval is bound to: it authorizes this call and no other. */
 export interface ApprovalBinding {
@@ -51,7 +52,7 @@ export async function requireApproval(
   approvalId: string | undefined,
 ): Promise<void> {
   const { intervalSeconds, ttlSeconds } = ctx.config.approvals;
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   if (approvalId === undefined) {
     const record: ApprovalRecord = {
       id: `${binding.txn}.${randomBytes(12).toString('base64url')}`,

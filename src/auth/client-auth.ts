@@ -4,6 +4,7 @@ import { ASYMMETRIC_ALGS } from '../config/schema.js';
 import { joseReason } from '../tokens/verify-own.js';
 import type { Client, ClientRegistry } from './clients.js';
 import { secretMatches } from './secrets.js';
+import { epochSeconds } from '../clock.js';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -126,7 +127,7 @@ async function assertionClient(deps: ClientAuthDeps, input: ClientAuthInput): Pr
     // One answer for every failure (the reason goes to the log): no hint which ids exist.
     throw authFailed(id, joseReason(e));
   }
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   const exp = payload.exp as number;
   if (exp - now > deps.maxAssertionLifetimeSeconds)
     throw authFailed(id, `assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s`);

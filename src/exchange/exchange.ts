@@ -16,6 +16,7 @@ import { verifyActor, verifySubject } from './subject.js';
 import { resolveTarget } from './target.js';
 import { startTask } from './task-start.js';
 import { issueToolToken } from './tool-token.js';
+import { epochSeconds } from '../clock.js';
 
 /** RFC 8693 §2.2.1 response, minus transport. */
 export interface ExchangeResponse {
@@ -132,7 +133,7 @@ async function decide(
       operation = 'hand_off';
     }
   }
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   return {
     operation,
     claims: issued.claims,
