@@ -22,6 +22,10 @@ export const DEFAULTS = {
   maxAssertionLifetimeSeconds: 300,
   /** Verified-token cache entries (each ~1 KB). */
   verifiedTokenCacheSize: 10_000,
+  /** Algorithms accepted from a trusted issuer unless its config lists them. */
+  upstreamAlgorithms: ['ES256', 'RS256'],
+  /** Decoded secret hashes kept (config holds a handful; the bound stops unbounded growth). */
+  decodedSecretHashesMax: 10_000,
   /** Redis key prefix; lets several deployments share a server. */
   redisPrefix: 'baton:',
   /** Cross-task revocation marks held in process fail closed when not refreshed for this long. */

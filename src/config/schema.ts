@@ -94,7 +94,10 @@ export const TrustedIssuerSchema = z
     jwksUri: Url.optional(),
     jwks: Jwks.optional(),
     audience: z.union([z.string(), z.array(z.string()).min(1)]),
-    algorithms: z.array(Alg).min(1).default(['ES256', 'RS256']),
+    algorithms: z
+      .array(Alg)
+      .min(1)
+      .default([...DEFAULTS.upstreamAlgorithms]),
     /** Prepended to `sub`, so users of two issuers cannot collide; required when several issuers are trusted. */
     subjectPrefix: z.string().max(64).default(''),
     /**
