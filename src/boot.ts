@@ -67,7 +67,10 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   await feed.start();
   const marks = new MarkCache(store, feed, DEFAULTS.marksMaxStalenessMs, DEFAULTS.marksRefreshMs);
   await marks.start();
-  const audit = new AuditLog(store, log, { flushMs: DEFAULTS.auditFlushMs, maxBuffered: 50_000 });
+  const audit = new AuditLog(store, log, {
+    flushMs: DEFAULTS.auditFlushMs,
+    maxBuffered: DEFAULTS.auditMaxBuffered,
+  });
   audit.start();
   // A policy file that does not validate stops the start: nothing runs half-configured.
   // cedar-wasm is loaded only when a policy set is configured (it costs ~17 MB of RSS).

@@ -9,6 +9,7 @@ import {
 import type { BatonContext } from '../exchange/context.js';
 import { orUnavailable, type ApprovalRecord } from '../store/store.js';
 import { notifyWebhook } from './webhook.js';
+import { epochSeconds } from '../clock.js';
 
 /** Everything one approval is bound to: it authorizes this call and no other. */
 export interface ApprovalBinding {
@@ -51,7 +52,7 @@ export async function requireApproval(
   approvalId: string | undefined,
 ): Promise<void> {
   const { intervalSeconds, ttlSeconds } = ctx.config.approvals;
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   if (approvalId === undefined) {
     const record: ApprovalRecord = {
       id: `${binding.txn}.${randomBytes(12).toString('base64url')}`,
@@ -77,7 +78,7 @@ export async function requireApproval(
     void notifyWebhook(ctx, record);
     throw new AuthorizationPending(
       "this call needs a person's approval; repeat the request with approval_id",
-      { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds },
+      { extra: { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds } },
     );
   }
   if (!approvalId.startsWith(`${binding.txn}.`))
@@ -104,9 +105,11 @@ export async function requireApproval(
     if (lastPollMs && Date.now() - lastPollMs < intervalSeconds * 1000)
       throw new SlowDown(`poll no faster than every ${intervalSeconds} s`);
     throw new AuthorizationPending('still waiting for a person to decide', {
-      approval_id: approvalId,
-      interval: intervalSeconds,
-      expires_in: record.expiresAt - now,
+      extra: {
+        approval_id: approvalId,
+        interval: intervalSeconds,
+        expires_in: record.expiresAt - now,
+      },
     });
   }
   if (!(await stored(() => ctx.store.consumeApproval(approvalId))))

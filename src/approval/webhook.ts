@@ -1,7 +1,9 @@
+import { DEFAULTS } from '../config/defaults.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { BatonContext } from '../exchange/context.js';
 import type { ApprovalRecord } from '../store/store.js';
+import { epochSeconds } from '../clock.js';
 
 /**
  * Tells a chat or ticket system that a call waits for a person. The body is a JWT signed with
@@ -12,13 +14,13 @@ import type { ApprovalRecord } from '../store/store.js';
 export async function notifyWebhook(
   ctx: BatonContext,
   approval: ApprovalRecord,
-  timeoutMs = 2000,
+  timeoutMs: number = DEFAULTS.approvalWebhookTimeoutMs,
 ): Promise<void> {
   const hook = ctx.config.approvals.webhook;
   if (!hook) return;
   try {
     const key = ctx.keys.signingKey();
-    const now = Math.floor(Date.now() / 1000);
+    const now = epochSeconds();
     const { binding: _binding, ...shown } = approval;
     const jwt = await new SignJWT({
       approval: shown,
@@ -28,7 +30,7 @@ export async function notifyWebhook(
       .setIssuer(ctx.config.issuer)
       .setAudience(hook.url)
       .setIssuedAt(now)
-      .setExpirationTime(now + 300)
+      .setExpirationTime(now + DEFAULTS.approvalWebhookJwtTtlSeconds)
       .setJti(randomUUID())
       .sign(key.privateKey);
     const res = await fetch(hook.url, {

@@ -27,7 +27,7 @@ export class AuditLog {
   constructor(
     private readonly store: Pick<TokenStore, 'appendAudit'>,
     private readonly log: Logger,
-    private readonly opts: AuditOptions = { flushMs: 50, maxBuffered: 50_000 },
+    private readonly opts: AuditOptions,
   ) {}
 
   start(): void {

@@ -4,6 +4,7 @@ import { ASYMMETRIC_ALGS } from '../config/schema.js';
 import { joseReason } from '../tokens/verify-own.js';
 import type { Client, ClientRegistry } from './clients.js';
 import { secretMatches } from './secrets.js';
+import { epochSeconds } from '../clock.js';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -41,17 +42,15 @@ function parseBasic(header: string): { id: string; secret: string } {
   }
 }
 
+/** One answer for every failed authentication; which check failed (and for whom) is only logged. */
+const authFailed = (id: string, reason: string) =>
+  new InvalidClient('client authentication failed', { debug: { id, reason } });
+
 function expectMethod(client: Client | undefined, method: string, id: string): Client {
-  if (!client)
-    throw new InvalidClient('client authentication failed', { id, reason: 'unknown client' });
+  if (!client) throw authFailed(id, 'unknown client');
   // Same answer as an unknown id: the reply must not reveal which ids exist or their method.
-  if (client.auth.method !== method)
-    throw new InvalidClient('client authentication failed', {
-      id,
-      reason: `must use ${client.auth.method}`,
-    });
-  if (client.kind === 'agent' && client.agent.disabled)
-    throw new InvalidClient('client authentication failed', { id, reason: 'disabled' });
+  if (client.auth.method !== method) throw authFailed(id, `must use ${client.auth.method}`);
+  if (client.kind === 'agent' && client.agent.disabled) throw authFailed(id, 'disabled');
   return client;
 }
 
@@ -82,7 +81,7 @@ export async function authenticateClient(
       secret,
       client && 'secretHash' in client.auth ? client.auth.secretHash : undefined,
     );
-    if (!ok) throw new InvalidClient('client authentication failed', { id, reason: 'bad secret' });
+    if (!ok) throw authFailed(id, 'bad secret');
     return expectMethod(client, 'client_secret_basic', id);
   }
   if (input.clientSecret !== undefined) {
@@ -93,7 +92,7 @@ export async function authenticateClient(
       input.clientSecret,
       client && 'secretHash' in client.auth ? client.auth.secretHash : undefined,
     );
-    if (!ok) throw new InvalidClient('client authentication failed', { id, reason: 'bad secret' });
+    if (!ok) throw authFailed(id, 'bad secret');
     return expectMethod(client, 'client_secret_post', id);
   }
   if (input.clientAssertion !== undefined || input.clientAssertionType !== undefined)
@@ -126,19 +125,16 @@ async function assertionClient(deps: ClientAuthDeps, input: ClientAuthInput): Pr
     }));
   } catch (e) {
     // One answer for every failure (the reason goes to the log): no hint which ids exist.
-    throw new InvalidClient('client authentication failed', { id, reason: joseReason(e) });
+    throw authFailed(id, joseReason(e));
   }
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   const exp = payload.exp as number;
   if (exp - now > deps.maxAssertionLifetimeSeconds)
-    throw new InvalidClient('client authentication failed', {
-      id,
-      reason: `assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s`,
-    });
+    throw authFailed(id, `assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s`);
   if (
     typeof payload.jti !== 'string' ||
     !(await deps.useOnce(`assert:${id}`, payload.jti, exp + deps.clockToleranceSeconds))
   )
-    throw new InvalidClient('client authentication failed', { id, reason: 'assertion replayed' });
+    throw authFailed(id, 'assertion replayed');
   return client;
 }

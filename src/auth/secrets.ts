@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -22,7 +23,7 @@ function digestOf(storedHash: string | undefined): Buffer | undefined {
   let d = decoded.get(storedHash);
   if (!d) {
     d = Buffer.from(storedHash.slice(7), 'base64url');
-    if (decoded.size < 10_000) decoded.set(storedHash, d);
+    if (decoded.size < DEFAULTS.decodedSecretHashesMax) decoded.set(storedHash, d);
   }
   return d;
 }

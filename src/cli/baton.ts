@@ -9,6 +9,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { availableParallelism } from 'node:os';
 import { serve } from './serve.js';
 import { forkWorkers } from './workers.js';
+import { epochSeconds } from '../clock.js';
 
 const program = new Command('baton').description('Baton: a credential broker for AI agents');
 
@@ -18,7 +19,7 @@ program
   .option(
     '--workers <n>',
     'one process per core behind one port (needs BATON_CONFIG with the Redis store)',
-    process.env.BATON_WORKERS ?? '1',
+    process.env.BATON_WORKERS ?? String(DEFAULTS.workers),
   )
   .action(async (o: { workers: string }) => {
     try {
@@ -47,7 +48,7 @@ keys
   .command('generate')
   .description('create a key; with --activate-in it is published now and signs later (rotation)')
   .option('--dir <dir>', 'key directory', 'keys')
-  .option('--alg <alg>', 'ES256 | EdDSA | RS256', 'ES256')
+  .option('--alg <alg>', 'ES256 | EdDSA | RS256', DEFAULTS.keyAlg)
   .option(
     '--activate-in <seconds>',
     `seconds until it signs; default 0 for the first key, ${DEFAULTS.keyPublishLeadSeconds} (the JWKS cache time) for a rotation`,
@@ -62,11 +63,7 @@ keys
         : readKeyFiles(o.dir).length
           ? DEFAULTS.keyPublishLeadSeconds
           : 0;
-    const f = await generateKeyFile(
-      o.dir,
-      o.alg as SigningAlg,
-      Math.floor(Date.now() / 1000) + lead,
-    );
+    const f = await generateKeyFile(o.dir, o.alg as SigningAlg, epochSeconds() + lead);
     process.stdout.write(
       `created ${f.kid} (${f.alg}), signs from ${new Date(f.activateAt * 1000).toISOString()}\n`,
     );

@@ -34,7 +34,7 @@ async function serveDemo(env: Env, out: (s: string) => void): Promise<Served> {
   const { demoConfig, demoBanner, DEMO } = await import('../demo/cast.js');
   const idp = await startDemoIdp({
     port: idpPort,
-    host: env.DEMO_IDP_HOST ?? '127.0.0.1',
+    host: env.DEMO_IDP_HOST ?? DEFAULTS.demoIdpHost,
     audience: issuer,
   });
   const config = parseConfig(

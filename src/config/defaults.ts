@@ -3,6 +3,10 @@ export const DEFAULTS = {
   port: 8080,
   host: '0.0.0.0',
   logLevel: 'info',
+  /** `memory` for one instance; several instances share `redis`. */
+  storeKind: 'memory',
+  /** Reload the Cedar policy file when it changes. */
+  policyWatch: true,
   /** Task lifetime: a task token never outlives this, nor the user token it came from. */
   taskTtlSeconds: 15 * 60,
   /** Tool token lifetime unless the agent's tool rule says less. */
@@ -18,6 +22,10 @@ export const DEFAULTS = {
   maxAssertionLifetimeSeconds: 300,
   /** Verified-token cache entries (each ~1 KB). */
   verifiedTokenCacheSize: 10_000,
+  /** Algorithms accepted from a trusted issuer unless its config lists them. */
+  upstreamAlgorithms: ['ES256', 'RS256'],
+  /** Decoded secret hashes kept (config holds a handful; the bound stops unbounded growth). */
+  decodedSecretHashesMax: 10_000,
   /** Redis key prefix; lets several deployments share a server. */
   redisPrefix: 'baton:',
   /** Cross-task revocation marks held in process fail closed when not refreshed for this long. */
@@ -40,4 +48,49 @@ export const DEFAULTS = {
   keysReloadMs: 10_000,
   /** A new key is published this long before it signs, so every instance and cache knows it first. */
   keyPublishLeadSeconds: 60,
+  /** Algorithm of a generated signing key (config, `baton keys create`). */
+  keyAlg: 'ES256',
+  /** Directory of the shared key source. */
+  keysDir: 'keys',
+  /** Modulus of a generated RS256 key. */
+  rsaModulusLength: 2048,
+  /** Audit events held in memory awaiting a flush; past this, new ones are dropped and counted. */
+  auditMaxBuffered: 50_000,
+  /** GET /admin/audit: page size when `limit` is absent, and the largest page. */
+  auditPageSize: 100,
+  auditPageMax: 1_000,
+  /** GET /admin/tasks/{txn}/audit reads at most this many events (the per-task cap). */
+  auditTaskReadMax: 10_000,
+  /** Feed catch-up reads the stream in batches of this many entries. */
+  feedCatchUpBatch: 1_000,
+  /** SSE comment sent this often so proxies keep an idle feed open. */
+  feedHeartbeatMs: 15_000,
+  /** Above common load balancers' 60 s idle timeout, so they close first (no reset mid-request). */
+  keepAliveTimeoutMs: 65_000,
+  /** Cache-Control max-age of /.well-known/jwks.json. */
+  jwksMaxAgeSeconds: 300,
+  /** Upstream JWKS: re-fetch at most this often on an unknown kid, and refresh after this age. */
+  upstreamJwksCooldownMs: 30_000,
+  upstreamJwksMaxAgeMs: 10 * 60_000,
+  /** The approval webhook is abandoned after this (it never blocks an exchange). */
+  approvalWebhookTimeoutMs: 2_000,
+  /** Lifetime of the signed JWT the webhook posts. */
+  approvalWebhookJwtTtlSeconds: 300,
+  /** Longest approver reason and task completion summary accepted. */
+  approvalReasonMaxLength: 500,
+  taskSummaryMaxLength: 2_000,
+  /** RFC 9396 authorization_details: the whole parameter, and a tool's arguments unless it says. */
+  maxAuthorizationDetailsBytes: 4096,
+  toolMaxArgumentsBytes: 2048,
+  /** Cedar decisions cached per policy version. */
+  cedarDecisionCacheSize: 10_000,
+  /** A policy file change is read this long after the last event (editors write in bursts). */
+  policyReloadDebounceMs: 100,
+  /** Tries to re-watch a policy file replaced by rename, one per debounce. */
+  policyRewatchTries: 50,
+  /** `baton serve` worker processes (BATON_WORKERS). */
+  workers: 1,
+  /** The demo IdP: its host, and the lifetime of the access tokens it issues. */
+  demoIdpHost: '127.0.0.1',
+  demoIdpTokenTtlSeconds: 3600,
 } as const;

@@ -78,7 +78,12 @@ export const ToolSchema = z
     resourceServer: z.object({ clientId: Id, auth: ClientAuthSchema }).strict(),
     /** The actions a `tool_call` authorization detail may name (any when absent). */
     actions: z.array(z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/)).optional(),
-    maxArgumentsBytes: z.number().int().positive().max(4096).optional(),
+    maxArgumentsBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(DEFAULTS.maxAuthorizationDetailsBytes)
+      .optional(),
     attributes: EntityAttributes.default({}),
   })
   .strict();
@@ -89,7 +94,10 @@ export const TrustedIssuerSchema = z
     jwksUri: Url.optional(),
     jwks: Jwks.optional(),
     audience: z.union([z.string(), z.array(z.string()).min(1)]),
-    algorithms: z.array(Alg).min(1).default(['ES256', 'RS256']),
+    algorithms: z
+      .array(Alg)
+      .min(1)
+      .default([...DEFAULTS.upstreamAlgorithms]),
     /** Prepended to `sub`, so users of two issuers cannot collide; required when several issuers are trusted. */
     subjectPrefix: z.string().max(64).default(''),
     /**
@@ -106,7 +114,7 @@ export const TrustedIssuerSchema = z
 
 export const StoreSchema = z
   .object({
-    kind: z.enum(['memory', 'redis']).default('memory'),
+    kind: z.enum(['memory', 'redis']).default(DEFAULTS.storeKind),
     url: z.string().optional(),
     cluster: z
       .array(z.object({ host: z.string(), port: z.number().int() }))
@@ -131,15 +139,15 @@ export const ConfigSchema = z
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default(DEFAULTS.logLevel),
-    store: StoreSchema.default({ kind: 'memory', prefix: DEFAULTS.redisPrefix }),
+    store: StoreSchema.prefault({}),
     keys: z
       .object({
-        dir: z.string().default('keys'),
-        alg: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+        dir: z.string().default(DEFAULTS.keysDir),
+        alg: z.enum(['ES256', 'EdDSA', 'RS256']).default(DEFAULTS.keyAlg),
         generateIfMissing: z.boolean().default(false),
       })
       .strict()
-      .default({ dir: 'keys', alg: 'ES256', generateIfMissing: false }),
+      .prefault({}),
     trustedIssuers: z.array(TrustedIssuerSchema).min(1),
     agents: z.array(AgentSchema).min(1),
     tools: z.array(ToolSchema).default([]),
@@ -151,10 +159,10 @@ export const ConfigSchema = z
       .object({
         /** Cedar policy set, validated against Baton's schema; reloaded on change and SIGHUP. */
         cedarFile: z.string().optional(),
-        watch: z.boolean().default(true),
+        watch: z.boolean().default(DEFAULTS.policyWatch),
       })
       .strict()
-      .default({ watch: true }),
+      .prefault({}),
     approvals: z
       .object({
         intervalSeconds: z.number().int().min(1).default(DEFAULTS.approvalIntervalSeconds),
@@ -163,10 +171,7 @@ export const ConfigSchema = z
         webhook: z.object({ url: Url }).strict().optional(),
       })
       .strict()
-      .default({
-        intervalSeconds: DEFAULTS.approvalIntervalSeconds,
-        ttlSeconds: DEFAULTS.approvalTtlSeconds,
-      }),
+      .prefault({}),
     audit: z
       .object({
         taskMaxEvents: z.number().int().positive().default(DEFAULTS.auditTaskMaxEvents),
@@ -174,11 +179,7 @@ export const ConfigSchema = z
         maxAgeSeconds: Seconds.default(DEFAULTS.auditMaxAgeSeconds),
       })
       .strict()
-      .default({
-        taskMaxEvents: DEFAULTS.auditTaskMaxEvents,
-        globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
-        maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
-      }),
+      .prefault({}),
     defaults: z
       .object({
         taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),
@@ -187,12 +188,7 @@ export const ConfigSchema = z
         purposeMaxLength: z.number().int().positive().default(DEFAULTS.purposeMaxLength),
       })
       .strict()
-      .default({
-        taskTtlSeconds: DEFAULTS.taskTtlSeconds,
-        toolTokenTtlSeconds: DEFAULTS.toolTokenTtlSeconds,
-        maxDepth: DEFAULTS.maxDepth,
-        purposeMaxLength: DEFAULTS.purposeMaxLength,
-      }),
+      .prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

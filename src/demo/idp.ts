@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 /**
  * Embedded "company IdP" for Baton's demo and tests: a real oidc-provider (v9) instance that
  * issues RFC 9068 JWT access tokens (typ at+jwt, ES256) for a demo user, so Baton validates
@@ -105,13 +106,13 @@ const sameSecret = (a: string, b: string): boolean =>
 export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   const users = opts.users ?? DEFAULT_USERS;
   const grantable = opts.scopes ?? DEFAULT_SCOPES;
-  const ttl = opts.accessTokenTtlSeconds ?? 3600;
+  const ttl = opts.accessTokenTtlSeconds ?? DEFAULTS.demoIdpTokenTtlSeconds;
 
   // Bind first: the issuer must contain the real port, and Provider takes the issuer up front.
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, opts.host ?? DEFAULTS.demoIdpHost, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
   const issuer = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;

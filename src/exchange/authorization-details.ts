@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import { InvalidAuthorizationDetails } from '../errors.js';
 import type { ToolConfig } from '../config/schema.js';
 
@@ -15,8 +16,8 @@ export interface ToolCall {
   locations?: string[];
 }
 
-export const MAX_DETAILS_BYTES = 4096;
-export const DEFAULT_MAX_ARGUMENT_BYTES = 2048;
+export const MAX_DETAILS_BYTES = DEFAULTS.maxAuthorizationDetailsBytes;
+export const DEFAULT_MAX_ARGUMENT_BYTES = DEFAULTS.toolMaxArgumentsBytes;
 
 function fail(msg: string): never {
   throw new InvalidAuthorizationDetails(msg);

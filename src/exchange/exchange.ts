@@ -1,9 +1,11 @@
 import {
+  AuthorizationPending,
+  BatonError,
   InvalidAuthorizationDetails,
   InvalidRequest,
   InvalidTarget,
+  SlowDown,
   UnauthorizedClient,
-  isBatonError,
 } from '../errors.js';
 import type { Client } from '../auth/clients.js';
 import { TOKEN_TYPE_ACCESS, actorChain, type BatonClaims } from '../tokens/claims.js';
@@ -14,6 +16,7 @@ import { verifyActor, verifySubject } from './subject.js';
 import { resolveTarget } from './target.js';
 import { startTask } from './task-start.js';
 import { issueToolToken } from './tool-token.js';
+import { epochSeconds } from '../clock.js';
 
 /** RFC 8693 §2.2.1 response, minus transport. */
 export interface ExchangeResponse {
@@ -49,10 +52,10 @@ export async function exchangeToken(
     // Every refusal is an audit event with the rule that made it (never the token itself).
     // A pending approval is not a refusal (its own events tell that story).
     if (
-      isBatonError(err) &&
+      err instanceof BatonError &&
       err.status < 500 &&
-      err.code !== 'authorization_pending' &&
-      err.code !== 'slow_down'
+      !(err instanceof AuthorizationPending) &&
+      !(err instanceof SlowDown)
     )
       ctx.audit.emit({
         type: 'exchange_refused',
@@ -130,7 +133,7 @@ async function decide(
       operation = 'hand_off';
     }
   }
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   return {
     operation,
     claims: issued.claims,

@@ -7,6 +7,7 @@ import type { BatonContext } from './context.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 import { agentById } from './subject.js';
+import { epochSeconds } from '../clock.js';
 
 /**
  * Hand-off: the task moves to a new actor, one `act` level deeper, same txn. Without an
@@ -54,7 +55,7 @@ export async function handOff(
     currentActor: current,
     purpose: task.task?.purpose,
   });
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   const claims = {
     iss: ctx.config.issuer,
     sub: task.sub,

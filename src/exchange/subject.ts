@@ -73,7 +73,7 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
     try {
       state = await ctx.store.checkToken(claims.txn, claims.jti, claims.lineage.anc);
     } catch (e) {
-      throw new TemporarilyUnavailable('Baton cannot check actor_token right now', e);
+      throw new TemporarilyUnavailable('Baton cannot check actor_token right now', { cause: e });
     }
     if (state !== 'active')
       throw new InvalidRequest(

@@ -7,6 +7,7 @@ import { checkPolicy, withCedar } from '../policy/decide.js';
 import type { BatonContext } from './context.js';
 import { startAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
+import { epochSeconds } from '../clock.js';
 
 /**
  * Start a task: a user token from a trusted issuer becomes a task token (aud = Baton, new txn,
@@ -53,7 +54,7 @@ export async function startTask(
     currentActor: caller.id,
     purpose: req.purpose,
   });
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   const exp = Math.min(now + ctx.config.defaults.taskTtlSeconds, user.exp);
   if (exp <= now) throw new InvalidRequest('subject_token expires too soon to start a task');
   const claims = {

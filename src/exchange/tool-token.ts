@@ -8,6 +8,7 @@ import { requireApproval } from '../approval/approval.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
+import { epochSeconds } from '../clock.js';
 
 /**
  * Tool token: the task token's current actor asks for one tool. aud = that tool only, act
@@ -70,7 +71,7 @@ export async function issueToolToken(
     );
   } else if (req.approvalId !== undefined)
     throw new InvalidRequest('approval_id given, but this call needs no approval');
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   const exp = Math.min(now + grant.maxTtlSeconds, task.exp);
   const claims = {
     iss: ctx.config.issuer,

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { InvalidRequest, NotFound, PayloadTooLarge } from '../errors.js';
 import type { HttpDeps } from './deps.js';
@@ -18,7 +19,7 @@ export function createApp(deps: HttpDeps): express.Express {
 
   app.get('/.well-known/oauth-authorization-server', (_req, res) => {
     res
-      .set('Cache-Control', 'public, max-age=300')
+      .set('Cache-Control', `public, max-age=${DEFAULTS.jwksMaxAgeSeconds}`)
       .json(metadata(ctx.config, [...new Set(ctx.keys.published().map((k) => k.alg))]));
   });
   app.get('/jwks', (_req, res) => {
@@ -64,7 +65,7 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
     if (e?.type === 'entity.too.large')
-      return sendError(res, new PayloadTooLarge(16 * 1024), deps.log, req.path);
+      return sendError(res, new PayloadTooLarge(DEFAULTS.maxBodyBytes), deps.log, req.path);
     if (e?.type === 'entity.parse.failed')
       return sendError(
         res,

@@ -1,27 +1,29 @@
 import type { ServerResponse } from 'node:http';
-import { isBatonError } from '../errors.js';
+import { BatonError, ServerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sendJson } from './respond.js';
 
 /**
  * The one mapping from errors to RFC 6749 §5.2 JSON, used by the lean lane and by express.
- * `debug` and unexpected errors go to the log, never to the caller.
+ * `debug`, `cause` and unexpected errors go to the log, never to the caller.
  */
 export function sendError(res: ServerResponse, err: unknown, log: Logger, route: string): void {
-  if (isBatonError(err)) {
-    if (err.status >= 500)
-      log.warn({ route, code: err.code, debug: describe(err.debug) }, err.description);
-    else log.debug({ route, code: err.code, debug: describe(err.debug) }, err.description);
-    sendJson(
-      res,
-      err.status,
-      { error: err.code, error_description: err.description, ...err.extra },
-      err.headers,
-    );
-    return;
+  let e: BatonError;
+  if (err instanceof BatonError) {
+    e = err;
+    const fields = { route, code: e.code, debug: describe(e.debug), cause: describe(e.cause) };
+    if (e.status >= 500) log.warn(fields, e.description);
+    else log.debug(fields, e.description);
+  } else {
+    log.error({ route, err: describe(err) }, 'unexpected error');
+    e = new ServerError('internal error');
   }
-  log.error({ route, err: describe(err) }, 'unexpected error');
-  sendJson(res, 500, { error: 'server_error', error_description: 'internal error' });
+  sendJson(
+    res,
+    e.status,
+    { error: e.code, error_description: e.description, ...e.extra },
+    e.headers,
+  );
 }
 
 /** Error detail for the log: name and message only (messages of ours never hold tokens). */

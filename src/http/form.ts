@@ -31,9 +31,9 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 export async function readForm(req: IncomingMessage, maxBytes: number): Promise<FormFields> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
-    const err = new InvalidRequest('the body must be application/x-www-form-urlencoded');
-    err.headers = { Connection: 'close' };
-    throw err;
+    throw new InvalidRequest('the body must be application/x-www-form-urlencoded', {
+      headers: { Connection: 'close' },
+    });
   }
   const body = await readBody(req, maxBytes);
   const fields = new Map<string, string[]>();

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MethodNotAllowed } from '../errors.js';
 import { createApp } from './app.js';
@@ -53,6 +54,6 @@ export function createBatonServer(deps: HttpDeps): Server {
     });
     handler(req, res).catch((err) => sendError(res, err, deps.log, path));
   });
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = DEFAULTS.keepAliveTimeoutMs;
   return server;
 }

@@ -1,7 +1,9 @@
+import { DEFAULTS } from '../config/defaults.js';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
+import { epochSeconds } from '../clock.js';
 
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 
@@ -40,16 +42,16 @@ function loadKey(f: KeyFile): Promise<LoadedKey> {
   );
 }
 
-const nowSec = () => Math.floor(Date.now() / 1000);
+const nowSec = () => epochSeconds();
 
 /** A new key pair as a key file's content. `activateAt` in the future stages it: published first, signing later. */
 export async function createKey(
-  alg: SigningAlg = 'ES256',
+  alg: SigningAlg = DEFAULTS.keyAlg,
   activateAt = nowSec(),
 ): Promise<KeyFile> {
   const { privateKey, publicKey } = await generateKeyPair(alg, {
     extractable: true,
-    ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+    ...(alg === 'RS256' ? { modulusLength: DEFAULTS.rsaModulusLength } : {}),
   });
   const kid = `${new Date().toISOString().slice(0, 10)}-${randomBytes(6).toString('base64url')}`;
   const file: KeyFile = {
@@ -66,7 +68,7 @@ export async function createKey(
 /** Creates a key into the shared key source `dir` (mode 0600). */
 export async function generateKeyFile(
   dir: string,
-  alg: SigningAlg = 'ES256',
+  alg: SigningAlg = DEFAULTS.keyAlg,
   activateAt = nowSec(),
 ): Promise<KeyFile> {
   const file = await createKey(alg, activateAt);

@@ -1,4 +1,4 @@
-import { byRule, InvalidRequest, InvalidScope, InvalidTarget } from '../errors.js';
+import { InvalidRequest, InvalidScope, InvalidTarget } from '../errors.js';
 import type { AgentConfig, Config, ToolConfig } from '../config/schema.js';
 
 /**
@@ -15,12 +15,12 @@ export function grantScopes(
 ): string[] {
   if (requested === undefined) {
     if (allowed.size === 0)
-      throw byRule(new InvalidScope(`no scope can be granted (rule ${rule})`), rule);
+      throw new InvalidScope(`no scope can be granted (rule ${rule})`, { rule });
     return [...allowed].sort();
   }
   const outside = requested.filter((s) => !allowed.has(s));
   if (outside.length)
-    throw byRule(new InvalidScope(`scope ${echo(outside)} is not allowed (rule ${rule})`), rule);
+    throw new InvalidScope(`scope ${echo(outside)} is not allowed (rule ${rule})`, { rule });
   return [...new Set(requested)].sort();
 }
 
@@ -64,14 +64,12 @@ export function toolGrant(
   taskScopes: string[],
   requested: string[] | undefined,
 ): ToolGrant {
-  if (!tool) throw byRule(new InvalidTarget(`${target} is not a tool Baton knows`), 'tools');
+  if (!tool) throw new InvalidTarget(`${target} is not a tool Baton knows`, { rule: 'tools' });
   const rule = agent.tools[tool.resource];
   if (!rule)
-    throw byRule(
-      new InvalidTarget(
-        `agent ${agent.id} may not use ${tool.resource} (rule agents[${agent.id}].tools)`,
-      ),
-      `agents[${agent.id}].tools`,
+    throw new InvalidTarget(
+      `agent ${agent.id} may not use ${tool.resource} (rule agents[${agent.id}].tools)`,
+      { rule: `agents[${agent.id}].tools` },
     );
   const allowed = intersect(intersect(taskScopes, rule.scopes), tool.scopes);
   const scopes = grantScopes(
@@ -95,24 +93,18 @@ export function checkHandOff(
   newDepth: number,
 ): void {
   if (!from)
-    throw byRule(
-      new InvalidRequest(
-        `the current actor is not a configured agent; the task cannot be handed on`,
-      ),
-      'agents',
+    throw new InvalidRequest(
+      `the current actor is not a configured agent; the task cannot be handed on`,
+      { rule: 'agents' },
     );
   if (!from.handOffTo.includes(to.id))
-    throw byRule(
-      new InvalidRequest(
-        `agent ${from.id} may not hand a task to ${to.id} (rule agents[${from.id}].handOffTo)`,
-      ),
-      `agents[${from.id}].handOffTo`,
+    throw new InvalidRequest(
+      `agent ${from.id} may not hand a task to ${to.id} (rule agents[${from.id}].handOffTo)`,
+      { rule: `agents[${from.id}].handOffTo` },
     );
   if (newDepth > config.defaults.maxDepth)
-    throw byRule(
-      new InvalidRequest(
-        `delegation depth ${newDepth} exceeds the limit ${config.defaults.maxDepth} (rule defaults.maxDepth)`,
-      ),
-      'defaults.maxDepth',
+    throw new InvalidRequest(
+      `delegation depth ${newDepth} exceeds the limit ${config.defaults.maxDepth} (rule defaults.maxDepth)`,
+      { rule: 'defaults.maxDepth' },
     );
 }

@@ -1,5 +1,5 @@
 import type { AgentConfig, ToolConfig } from '../config/schema.js';
-import { type BatonError, byRule, InvalidRequest, InvalidScope, InvalidTarget } from '../errors.js';
+import { type BatonError, InvalidRequest, InvalidScope, InvalidTarget } from '../errors.js';
 import type {
   CedarPolicySet,
   PolicyAction,
@@ -93,15 +93,13 @@ export const withCedar = (ceiling: string, cedarRule: string | undefined): strin
 function refusal(ask: PolicyAsk, rule: string, allowedWithoutScopes: () => boolean): BatonError {
   const what = `refused by policy ${rule} (cedar${ask.action === 'exchange' ? `, agent ${ask.principal.id}` : ''})`;
   if (ask.action !== 'exchange')
-    return byRule(
-      new InvalidRequest(`${ask.action === 'hand_off' ? 'hand-off' : 'task start'} ${what}`),
+    return new InvalidRequest(`${ask.action === 'hand_off' ? 'hand-off' : 'task start'} ${what}`, {
       rule,
-    );
+    });
   // Was it the scopes or the tool itself? Ask again without scopes: allowed then means the scopes.
   return allowedWithoutScopes()
-    ? byRule(new InvalidScope(`scope ${ask.scopes.join(' ')} ${what}`), rule)
-    : byRule(
-        new InvalidTarget(`${'tool' in ask.resource ? ask.resource.tool.resource : ''} ${what}`),
+    ? new InvalidScope(`scope ${ask.scopes.join(' ')} ${what}`, { rule })
+    : new InvalidTarget(`${'tool' in ask.resource ? ask.resource.tool.resource : ''} ${what}`, {
         rule,
-      );
+      });
 }

@@ -1,6 +1,7 @@
 /**
- * Error codes Baton sends (RFC 6749 §5.2, RFC 8693, RFC 7009, RFC 6750 §3, RFC 8628 §3.5,
- * RFC 9396 §5), shared by the server and the SDK. No dependencies.
+ * Error codes Baton sends (RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 6750 §3, RFC 8628 §3.5,
+ * RFC 9396 §5, and `not_found` / `method_not_allowed` of its own), shared by the server and the
+ * SDK; src/errors.ts has one class per code. No dependencies.
  */
 export const ERROR_CODES = [
   'invalid_request',
@@ -9,7 +10,6 @@ export const ERROR_CODES = [
   'unsupported_grant_type',
   'invalid_scope',
   'invalid_target',
-  'unsupported_token_type',
   'temporarily_unavailable',
   'server_error',
   'access_denied',
@@ -18,7 +18,6 @@ export const ERROR_CODES = [
   'expired_token',
   'invalid_authorization_details',
   'invalid_token',
-  'insufficient_scope',
   'not_found',
   'method_not_allowed',
 ] as const;

@@ -1,4 +1,4 @@
-import { Forbidden, NotFound } from '../errors.js';
+import { AccessDenied, NotFound } from '../errors.js';
 import type { BatonContext } from '../exchange/context.js';
 import { orUnavailable, type FeedEvent, type Outcome } from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
@@ -42,7 +42,9 @@ export async function completeTask(
   const task = await write(() => ctx.store.getTask(txn));
   if (!task) throw new NotFound('no such task');
   if (task.owner !== agentId)
-    throw new Forbidden('only the agent that started the task may complete it');
+    throw new AccessDenied('only the agent that started the task may complete it', {
+      status: 403,
+    });
   return endTask(ctx, txn, 'completed', agentId, outcome, summary);
 }
 

@@ -1,5 +1,6 @@
 import type { MarkCache } from './marks.js';
 import type { TaskTree, TokenRecord } from '../store/store.js';
+import { epochSeconds } from '../clock.js';
 
 export type NodeState = 'active' | 'expired' | 'revoked' | 'task_ended';
 
@@ -21,11 +22,7 @@ export interface TreeNode {
  * A task's tokens as a delegation tree with each token's state. Per-level stamps are derived
  * the way the tokens carry them: a hand-off adds its own stamp in front, a tool token copies.
  */
-export function buildTree(
-  tree: TaskTree,
-  marks: MarkCache,
-  nowSec = Math.floor(Date.now() / 1000),
-): TreeNode[] {
+export function buildTree(tree: TaskTree, marks: MarkCache, nowSec = epochSeconds()): TreeNode[] {
   const byJti = new Map(tree.tokens.map((t) => [t.jti, t]));
   const revoked = new Set(tree.revoked);
   const stampsOf = new Map<string, number[]>();

@@ -8,6 +8,7 @@ import { InvalidRequest } from '../errors.js';
 import type { KeySet } from '../keys/keyset.js';
 import { JWT_TYP, type Actor, type BatonClaims } from './claims.js';
 import { VerifiedTokenCache } from './verified-cache.js';
+import { epochSeconds } from '../clock.js';
 
 export interface OwnTokenVerifier {
   issuer: string;
@@ -68,7 +69,7 @@ export async function verifyOwnToken(
   what = 'subject_token',
   cacheKey = VerifiedTokenCache.keyOf(token),
 ): Promise<BatonClaims> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = epochSeconds();
   const cached = v.cache.get(cacheKey, now, (kid) => v.keys.isLive(kid));
   if (cached) {
     if (cached.nbf > now + v.clockToleranceSeconds)
@@ -93,7 +94,7 @@ export async function verifyOwnToken(
       requiredClaims: ['exp', 'iat', 'nbf', 'jti', 'sub', 'aud'],
     }));
   } catch (e) {
-    throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, e);
+    throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, { cause: e });
   }
   const claims = asBatonClaims(payload);
   if (!claims) throw new InvalidRequest(`${what} does not carry Baton's claims`);

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -11,6 +12,7 @@ import type { TrustedIssuerConfig } from '../config/schema.js';
 import { splitScope } from './claims.js';
 import { joseReason } from './verify-own.js';
 import { VerifiedTokenCache } from './verified-cache.js';
+import { epochSeconds } from '../clock.js';
 
 /** A verified token from a trusted upstream issuer (a user token, or an actor token). */
 export interface UpstreamIdentity {
@@ -41,8 +43,8 @@ export class UpstreamVerifier {
     for (const cfg of issuers) {
       const jwks = cfg.jwksUri
         ? createRemoteJWKSet(new URL(cfg.jwksUri), {
-            cooldownDuration: 30_000,
-            cacheMaxAge: 10 * 60_000,
+            cooldownDuration: DEFAULTS.upstreamJwksCooldownMs,
+            cacheMaxAge: DEFAULTS.upstreamJwksMaxAgeMs,
           })
         : createLocalJWKSet(cfg.jwks as JSONWebKeySet);
       this.byIssuer.set(cfg.issuer, { cfg, jwks });
@@ -60,7 +62,7 @@ export class UpstreamVerifier {
   }
 
   async verify(token: string, what: string): Promise<UpstreamIdentity> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = epochSeconds();
     const key = VerifiedTokenCache.keyOf(token);
     const hit = this.cache.get(key, now, () => true);
     if (hit) return hit;
@@ -83,7 +85,7 @@ export class UpstreamVerifier {
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (e) {
-      throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, e);
+      throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, { cause: e });
     }
     const rawScope =
       typeof payload.scope === 'string'

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { makeUpstream, rawTestConfig } from '../support/fixtures.js';
 
@@ -24,6 +25,40 @@ describe('configuration', () => {
       purposeMaxLength: 500,
     });
     expect(c.store.kind).toBe('memory');
+  });
+
+  test('an absent or empty section is filled from DEFAULTS, the one place defaults live', async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    for (const k of ['store', 'keys', 'policy', 'approvals', 'audit', 'defaults']) delete raw[k];
+    raw.audit = {};
+    const c = parseConfig(raw);
+    expect({
+      store: c.store,
+      keys: c.keys,
+      policy: c.policy,
+      approvals: c.approvals,
+      audit: c.audit,
+      defaults: c.defaults,
+    }).toEqual({
+      store: { kind: DEFAULTS.storeKind, prefix: DEFAULTS.redisPrefix },
+      keys: { dir: DEFAULTS.keysDir, alg: DEFAULTS.keyAlg, generateIfMissing: false },
+      policy: { watch: DEFAULTS.policyWatch },
+      approvals: {
+        intervalSeconds: DEFAULTS.approvalIntervalSeconds,
+        ttlSeconds: DEFAULTS.approvalTtlSeconds,
+      },
+      audit: {
+        taskMaxEvents: DEFAULTS.auditTaskMaxEvents,
+        globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
+        maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
+      },
+      defaults: {
+        taskTtlSeconds: DEFAULTS.taskTtlSeconds,
+        toolTokenTtlSeconds: DEFAULTS.toolTokenTtlSeconds,
+        maxDepth: DEFAULTS.maxDepth,
+        purposeMaxLength: DEFAULTS.purposeMaxLength,
+      },
+    });
   });
 
   test('loads the same config from JSON', async () => {

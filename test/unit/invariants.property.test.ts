@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import type { AgentConfig, Config } from '../../src/config/schema.js';
-import { isBatonError } from '../../src/errors.js';
+import { BatonError } from '../../src/errors.js';
 import type { BatonContext } from '../../src/exchange/context.js';
 import { exchangeToken } from '../../src/exchange/exchange.js';
 import type { ExchangeRequest } from '../../src/exchange/request.js';
@@ -166,10 +166,10 @@ async function run(
   expected: Expected,
 ): Promise<{ token: string; claims: BatonClaims } | undefined> {
   const out = await exchangeToken(ctx, ctx.clients.get(caller)!, req).catch((e: unknown) => {
-    if (!isBatonError(e)) throw e;
+    if (!(e instanceof BatonError)) throw e;
     return e;
   });
-  if (isBatonError(out)) {
+  if (out instanceof BatonError) {
     expect({ refused: out.code, why: out.description }).toEqual({
       refused: expected.ok ? 'nothing: the model issues' : expected.code,
       why: out.description,

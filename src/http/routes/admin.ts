@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import { InvalidRequest, NotFound } from '../../errors.js';
@@ -6,9 +7,12 @@ import { buildTree } from '../../revocation/tree.js';
 import { verifyOwnToken } from '../../tokens/verify-own.js';
 import { requireAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
+import { epochSeconds } from '../../clock.js';
 
 const RevokeTokenBody = z.object({ token: z.string().min(1) }).strict();
-const DecisionBody = z.object({ reason: z.string().max(500).optional() }).strict();
+const DecisionBody = z
+  .object({ reason: z.string().max(DEFAULTS.approvalReasonMaxLength).optional() })
+  .strict();
 
 /** /admin — revocation and task inspection, behind an admin key. */
 export function adminRouter(deps: HttpDeps): Router {
@@ -38,7 +42,7 @@ export function adminRouter(deps: HttpDeps): Router {
 
   r.get('/admin/tasks/:txn/events', async (req, res) => {
     await ctx.audit.flush();
-    const rows = await ctx.store.readTaskAudit(String(req.params.txn), 10_000);
+    const rows = await ctx.store.readTaskAudit(String(req.params.txn), DEFAULTS.auditTaskReadMax);
     // Issued-token events are filed with the token, the rest in batches: order by decision time
     // (a stable sort keeps the stream order for events of the same millisecond).
     const events = rows
@@ -53,8 +57,8 @@ export function adminRouter(deps: HttpDeps): Router {
       typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined;
     if (since !== undefined && !/^\d+(-\d+)?$/.test(since))
       throw new InvalidRequest('since must be an event id');
-    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    const limit = req.query.limit === undefined ? DEFAULTS.auditPageSize : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > DEFAULTS.auditPageMax)
       throw new InvalidRequest('limit must be an integer from 1 to 1000');
     await ctx.audit.flush();
     const rows = await ctx.store.readAudit(since, limit);
@@ -99,7 +103,7 @@ export function adminRouter(deps: HttpDeps): Router {
   }
 
   r.get('/admin/approvals', async (_req, res) => {
-    const pending = await ctx.store.listApprovals(Math.floor(Date.now() / 1000));
+    const pending = await ctx.store.listApprovals(epochSeconds());
     res.json({ approvals: pending.map(({ binding: _b, ...shown }) => shown) });
   });
 
@@ -116,7 +120,7 @@ export function adminRouter(deps: HttpDeps): Router {
       if (!body.success)
         throw new InvalidRequest('body may only hold {"reason": "<text up to 500 chars>"}');
       const id = String(req.params.id);
-      const now = Math.floor(Date.now() / 1000);
+      const now = epochSeconds();
       const rec = await ctx.store.getApproval(id);
       if (!rec) throw new NotFound('no such approval');
       if (rec.expiresAt <= now) throw new InvalidRequest('this approval request has lapsed');

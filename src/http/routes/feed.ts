@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import { Router, type Request } from 'express';
 import { secretMatches } from '../../auth/secrets.js';
 import { InvalidClient, InvalidRequest } from '../../errors.js';
@@ -37,7 +38,7 @@ function mayFollow(ctx: BatonContext, req: Request): boolean {
   return secretMatches(secret, hash) && hash !== undefined;
 }
 
-const CATCH_UP_BATCH = 1000;
+const CATCH_UP_BATCH = DEFAULTS.feedCatchUpBatch;
 
 /**
  * GET /revocations — the revocation feed as Server-Sent Events. Each event's `id` is its feed
@@ -78,7 +79,7 @@ export function feedRouter(deps: HttpDeps): Router {
       'X-Accel-Buffering': 'no',
     });
     res.write(': baton revocation feed\n\n');
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), DEFAULTS.feedHeartbeatMs);
     heartbeat.unref();
     req.on('close', () => {
       clearInterval(heartbeat);

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { authenticateClient, type ClientAuthInput } from '../../auth/client-auth.js';
@@ -8,7 +9,7 @@ import { clientAuthDeps, type HttpDeps } from '../deps.js';
 const CompleteBody = z
   .object({
     outcome: z.enum(['succeeded', 'failed', 'cancelled']),
-    summary: z.string().max(2000).optional(),
+    summary: z.string().max(DEFAULTS.taskSummaryMaxLength).optional(),
     client_id: z.string().optional(),
     client_secret: z.string().optional(),
     client_assertion: z.string().optional(),

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { CedarPolicySet, PolicyLoadError } from './engine.js';
 
@@ -11,8 +12,8 @@ export type ReloadResult =
   | { ok: true; version: string; changed: boolean }
   | { ok: false; problems: string[] };
 
-const DEBOUNCE_MS = 100;
-const REWATCH_TRIES = 50;
+const DEBOUNCE_MS = DEFAULTS.policyReloadDebounceMs;
+const REWATCH_TRIES = DEFAULTS.policyRewatchTries;
 
 /**
  * The Cedar policy set in force, read from a file. A reload (file watch, SIGHUP) that yields a

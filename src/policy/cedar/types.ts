@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 /** The request and decision shapes of the Cedar layer (mirrors `RequestContext` in baton.cedarschema). */
 export type PolicyAction = 'start_task' | 'exchange' | 'hand_off';
 
@@ -79,7 +80,7 @@ export interface PolicyDecision {
 
 export const NO_PERMIT = 'cedar:no-permit';
 export const CEDAR_ERROR = 'cedar:error';
-export const DEFAULT_CACHE_SIZE = 10_000;
+export const DEFAULT_CACHE_SIZE = DEFAULTS.cedarDecisionCacheSize;
 
 /** A policy set that cannot take effect; each problem names where (file:line:col, policy id) and what. */
 export class PolicyLoadError extends Error {
