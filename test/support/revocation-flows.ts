@@ -1,5 +1,5 @@
 /**
- * Helpers for the revocation tests (test/integration/revocation*.test.ts, instances.test.ts):
+ * Helpers for the revocation tests (test/revocation/*.test.ts, test/instances/instances.test.ts):
  * delegation chains over HTTP, token state probes (introspection for tool tokens, the admin tree
  * for task tokens), bounded polling, a small Server-Sent Events reader, and Redis key counting.
  */

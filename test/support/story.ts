@@ -1,6 +1,6 @@
 /**
- * Helpers for the end-to-end story tests (test/integration/story.test.ts, openid-client.test.ts,
- * demo.test.ts): a Baton whose trusted issuer is the REAL embedded oidc-provider IdP
+ * Helpers for the end-to-end story tests (test/story/story.test.ts,
+ * test/interop/openid-client.test.ts, test/demo/demo.test.ts): a Baton whose trusted issuer is the REAL embedded oidc-provider IdP
  * (src/demo/idp.ts), raw task-completion calls, Redis key inspection, and the demo's own
  * credentials (src/demo/cast.ts).
  */

@@ -10,7 +10,7 @@ import {
   testClusterNodes,
   uniquePrefix,
   type TestRedisCluster,
-} from '../support/redis.js';
+} from './redis.js';
 
 describe('test/support/redis helpers', () => {
   it('parses node lists and rejects malformed ones', () => {
