@@ -4,6 +4,7 @@
  * connection, not a connect plus a request.
  */
 import { Agent, request } from 'node:http';
+import { FORM, formBody } from '../test/support/index.js';
 
 export interface Reply {
   status: number;
@@ -51,25 +52,16 @@ export function call(
   });
 }
 
-export const FORM = 'application/x-www-form-urlencoded';
-
-export function form(fields: Record<string, string | string[]>): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields))
-    for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
-  return p.toString();
-}
-
 /** POST a form; throws unless the answer is 200. */
 export async function postForm(
   url: string,
   fields: Record<string, string | string[]>,
   headers: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
-  const r = await call(url, { body: form(fields), headers: { 'content-type': FORM, ...headers } });
+  const r = await call(url, {
+    body: formBody(fields),
+    headers: { 'content-type': FORM, ...headers },
+  });
   if (r.status !== 200) throw new Error(`POST ${url} -> ${r.status} ${r.text.slice(0, 300)}`);
   return r.json();
 }
-
-export const basicAuth = (id: string, secret: string): string =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;

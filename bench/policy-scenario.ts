@@ -5,7 +5,7 @@
  */
 import type { KeyFile } from '../src/keys/keyset.js';
 import { DEMO } from '../src/demo/cast.js';
-import { ISSUER, type Upstream } from '../test/support/fixtures.js';
+import { ISSUER, type Upstream } from '../test/support/index.js';
 import { spawnTarget } from './children.js';
 import { drive, type LoadSettings } from './load.js';
 import { demoPolicyHook } from './policy-hook.js';

@@ -13,7 +13,8 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RedisStore } from '../src/store/redis/redis-store.js';
-import { call, basicAuth, FORM, form } from './http.js';
+import { basic, FORM, formBody } from '../test/support/index.js';
+import { call } from './http.js';
 import { seedTree, type RedisProbe, type SeedCast } from './seed.js';
 import { median, quantile, round, sleep, withTimeout } from './stats.js';
 
@@ -212,7 +213,7 @@ const TOKEN_EXCHANGE = {
 
 async function tokenOn(url: string, auth: string, fields: Record<string, string>): Promise<string> {
   const r = await call(`${url}/token`, {
-    body: form({ ...TOKEN_EXCHANGE, ...fields }),
+    body: formBody({ ...TOKEN_EXCHANGE, ...fields }),
     headers: { 'content-type': FORM, authorization: auth },
   });
   if (r.status !== 200) throw new Error(`/token -> ${r.status} ${r.text.slice(0, 200)}`);
@@ -221,7 +222,7 @@ async function tokenOn(url: string, auth: string, fields: Record<string, string>
 
 async function activeOn(url: string, rsAuth: string, token: string): Promise<boolean> {
   const r = await call(`${url}/introspect`, {
-    body: form({ token }),
+    body: formBody({ token }),
     headers: { 'content-type': FORM, authorization: rsAuth },
   });
   if (r.status !== 200) throw new Error(`/introspect -> ${r.status} ${r.text.slice(0, 200)}`);
@@ -230,7 +231,7 @@ async function activeOn(url: string, rsAuth: string, token: string): Promise<boo
 
 export async function propagation(d: PropagationDeps, count: number): Promise<PropagationReport> {
   const feed = new FeedFollower();
-  await feed.open(d.urlB, basicAuth(d.rs.id, d.rs.secret));
+  await feed.open(d.urlB, basic(d.rs.id, d.rs.secret));
   const revoke: number[] = [];
   const seenB: number[] = [];
   const seenFeed: number[] = [];

@@ -8,8 +8,7 @@
  * errors instead of answers. Always cleans up, on error, on a deadline and on a signal.
  */
 import { cpus } from 'node:os';
-import { makeUpstream, rawTestConfig, ADMIN_KEY } from '../test/support/fixtures.js';
-import { startRedisServer } from '../test/support/redis.js';
+import { ADMIN_KEY, makeUpstream, rawTestConfig, startRedisServer } from '../test/support/index.js';
 import { createKey } from '../src/keys/keyset.js';
 import { RedisStore } from '../src/store/redis/redis-store.js';
 import { prepareTargets, removeBuild } from './build.js';

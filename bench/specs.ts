@@ -3,9 +3,9 @@
  * same connections, duration and warm-up; each checks its answer cheaply (a 200 that is not a
  * token, or an introspection that is not active, counts as a mismatch and fails the run).
  */
-import { BILLING, ISSUER, SECRETS, TICKETS } from '../test/support/fixtures.js';
+import { basic, BILLING, FORM, formBody, ISSUER, SECRETS, TICKETS } from '../test/support/index.js';
 import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS } from '../src/tokens/claims.js';
-import { basicAuth, FORM, form, postForm } from './http.js';
+import { postForm } from './http.js';
 import type { LoadSpec } from './load.js';
 import { PEER } from './peer.js';
 
@@ -30,8 +30,8 @@ const TE = { grant_type: GRANT_TOKEN_EXCHANGE, subject_token_type: TOKEN_TYPE_AC
 const hasToken = (b: string) => b.includes('"access_token"');
 const isActive = (b: string) => b.includes('"active":true');
 
-export const agentAuth = (c: BatonCast) => basicAuth(c.agent.id, c.agent.secret);
-export const rsAuth = (c: BatonCast) => basicAuth(c.rs.id, c.rs.secret);
+export const agentAuth = (c: BatonCast) => basic(c.agent.id, c.agent.secret);
+export const rsAuth = (c: BatonCast) => basic(c.rs.id, c.rs.secret);
 
 /** Body and header of scenario 1, shared by the HTTP run, the raw ceiling and the in-process loop. */
 export function exchangeRequest(
@@ -39,7 +39,7 @@ export function exchangeRequest(
   taskToken: string,
 ): { body: string; authorization: string } {
   return {
-    body: form({ ...TE, subject_token: taskToken, resource: c.tool }),
+    body: formBody({ ...TE, subject_token: taskToken, resource: c.tool }),
     authorization: agentAuth(c),
   };
 }
@@ -48,7 +48,7 @@ export function introspectRequest(
   c: BatonCast,
   toolToken: string,
 ): { body: string; authorization: string } {
-  return { body: form({ token: toolToken }), authorization: rsAuth(c) };
+  return { body: formBody({ token: toolToken }), authorization: rsAuth(c) };
 }
 
 export function exchangeSpec(
@@ -72,7 +72,7 @@ export function taskStartSpec(url: string, c: BatonCast, userToken: string): Loa
     title: 'task start',
     url: `${url}/token`,
     headers: { 'content-type': FORM, authorization: agentAuth(c) },
-    body: form({ ...TE, subject_token: userToken, audience: c.issuer }),
+    body: formBody({ ...TE, subject_token: userToken, audience: c.issuer }),
     verify: hasToken,
   };
 }
@@ -97,8 +97,12 @@ export function peerTokenSpec(url: string): LoadSpec {
   return {
     title: 'peer client_credentials',
     url: `${url}${PEER.routes.token}`,
-    headers: { 'content-type': FORM, authorization: basicAuth(PEER.agent.id, PEER.agent.secret) },
-    body: form({ grant_type: 'client_credentials', resource: PEER.jwtResource, scope: PEER.scope }),
+    headers: { 'content-type': FORM, authorization: basic(PEER.agent.id, PEER.agent.secret) },
+    body: formBody({
+      grant_type: 'client_credentials',
+      resource: PEER.jwtResource,
+      scope: PEER.scope,
+    }),
     verify: hasToken,
   };
 }
@@ -107,8 +111,8 @@ export function peerIntrospectSpec(url: string, opaqueToken: string): LoadSpec {
   return {
     title: 'peer introspection',
     url: `${url}${PEER.routes.introspect}`,
-    headers: { 'content-type': FORM, authorization: basicAuth(PEER.rs.id, PEER.rs.secret) },
-    body: form({ token: opaqueToken }),
+    headers: { 'content-type': FORM, authorization: basic(PEER.rs.id, PEER.rs.secret) },
+    body: formBody({ token: opaqueToken }),
     verify: isActive,
   };
 }
@@ -143,7 +147,7 @@ export async function peerOpaqueToken(url: string): Promise<string> {
   const r = await postForm(
     `${url}${PEER.routes.token}`,
     { grant_type: 'client_credentials', resource: PEER.opaqueResource, scope: PEER.scope },
-    { authorization: basicAuth(PEER.agent.id, PEER.agent.secret) },
+    { authorization: basic(PEER.agent.id, PEER.agent.secret) },
   );
   const t = r.access_token as string;
   if (t.split('.').length === 3)

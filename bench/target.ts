@@ -19,12 +19,9 @@ import { bootBaton, type BatonInstance } from '../src/boot.js';
 import { parseConfig } from '../src/config/load.js';
 import { KeySet, type KeyFile } from '../src/keys/keyset.js';
 import { createLogger } from '../src/log.js';
-import { authenticateClient } from '../src/auth/client-auth.js';
-import { clientAuthDeps } from '../src/http/deps.js';
-import { clientInputFromForm } from '../src/http/client-input.js';
-import { parseExchangeRequest, single } from '../src/exchange/request.js';
-import { exchangeToken } from '../src/exchange/exchange.js';
-import { introspect } from '../src/tokens/introspect.js';
+import { parseForm } from '../src/http/form.js';
+import { introspectHandler } from '../src/http/routes/introspect.js';
+import { tokenHandler } from '../src/http/routes/token.js';
 import type { ChildMessage } from './children.js';
 import { startPeer, type Peer } from './peer.js';
 import { LatencySample } from './stats.js';
@@ -176,28 +173,22 @@ async function startBatonTarget(init: BatonInit): Promise<string> {
 }
 
 /**
- * Scenario 8: what the lean lane's handler does, minus the socket: parse the same form body into
- * the same field map readForm builds, authenticate, parse, decide, serialise the answer. Up to
- * `concurrency` calls in flight, for a bounded time and a bounded number of calls.
+ * Scenario 8: what the lean lane's route does, minus the socket: the same form parser
+ * (`parseForm`) and the same handler the route calls (`tokenHandler`, `introspectHandler`), then
+ * the answer serialised. Up to `concurrency` calls in flight, for a bounded time and a bounded
+ * number of calls.
  */
 async function inProcess(baton: BatonInstance, a: InProcessArgs): Promise<InProcessResult> {
   const { ctx } = baton;
-  const auth = clientAuthDeps(ctx, a.what === 'exchange' ? '/token' : '/introspect');
   const headers = { authorization: a.authorization };
+  const exchange = tokenHandler(ctx);
+  const introspect = introspectHandler(ctx);
   const once = async (): Promise<void> => {
-    const fields = new Map<string, string[]>();
-    for (const [k, v] of new URLSearchParams(a.body)) {
-      const list = fields.get(k);
-      if (list) list.push(v);
-      else fields.set(k, [v]);
-    }
-    const client = await authenticateClient(auth, clientInputFromForm(headers, fields));
+    const form = parseForm(a.body);
     if (a.what === 'exchange') {
-      const request = parseExchangeRequest(fields, ctx.config.defaults.purposeMaxLength);
-      const out = await exchangeToken(ctx, client, request);
-      JSON.stringify(out.response);
+      JSON.stringify((await exchange(headers, form)).response);
     } else {
-      const r = await introspect(ctx, client, single(fields, 'token')!);
+      const r = await introspect(headers, form);
       if (!r.active) throw new Error('token introspected inactive');
       JSON.stringify(r);
     }

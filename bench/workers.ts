@@ -12,10 +12,13 @@ import {
   ISSUER,
   makeUpstream,
   SECRETS,
+  spawnBaton,
+  startRedisServer,
+  stopAllBatons,
   TICKETS,
-} from '../test/support/fixtures.js';
-import { spawnBaton, stopAllBatons, writeDeployment } from '../test/support/processes.js';
-import { startRedisServer, uniquePrefix } from '../test/support/redis.js';
+  uniquePrefix,
+  writeDeployment,
+} from '../test/support/index.js';
 import { drive } from './load.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' } } });

@@ -35,9 +35,16 @@ export async function readForm(req: IncomingMessage, maxBytes: number): Promise<
       headers: { Connection: 'close' },
     });
   }
-  const body = await readBody(req, maxBytes);
+  return parseForm((await readBody(req, maxBytes)).toString('utf8'));
+}
+
+/**
+ * An urlencoded body as every value of every name, in order: repeats are kept so that the
+ * request parser can refuse them (RFC 8693 §2.1 lets only resource and audience repeat).
+ */
+export function parseForm(body: string): FormFields {
   const fields = new Map<string, string[]>();
-  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) {
+  for (const [k, v] of new URLSearchParams(body)) {
     const list = fields.get(k);
     if (list) list.push(v);
     else fields.set(k, [v]);

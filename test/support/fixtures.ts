@@ -210,18 +210,25 @@ export interface HttpResult {
   body: Record<string, unknown>;
 }
 
+export const FORM = 'application/x-www-form-urlencoded';
+
+/** An urlencoded body; an array value repeats its name, in order. */
+export function formBody(fields: Record<string, string | string[]>): string {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields))
+    for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  return body.toString();
+}
+
 export async function postForm(
   url: string,
   fields: Record<string, string | string[]>,
   headers: Record<string, string> = {},
 ): Promise<HttpResult> {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields))
-    for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body,
+    headers: { 'content-type': FORM, ...headers },
+    body: formBody(fields),
   });
   const text = await res.text();
   return {

@@ -71,9 +71,27 @@ export function parseNodeList(raw: string): RedisNode[] {
   return nodes;
 }
 
-/** Random key prefix, e.g. "bt:test:3f9a0c1d2e4b:", so tests sharing a Redis never collide. */
+/** Every prefix uniquePrefix() hands out starts with this (dropKeysUnder deletes nothing else). */
+export const PREFIX_FAMILY = 'bt:test:';
+
+/**
+ * The id of this test run: set once by test/support/global-setup.ts, so every jest worker's
+ * prefixes share it and the teardown can tell this run's leftovers from another run's keys on
+ * the same shared server. Outside jest (the bench), one per process.
+ */
+export const RUN_ENV = 'BATON_TEST_RUN'; // global-setup.ts repeats it
+const processRun = randomBytes(4).toString('hex');
+export const testRunId = (): string => process.env[RUN_ENV] ?? processRun;
+
+/** The prefix family of this run, e.g. "bt:test:1a2b3c4d:". */
+export const runPrefix = (): string => `${PREFIX_FAMILY}${testRunId()}:`;
+
+/**
+ * Random key prefix, e.g. "bt:test:1a2b3c4d:3f9a0c1d2e4b:", so tests sharing a Redis never
+ * collide. Whoever takes one deletes its keys when done (dropKeysUnder, redis-keys.ts).
+ */
 export function uniquePrefix(): string {
-  return `bt:test:${randomBytes(6).toString('hex')}:`;
+  return `${runPrefix()}${randomBytes(6).toString('hex')}:`;
 }
 
 /** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */

@@ -1,9 +1,9 @@
 /**
- * Helpers for the revocation tests (test/integration/revocation*.test.ts, instances.test.ts):
+ * Helpers for the revocation tests (test/revocation/*.test.ts, test/instances/instances.test.ts):
  * delegation chains over HTTP, token state probes (introspection for tool tokens, the admin tree
  * for task tokens), bounded polling, a small Server-Sent Events reader, and Redis key counting.
  */
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import {
   ADMIN_KEY,
   BILLING,
@@ -19,6 +19,7 @@ import {
   type Upstream,
 } from './fixtures.js';
 import type { RedisNode } from './redis.js';
+import { dropKeysUnder, scanKeys } from './redis-keys.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -353,20 +354,6 @@ export class FeedReader {
 
 // ---- Redis keys ------------------------------------------------------------------------------
 
-const pattern = (prefix: string) => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-
-async function scanAll(node: Redis, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  for (let i = 0; i < 1_000_000; i++) {
-    const [next, found] = await node.scan(cursor, 'MATCH', pattern(prefix), 'COUNT', 1000);
-    out.push(...found);
-    cursor = next;
-    if (cursor === '0') break;
-  }
-  return out;
-}
-
 async function withStandalone<T>(url: string, op: (r: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
@@ -391,7 +378,7 @@ export interface KeyCensus {
 export function censusKeys(url: string, prefix: string): Promise<KeyCensus> {
   return withStandalone(url, async (r) => {
     const census: KeyCensus = { task: 0, tok: 0, rev: 0, ev: 0, evWithoutTtl: [] };
-    for (const k of await scanAll(r, prefix)) {
+    for (const k of await scanKeys(r, prefix)) {
       if (k.endsWith(':task')) census.task++;
       else if (k.endsWith(':tok')) census.tok++;
       else if (k.endsWith(':rev')) census.rev++;
@@ -410,24 +397,11 @@ export function onRedis<T>(url: string, op: (r: Redis) => Promise<T>): Promise<T
 }
 
 /** Deletes every key under `prefix` on a standalone Redis. */
-export function dropPrefix(url: string, prefix: string): Promise<void> {
-  return withStandalone(url, async (r) => {
-    for (const k of await scanAll(r, prefix)) await r.unlink(k);
-  });
+export async function dropPrefix(url: string, prefix: string): Promise<void> {
+  await dropKeysUnder({ url }, prefix);
 }
 
 /** Deletes every key under `prefix` on every master of a cluster. */
 export async function dropPrefixCluster(nodes: RedisNode[], prefix: string): Promise<void> {
-  const cluster = new Cluster(nodes, {
-    lazyConnect: true,
-    redisOptions: { maxRetriesPerRequest: 1 },
-  });
-  cluster.on('error', () => {});
-  try {
-    await cluster.connect();
-    for (const master of cluster.nodes('master'))
-      for (const k of await scanAll(master, prefix)) await master.unlink(k);
-  } finally {
-    cluster.disconnect();
-  }
+  await dropKeysUnder({ cluster: nodes }, prefix);
 }

@@ -1,6 +1,6 @@
 /**
- * Helpers for the end-to-end story tests (test/integration/story.test.ts, openid-client.test.ts,
- * demo.test.ts): a Baton whose trusted issuer is the REAL embedded oidc-provider IdP
+ * Helpers for the end-to-end story tests (test/story/story.test.ts,
+ * test/interop/openid-client.test.ts, test/demo/demo.test.ts): a Baton whose trusted issuer is the REAL embedded oidc-provider IdP
  * (src/demo/idp.ts), raw task-completion calls, Redis key inspection, and the demo's own
  * credentials (src/demo/cast.ts).
  */
@@ -8,7 +8,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { bootBaton, type BatonInstance } from '../../src/boot.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -25,6 +24,7 @@ import {
   type HttpResult,
   type Upstream,
 } from './fixtures.js';
+import { dropKeysUnder, keysUnder } from './redis-keys.js';
 
 /** The IdP's demo user (src/demo/idp.ts DEFAULT_USERS). */
 export const ALICE = { username: 'alice@example.com', password: 'alice-demo-password' } as const;
@@ -110,36 +110,13 @@ export async function postComplete(
 }
 
 /** Every key in Redis at `url` that starts with `prefix` (SCAN, never KEYS). */
-export async function redisKeysUnder(url: string, prefix: string): Promise<string[]> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      found.push(...batch);
-    } while (cursor !== '0');
-    return [...new Set(found)].sort();
-  } finally {
-    redis.disconnect();
-  }
+export function redisKeysUnder(url: string, prefix: string): Promise<string[]> {
+  return keysUnder({ url }, prefix);
 }
 
 /** Deletes what a test wrote under its own unique prefix (and nothing else). */
 export async function deleteRedisKeysUnder(url: string, prefix: string): Promise<void> {
-  if (!prefix.startsWith('bt:test:'))
-    throw new Error(`refusing to delete keys under a non-test prefix: ${prefix}`);
-  const found = await redisKeysUnder(url, prefix);
-  if (found.length === 0) return;
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));
-  } finally {
-    redis.disconnect();
-  }
+  await dropKeysUnder({ url }, prefix);
 }
 
 // ---- The demo (src/demo/cast.ts) --------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateClient } from '../../auth/client-auth.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { InvalidRequest } from '../../errors.js';
@@ -7,17 +7,25 @@ import { introspect } from '../../tokens/introspect.js';
 import { clientInputFromForm } from '../client-input.js';
 import { clientAuthDeps, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
+import type { FormFields } from '../../exchange/request.js';
 import { sendJson } from '../respond.js';
 
-/** POST /introspect — RFC 7662, for tools' resource servers (lean lane). */
-export function introspectRoute(deps: HttpDeps) {
-  const auth = clientAuthDeps(deps.ctx, '/introspect');
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const form = await readForm(req, DEFAULTS.maxBodyBytes);
-    const client = await authenticateClient(auth, clientInputFromForm(req.headers, form));
+/** What POST /introspect answers once the form is read (the bench runs this in process). */
+export function introspectHandler(ctx: HttpDeps['ctx']) {
+  const auth = clientAuthDeps(ctx, '/introspect');
+  return async (headers: IncomingHttpHeaders, form: FormFields) => {
+    const client = await authenticateClient(auth, clientInputFromForm(headers, form));
     const token = single(form, 'token');
     single(form, 'token_type_hint'); // optional; a repeat is still malformed
     if (!token) throw new InvalidRequest('token is required');
-    sendJson(res, 200, await introspect(deps.ctx, client, token));
+    return introspect(ctx, client, token);
+  };
+}
+
+/** POST /introspect — RFC 7662, for tools' resource servers (lean lane). */
+export function introspectRoute(deps: HttpDeps) {
+  const handle = introspectHandler(deps.ctx);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    sendJson(res, 200, await handle(req.headers, await readForm(req, DEFAULTS.maxBodyBytes)));
   };
 }

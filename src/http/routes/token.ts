@@ -1,21 +1,31 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateClient } from '../../auth/client-auth.js';
 import { DEFAULTS } from '../../config/defaults.js';
-import { exchangeToken } from '../../exchange/exchange.js';
-import { parseExchangeRequest } from '../../exchange/request.js';
+import { type ExchangeOutcome, exchangeToken } from '../../exchange/exchange.js';
+import { type FormFields, parseExchangeRequest } from '../../exchange/request.js';
 import { clientInputFromForm } from '../client-input.js';
 import { clientAuthDeps, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import { sendJson } from '../respond.js';
 
+/**
+ * What POST /token decides once the form is read: authenticate, parse, exchange. Apart from the
+ * socket so that the bench's in-process scenario runs exactly this, not a copy of it.
+ */
+export function tokenHandler(ctx: HttpDeps['ctx']) {
+  const auth = clientAuthDeps(ctx, '/token');
+  return async (headers: IncomingHttpHeaders, form: FormFields): Promise<ExchangeOutcome> => {
+    const client = await authenticateClient(auth, clientInputFromForm(headers, form));
+    const request = parseExchangeRequest(form, ctx.config.defaults.purposeMaxLength);
+    return exchangeToken(ctx, client, request);
+  };
+}
+
 /** POST /token — RFC 8693 token exchange (lean lane). */
 export function tokenRoute(deps: HttpDeps) {
-  const auth = clientAuthDeps(deps.ctx, '/token');
+  const handle = tokenHandler(deps.ctx);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const form = await readForm(req, DEFAULTS.maxBodyBytes);
-    const client = await authenticateClient(auth, clientInputFromForm(req.headers, form));
-    const request = parseExchangeRequest(form, deps.ctx.config.defaults.purposeMaxLength);
-    const out = await exchangeToken(deps.ctx, client, request);
+    const out = await handle(req.headers, await readForm(req, DEFAULTS.maxBodyBytes));
     deps.metrics.issued.inc({ operation: out.operation });
     sendJson(res, 200, out.response);
   };

@@ -4,7 +4,9 @@
  * response shape and malformed requests: exchange-rules-protocol.test.ts.
  */
 import {
+  ADMIN_KEY,
   adminTask,
+  adminTokenCount,
   BILLING,
   claimsOf,
   exchange,
@@ -16,6 +18,14 @@ import {
   type Upstream,
   startTestBaton,
 } from '../support/fixtures.js';
+
+/** The task's audit events (GET /admin/tasks/{txn}/events). */
+async function taskEvents(url: string, txn: string): Promise<{ type: string; client?: string }[]> {
+  const res = await fetch(`${url}/admin/tasks/${encodeURIComponent(txn)}/events`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  return ((await res.json()) as { events: { type: string; client?: string }[] }).events;
+}
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const scopeSet = (s: unknown) => new Set(String(s).split(' ').filter(Boolean));
@@ -277,7 +287,9 @@ describe('tool token', () => {
     expect(r.body.error).toBe('invalid_target');
   });
 
-  it('refuses a task token presented by a client that is not its current actor (invalid_request)', async () => {
+  it('refuses a task token presented by a client that is not its current actor (invalid_request), recording no token', async () => {
+    const txn = claimsOf(task).txn;
+    const tokensBefore = await adminTokenCount(url, txn);
     // billing-agent may use tickets, so only "not the current actor" can refuse this.
     const r = await exchange(url, 'billing-agent', {
       subject_token: task,
@@ -286,6 +298,13 @@ describe('tool token', () => {
     });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('invalid_request');
+    expect(r.body.access_token).toBeUndefined();
+    // Nothing was issued: the task tree is unchanged and the audit trail shows the refusal only.
+    expect(await adminTokenCount(url, txn)).toBe(tokensBefore);
+    const events = await taskEvents(url, txn);
+    expect(events.filter((e) => e.client === 'billing-agent').map((e) => e.type)).toEqual([
+      'exchange_refused',
+    ]);
   });
 
   it('refuses a tool token presented as subject (invalid_request)', async () => {

@@ -8,19 +8,22 @@ import {
   type Deployment,
 } from '../support/processes.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { dropKeysUnder } from '../support/redis-keys.js';
 
 const run = promisify(execFile);
 
 describe('serve --workers (node:cluster)', () => {
   let deployment: Deployment | undefined;
+  const prefix = uniquePrefix();
   afterAll(async () => {
     await stopAllBatons();
     await deployment?.remove();
+    await dropKeysUnder({ url: testRedisUrl() }, prefix);
   });
 
   test('two workers behind one port serve one deployment: tokens minted by either work everywhere', async () => {
     const up = await makeUpstream();
-    deployment = await writeDeployment(up, { url: testRedisUrl(), prefix: uniquePrefix() });
+    deployment = await writeDeployment(up, { url: testRedisUrl(), prefix });
     const b = await spawnBaton(deployment.configPath, 30_000, ['--workers', '2']);
     // Several connections so both workers answer some of them.
     const tasks = await Promise.all(

@@ -3,14 +3,16 @@ import { SECRETS, basic, makeUpstream, startBaton, testConfig } from '../support
 import { FeedReader } from '../support/revocation-flows.js';
 
 describe('revocation feed retention', () => {
-  test('a follower resuming from a cursor older than what the feed keeps is told about the gap first', async () => {
+  test('a follower resuming from a cursor older than what the feed keeps is told first, with lost_up_to = the last id it can no longer get', async () => {
     const store = new MemoryStore(3);
     const b = await startBaton(testConfig(await makeUpstream()), { store });
     try {
-      const first = await store.publish({ type: 'token', txn: 't', jti: 'j0', stamp: 1 });
-      for (let i = 1; i <= 4; i++)
-        await store.publish({ type: 'token', txn: 't', jti: `j${i}`, stamp: 1 });
-      expect(await store.feedHorizon()).toBeDefined();
+      const ids = [];
+      for (let i = 0; i <= 4; i++)
+        ids.push(await store.publish({ type: 'token', txn: 't', jti: `j${i}`, stamp: 1 }));
+      const first = ids[0]!;
+      // Five published, three kept: j0 and j1 are gone, so the feed is whole after j1's id.
+      expect(await store.feedHorizon()).toBe(ids[1]);
       const feed = await FeedReader.open(`${b.url}/revocations`, {
         authorization: basic('tickets-rs', SECRETS['tickets-rs']),
         'last-event-id': first,
@@ -18,7 +20,7 @@ describe('revocation feed retention', () => {
       try {
         const gap = await feed.next();
         expect(gap?.event).toBe('gap');
-        expect(JSON.parse(gap!.data)).toMatchObject({ type: 'gap' });
+        expect(JSON.parse(gap!.data)).toEqual({ type: 'gap', lost_up_to: ids[1] });
         const kept = [await feed.next(), await feed.next(), await feed.next()].map(
           (e) => JSON.parse(e!.data).jti,
         );

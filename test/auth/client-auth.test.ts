@@ -76,7 +76,8 @@ const withAssertion = (a: string) => startWith({ form: assertionForm(a) });
 function expectInvalidClient(r: HttpResult): void {
   expect(r.status).toBe(401);
   expect(r.body.error).toBe('invalid_client');
-  expect(r.headers.get('www-authenticate')).toBeTruthy();
+  // RFC 6749 §5.2: a 401 names the scheme the client should authenticate with.
+  expect(r.headers.get('www-authenticate')).toBe('Basic realm="baton"');
   expect(r.body.access_token).toBeUndefined();
 }
 

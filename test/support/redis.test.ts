@@ -5,12 +5,13 @@
 import { Cluster, Redis } from 'ioredis';
 import {
   parseNodeList,
+  runPrefix,
   startRedisCluster,
   startRedisServer,
   testClusterNodes,
   uniquePrefix,
   type TestRedisCluster,
-} from '../support/redis.js';
+} from './redis.js';
 
 describe('test/support/redis helpers', () => {
   it('parses node lists and rejects malformed ones', () => {
@@ -30,10 +31,11 @@ describe('test/support/redis helpers', () => {
     }
   });
 
-  it('uniquePrefix() is namespaced and unique', () => {
+  it('uniquePrefix() is namespaced under this run and unique', () => {
     const a = uniquePrefix();
     const b = uniquePrefix();
-    expect(a).toMatch(/^bt:test:[0-9a-f]+:$/);
+    expect(a).toMatch(/^bt:test:[0-9a-f]+:[0-9a-f]+:$/);
+    expect(a.startsWith(runPrefix())).toBe(true);
     expect(a).not.toBe(b);
   });
 

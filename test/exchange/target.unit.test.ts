@@ -1,0 +1,71 @@
+import type { Config } from '../../src/config/schema.js';
+import { type BatonContext, ToolIndex } from '../../src/exchange/context.js';
+import type { ExchangeRequest } from '../../src/exchange/request.js';
+import { resolveTarget } from '../../src/exchange/target.js';
+import { BILLING, ISSUER, makeUpstream, TICKETS, testConfig } from '../support/fixtures.js';
+import { outcome } from '../support/rules.js';
+
+let config: Config;
+beforeAll(async () => {
+  config = testConfig(await makeUpstream());
+});
+// resolveTarget reads only the issuer and the tool index of the context.
+const resolve = (resources: string[], audiences: string[] = []) => {
+  const ctx = { config, tools: new ToolIndex(config.tools) } as Pick<
+    BatonContext,
+    'config' | 'tools'
+  >;
+  const req = { resources, audiences } as Pick<ExchangeRequest, 'resources' | 'audiences'>;
+  const t = outcome(() => resolveTarget(ctx as BatonContext, req as ExchangeRequest));
+  return 'ok' in t ? { ok: t.ok.kind === 'tool' ? t.ok.tool.resource : t.ok.kind } : t;
+};
+
+describe('resolveTarget: resource and audience name at most one target', () => {
+  test.each([
+    {
+      rule: 'nothing named is no target (task start)',
+      resources: [],
+      audiences: [],
+      want: { ok: 'none' },
+    },
+    {
+      rule: 'the issuer as audience is Baton',
+      resources: [],
+      audiences: [ISSUER],
+      want: { ok: 'baton' },
+    },
+    { rule: 'a tool by resource URI', resources: [TICKETS], audiences: [], want: { ok: TICKETS } },
+    {
+      rule: 'a tool by name as audience',
+      resources: [],
+      audiences: ['tickets'],
+      want: { ok: TICKETS },
+    },
+    {
+      rule: 'one tool named twice, by URI and by name',
+      resources: [TICKETS],
+      audiences: ['tickets'],
+      want: { ok: TICKETS },
+    },
+    {
+      rule: 'two tools are invalid_target',
+      resources: [TICKETS, BILLING],
+      audiences: [],
+      want: { error: 'invalid_target' },
+    },
+    {
+      rule: 'a tool and Baton are invalid_target',
+      resources: [TICKETS],
+      audiences: [ISSUER],
+      want: { error: 'invalid_target' },
+    },
+    {
+      rule: 'an unknown tool is invalid_target',
+      resources: ['https://tools.test/unknown'],
+      audiences: [],
+      want: { error: 'invalid_target' },
+    },
+  ])('$rule', ({ resources, audiences, want }) => {
+    expect(resolve(resources, audiences)).toEqual(want);
+  });
+});
