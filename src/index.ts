@@ -5,6 +5,6 @@
 export { type BatonInstance, type BootOptions, bootBaton } from './boot.js';
 export { applyEnvOverrides, loadConfigFile, parseConfig } from './config/load.js';
 export type { Config } from './config/schema.js';
-export { BatonError, isBatonError } from './errors.js';
+export * from './errors.js';
 export { ERROR_CODES, type ErrorCode } from './protocol/errors.js';
 export type { FeedEntry, FeedEvent } from './protocol/feed.js';
