@@ -24,7 +24,7 @@ import { clientAuthDeps } from '../src/http/deps.js';
 import { clientInputFromForm } from '../src/http/client-input.js';
 import { parseExchangeRequest, single } from '../src/exchange/request.js';
 import { exchangeToken } from '../src/exchange/exchange.js';
-import { introspect } from '../src/tokens/introspect.js';
+import { introspect } from '../src/introspection/introspect.js';
 import type { ChildMessage } from './children.js';
 import { startPeer, type Peer } from './peer.js';
 import { LatencySample } from './stats.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { BatonContext } from '../exchange/context.js';
+import type { BatonContext } from '../context.js';
 import type { ApprovalRecord } from '../store/store.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { secretMatches } from '../../auth/secrets.js';
 import { InvalidClient, InvalidRequest } from '../../errors.js';
-import type { BatonContext } from '../../exchange/context.js';
+import type { BatonContext } from '../../context.js';
 import type { FeedEntry } from '../../store/store.js';
 import { isAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
