@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ClientRegistry } from './auth/clients.js';
 import { DEFAULTS } from './config/defaults.js';
 import type { Config } from './config/schema.js';
-import { ToolIndex, type BatonContext } from './exchange/context.js';
+import { ClientRegistry, ToolIndex } from './auth/clients.js';
+import type { BatonContext } from './context.js';
 import { createBatonServer } from './http/server.js';
 import { Metrics } from './http/metrics.js';
 import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';

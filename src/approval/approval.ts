@@ -6,7 +6,7 @@ import {
   InvalidRequest,
   SlowDown,
 } from '../errors.js';
-import type { BatonContext } from '../exchange/context.js';
+import type { BatonContext } from '../context.js';
 import { orUnavailable, type ApprovalRecord } from '../store/store.js';
 import { notifyWebhook } from './webhook.js';
 import { epochSeconds } from '../clock.js';

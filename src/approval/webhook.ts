@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { BatonContext } from '../exchange/context.js';
+import type { BatonContext } from '../context.js';
 import type { ApprovalRecord } from '../store/store.js';
 import { epochSeconds } from '../clock.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { AuditEntry, TokenStore } from '../store/store.js';
+import type { AuditEntry, AuditStore } from '../store/store.js';
 import type { AuditEvent } from './events.js';
 
 export interface PreparedEvent {
@@ -25,7 +25,7 @@ export class AuditLog {
   dropped = 0;
 
   constructor(
-    private readonly store: Pick<TokenStore, 'appendAudit'>,
+    private readonly store: Pick<AuditStore, 'appendAudit'>,
     private readonly log: Logger,
     private readonly opts: AuditOptions,
   ) {}

@@ -50,3 +50,23 @@ export class ClientRegistry {
     return this.byId.get(id);
   }
 }
+
+/** The enabled agent with this client id, if any. */
+export function agentById(clients: ClientRegistry, id: string): AgentConfig | undefined {
+  const c = clients.get(id);
+  return c?.kind === 'agent' && !c.agent.disabled ? c.agent : undefined;
+}
+
+/** Tools by resource URI and by name (an `audience` may use either). */
+export class ToolIndex {
+  private readonly byKey = new Map<string, ToolConfig>();
+  constructor(tools: ToolConfig[]) {
+    for (const t of tools) {
+      this.byKey.set(t.resource, t);
+      if (t.name) this.byKey.set(t.name, t);
+    }
+  }
+  find(target: string): ToolConfig | undefined {
+    return this.byKey.get(target);
+  }
+}

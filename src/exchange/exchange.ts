@@ -9,7 +9,7 @@ import {
 } from '../errors.js';
 import type { Client } from '../auth/clients.js';
 import { TOKEN_TYPE_ACCESS, actorChain, type BatonClaims } from '../tokens/claims.js';
-import type { BatonContext } from './context.js';
+import type { BatonContext } from '../context.js';
 import { handOff } from './hand-off.js';
 import type { ExchangeRequest } from './request.js';
 import { verifyActor, verifySubject } from './subject.js';

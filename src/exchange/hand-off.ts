@@ -3,10 +3,10 @@ import type { AgentConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { checkHandOff, grantScopes, intersect } from '../policy/ceilings.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
-import type { BatonContext } from './context.js';
+import type { BatonContext } from '../context.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
-import { agentById } from './subject.js';
+import { agentById } from '../auth/clients.js';
 import { epochSeconds } from '../clock.js';
 
 /**
@@ -37,7 +37,7 @@ export async function handOff(
   if (next.id === current)
     throw new InvalidRequest(`${current} already holds this task; ask for a tool token instead`);
   const depth = actorChain(task.act).length + 1;
-  checkHandOff(ctx.config, agentById(ctx, current), next, depth);
+  checkHandOff(ctx.config, agentById(ctx.clients, current), next, depth);
 
   const scopes = grantScopes(
     req.scope,

@@ -7,7 +7,7 @@ import {
 } from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import { signToken } from '../tokens/mint.js';
-import type { BatonContext } from './context.js';
+import type { BatonContext } from '../context.js';
 import type { AuditEvent } from '../audit/events.js';
 
 /** The claims before the store has stamped them (the stamps go into `lineage.st`). */

@@ -1,9 +1,11 @@
+import { agentById } from '../auth/clients.js';
 import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
-import { actorChain, type BatonClaims } from '../tokens/claims.js';
+import { assertNotMarked } from '../revocation/marks.js';
+import type { BatonClaims } from '../tokens/claims.js';
 import { verifyOwnToken } from '../tokens/verify-own.js';
 import { VerifiedTokenCache } from '../tokens/verified-cache.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
-import type { BatonContext } from './context.js';
+import type { BatonContext } from '../context.js';
 import type { TokenState } from '../store/store.js';
 import type { AgentConfig } from '../config/schema.js';
 import { decodeJwt } from 'jose';
@@ -23,19 +25,6 @@ function peekIssuer(token: string, what: string): string {
   throw new InvalidRequest(`${what} is not a well-formed JWT with an issuer`);
 }
 
-/** Cross-task marks (agent, user, kill switch) for a Baton token; fails closed when stale. */
-export function assertNotMarked(ctx: BatonContext, c: BatonClaims, what: string): void {
-  const v = ctx.marks.verdict({
-    sub: c.sub,
-    client_id: c.client_id,
-    actors: actorChain(c.act),
-    stamps: c.lineage.st,
-  });
-  if (v === 'stale')
-    throw new TemporarilyUnavailable('revocation state is not current; try again shortly');
-  if (v === 'revoked') throw new InvalidRequest(`${what} has been revoked`);
-}
-
 /**
  * Verifies the subject token: a Baton task token (a tool token is terminal and refused) or a
  * user token from a trusted issuer. Any failure is `invalid_request` (RFC 8693 §2.2.2).
@@ -50,7 +39,7 @@ export async function verifySubject(ctx: BatonContext, token: string): Promise<S
       throw new InvalidRequest(
         'subject_token is a tool token; tool tokens are terminal and cannot be exchanged',
       );
-    assertNotMarked(ctx, claims, 'subject_token');
+    assertNotMarked(ctx.marks, claims, 'subject_token');
     return { kind: 'task', claims };
   }
   return { kind: 'user', id: await ctx.upstream.verify(token, 'subject_token') };
@@ -67,7 +56,7 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
     const claims = await verifyOwnToken(ctx.own, token, 'actor_token');
     if (claims.aud !== ctx.config.issuer)
       throw new InvalidRequest('actor_token is a tool token; tool tokens are terminal');
-    assertNotMarked(ctx, claims, 'actor_token');
+    assertNotMarked(ctx.marks, claims, 'actor_token');
     // Unlike a subject (whose liveness the record script checks), nothing else reads the store for an actor.
     let state: TokenState;
     try {
@@ -88,13 +77,8 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
       );
     actorId = id.sub;
   }
-  const agent = agentById(ctx, actorId);
+  const agent = agentById(ctx.clients, actorId);
   if (!agent)
     throw new InvalidRequest(`actor_token names ${actorId}, which is not an enabled agent`);
   return agent;
-}
-
-export function agentById(ctx: BatonContext, id: string): AgentConfig | undefined {
-  const c = ctx.clients.get(id);
-  return c?.kind === 'agent' && !c.agent.disabled ? c.agent : undefined;
 }

@@ -1,6 +1,6 @@
 import { InvalidTarget } from '../errors.js';
 import type { ToolConfig } from '../config/schema.js';
-import type { BatonContext } from './context.js';
+import type { BatonContext } from '../context.js';
 import { excerpt, type ExchangeRequest } from './request.js';
 
 export type Target = { kind: 'baton' } | { kind: 'tool'; tool: ToolConfig } | { kind: 'none' };

@@ -4,7 +4,7 @@ import { joinScope, nestActors, pickUserClaims } from '../tokens/claims.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
 import { checkHandOff, taskStartScopes } from '../policy/ceilings.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
-import type { BatonContext } from './context.js';
+import type { BatonContext } from '../context.js';
 import { startAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 import { epochSeconds } from '../clock.js';

@@ -2,7 +2,7 @@ import { InvalidRequest } from '../errors.js';
 import type { AgentConfig, ToolConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { toolGrant } from '../policy/ceilings.js';
-import type { BatonContext } from './context.js';
+import type { BatonContext } from '../context.js';
 import { parseAuthorizationDetails } from './authorization-details.js';
 import { requireApproval } from '../approval/approval.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';

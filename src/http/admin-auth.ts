@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { secretMatches } from '../auth/secrets.js';
 import { InvalidToken } from '../errors.js';
-import type { BatonContext } from '../exchange/context.js';
+import type { BatonContext } from '../context.js';
 
 /** True when the request carries a valid admin key (RFC 6750 bearer). Constant time per key. */
 export function isAdmin(ctx: BatonContext, authorization: string | undefined): boolean {

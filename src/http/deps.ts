@@ -1,5 +1,5 @@
 import type { ClientAuthDeps } from '../auth/client-auth.js';
-import type { BatonContext } from '../exchange/context.js';
+import type { BatonContext } from '../context.js';
 import type { Logger } from '../log.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Metrics } from './metrics.js';

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BatonContext } from '../exchange/context.js';
+import type { BatonContext } from '../context.js';
 
 /**
  * Prometheus metrics at GET /metrics. Labels are bounded sets (route, status, operation): never

@@ -16,3 +16,19 @@ export interface FeedEntry {
   id: string;
   event: FeedEvent;
 }
+
+/** A feed id: a Redis stream id ("ms-seq") or the memory store's counter ("n"). */
+export const FEED_ID = /^\d+(-\d+)?$/;
+
+/**
+ * Orders two feed ids (negative, zero, positive as `a` is before, equal to or after `b`): by
+ * the millisecond part, then the sequence, numerically, as Redis orders stream ids.
+ */
+export function compareFeedIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
+
+/** True when feed id `a` comes after `b`. */
+export const feedIdAfter = (a: string, b: string): boolean => compareFeedIds(a, b) > 0;

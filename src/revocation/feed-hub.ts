@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { FeedEntry, TokenStore } from '../store/store.js';
+import type { FeedEntry, FeedStore } from '../store/store.js';
 
 /**
  * One live subscription to the store's revocation feed per instance, fanned out in process to
@@ -11,7 +11,7 @@ export class FeedHub {
   private unsubscribe: (() => Promise<void>) | undefined;
   connected = false;
 
-  constructor(private readonly store: TokenStore) {
+  constructor(private readonly store: FeedStore) {
     this.events.setMaxListeners(0);
   }
 

@@ -1,29 +1,25 @@
-import type { FeedEntry, Marks, TokenStore } from '../store/store.js';
+import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
+import { markVerdict, type MarkSubject } from '../protocol/marks.js';
+import type { FeedEntry, MarkStore, Marks } from '../store/store.js';
+import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import type { FeedHub } from './feed-hub.js';
 
-/** What a marks check needs of a token: its chain and the stamps at which each actor joined. */
-export interface MarkSubject {
-  sub: string;
-  client_id: string;
-  /** Outermost (current actor) first. */
-  actors: readonly string[];
-  /** Same order as `actors`; the last is the task's start stamp. */
-  stamps: readonly number[];
-}
-
+export type { MarkSubject } from '../protocol/marks.js';
 export type MarkVerdict = 'ok' | 'revoked' | 'stale';
+
+/** What a check needs of the marks: a verdict that is 'stale' when they may be out of date. */
+export interface MarkVerdicts {
+  verdict(t: MarkSubject, now?: number): MarkVerdict;
+}
 
 /**
  * Cross-task revocation marks (agent, user, kill switch) held in process, fed by the
  * revocation feed and re-read on a timer. They are few and rarely change, so holding them here
  * keeps every check to one round trip on a Redis Cluster. If they have not been confirmed fresh
  * within `maxStalenessMs`, every verdict is 'stale' and callers fail closed (invariant 7).
- *
- * "Issued before" compares a mark with the stamp at which the agent (or, for users and the kill
- * switch, the task) entered the token's chain. Children inherit those stamps, so a token minted
- * from an already-revoked parent by an instance that had not yet heard of the mark dies too.
+ * The rule itself is the protocol's `markVerdict` (src/protocol/marks.ts).
  */
-export class MarkCache {
+export class MarkCache implements MarkVerdicts {
   private marks: Marks = { agents: new Map(), users: new Map(), all: 0 };
   private lastFresh = 0;
   private connected = false;
@@ -31,7 +27,7 @@ export class MarkCache {
   private unfollow: (() => void) | undefined;
 
   constructor(
-    private readonly store: TokenStore,
+    private readonly store: MarkStore,
     private readonly feed: FeedHub,
     private readonly maxStalenessMs: number,
     private readonly refreshMs: number,
@@ -87,19 +83,19 @@ export class MarkCache {
   }
 
   verdict(t: MarkSubject, now = Date.now()): MarkVerdict {
-    if (!this.isFresh(now)) return 'stale';
-    const root = t.stamps[t.stamps.length - 1] ?? 0;
-    if (this.marks.all >= root) return 'revoked';
-    const u = this.marks.users.get(t.sub);
-    if (u !== undefined && u >= root) return 'revoked';
-    if (this.marks.agents.size === 0) return 'ok';
-    for (let i = 0; i < t.actors.length; i++) {
-      const m = this.marks.agents.get(t.actors[i]!);
-      if (m !== undefined && m >= (t.stamps[i] ?? 0)) return 'revoked';
-    }
-    // The client that holds it (RFC 7009 sense); judged by the current actor's entry stamp.
-    const c = this.marks.agents.get(t.client_id);
-    if (c !== undefined && c >= (t.stamps[0] ?? 0)) return 'revoked';
-    return 'ok';
+    return this.isFresh(now) ? markVerdict(this.marks, t) : 'stale';
   }
+}
+
+/** Cross-task marks (agent, user, kill switch) for a Baton token; fails closed when stale. */
+export function assertNotMarked(marks: MarkVerdicts, c: BatonClaims, what: string): void {
+  const v = marks.verdict({
+    sub: c.sub,
+    client_id: c.client_id,
+    actors: actorChain(c.act),
+    stamps: c.lineage.st,
+  });
+  if (v === 'stale')
+    throw new TemporarilyUnavailable('revocation state is not current; try again shortly');
+  if (v === 'revoked') throw new InvalidRequest(`${what} has been revoked`);
 }

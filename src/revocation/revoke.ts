@@ -1,7 +1,23 @@
 import { AccessDenied, NotFound } from '../errors.js';
-import type { BatonContext } from '../exchange/context.js';
-import { orUnavailable, type FeedEvent, type Outcome } from '../store/store.js';
+import type { AuditLog } from '../audit/log.js';
+import {
+  orUnavailable,
+  type FeedEvent,
+  type FeedStore,
+  type MarkStore,
+  type Outcome,
+  type TaskStore,
+  type TokenStateStore,
+} from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
+import type { MarkCache } from './marks.js';
+
+/** What revocation uses: the task, token, mark and feed stores, the local marks, the audit. */
+export interface RevocationDeps {
+  store: TaskStore & TokenStateStore & MarkStore & FeedStore;
+  marks: Pick<MarkCache, 'apply'>;
+  audit: Pick<AuditLog, 'emit'>;
+}
 
 /**
  * Every revocation is a constant number of writes whatever the number of tokens it kills:
@@ -11,7 +27,7 @@ import { actorChain, type BatonClaims } from '../tokens/claims.js';
  */
 const write = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'nothing was revoked');
 
-async function announce(ctx: BatonContext, event: FeedEvent): Promise<void> {
+async function announce(ctx: RevocationDeps, event: FeedEvent): Promise<void> {
   ctx.marks.apply({ event });
   // The state write already took effect for every instance (they read the store); the feed is
   // for resource servers checking locally, and for the marks of other instances.
@@ -33,7 +49,7 @@ export interface TaskEnded {
 
 /** POST /tasks/{txn}/complete: only the agent that started the task. Idempotent. */
 export async function completeTask(
-  ctx: BatonContext,
+  ctx: RevocationDeps,
   agentId: string,
   txn: string,
   outcome: Outcome,
@@ -51,7 +67,7 @@ export async function completeTask(
 const taskEventType = { completed: 'task_completed', revoked: 'task_revoked' } as const;
 
 export async function endTask(
-  ctx: BatonContext,
+  ctx: RevocationDeps,
   txn: string,
   status: 'completed' | 'revoked',
   by: string,
@@ -84,7 +100,7 @@ export async function endTask(
 
 /** RFC 7009: one token and everything derived from it. */
 export async function revokeTokenTree(
-  ctx: BatonContext,
+  ctx: RevocationDeps,
   claims: BatonClaims,
   by: string,
 ): Promise<void> {
@@ -108,7 +124,7 @@ export async function revokeTokenTree(
 
 /** Agent, user or everything: tokens whose chain entered before the mark die. */
 export async function revokeByMark(
-  ctx: BatonContext,
+  ctx: RevocationDeps,
   kind: 'agent' | 'user' | 'all',
   by: string,
   id = '',

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import type { AgentConfig, Config } from '../../src/config/schema.js';
 import { BatonError } from '../../src/errors.js';
-import type { BatonContext } from '../../src/exchange/context.js';
+import type { BatonContext } from '../../src/context.js';
 import { exchangeToken } from '../../src/exchange/exchange.js';
 import type { ExchangeRequest } from '../../src/exchange/request.js';
 import {

@@ -1,5 +1,6 @@
 import type { Config } from '../../src/config/schema.js';
-import { type BatonContext, ToolIndex } from '../../src/exchange/context.js';
+import { ToolIndex } from '../../src/auth/clients.js';
+import type { BatonContext } from '../../src/context.js';
 import type { ExchangeRequest } from '../../src/exchange/request.js';
 import { resolveTarget } from '../../src/exchange/target.js';
 import { BILLING, ISSUER, makeUpstream, TICKETS, testConfig } from '../support/fixtures.js';

@@ -2,17 +2,10 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { Router, type Request } from 'express';
 import { secretMatches } from '../../auth/secrets.js';
 import { InvalidClient, InvalidRequest } from '../../errors.js';
-import type { BatonContext } from '../../exchange/context.js';
-import type { FeedEntry } from '../../store/store.js';
+import type { BatonContext } from '../../context.js';
+import { FEED_ID, type FeedEntry, feedIdAfter } from '../../protocol/feed.js';
 import { isAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
-
-/** Feed ids: Redis stream ids ("ms-seq") or the memory store's counters; compared numerically. */
-export function feedIdAfter(a: string, b: string): boolean {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am > bm || (am === bm && as > bs);
-}
 
 /** Resource servers (their secret, via Basic) and admins (Bearer admin key) may follow the feed. */
 function mayFollow(ctx: BatonContext, req: Request): boolean {
@@ -55,7 +48,7 @@ export function feedRouter(deps: HttpDeps): Router {
     const cursor =
       (req.headers['last-event-id'] as string | undefined) ??
       (typeof req.query.after === 'string' ? req.query.after : undefined);
-    if (cursor !== undefined && cursor !== '' && !/^\d+(-\d+)?$/.test(cursor))
+    if (cursor !== undefined && cursor !== '' && !FEED_ID.test(cursor))
       throw new InvalidRequest('Last-Event-ID / after must be a feed event id');
     let last = cursor || undefined;
     const send = (e: FeedEntry) => {

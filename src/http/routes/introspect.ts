@@ -3,7 +3,7 @@ import { authenticateClient } from '../../auth/client-auth.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { InvalidRequest } from '../../errors.js';
 import { single } from '../../exchange/request.js';
-import { introspect } from '../../tokens/introspect.js';
+import { introspect } from '../../introspection/introspect.js';
 import { clientInputFromForm } from '../client-input.js';
 import { clientAuthDeps, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';

@@ -1,12 +1,20 @@
-import type { Client } from '../auth/clients.js';
+import type { AuditLog } from '../audit/log.js';
+import { agentById, type Client, type ClientRegistry } from '../auth/clients.js';
 import { UnauthorizedClient } from '../errors.js';
-import type { BatonContext } from '../exchange/context.js';
-import { actorChain, splitScope, type Actor, type BatonClaims, type UserClaims } from './claims.js';
-import type { ToolConfig } from '../config/schema.js';
-import type { BatonError } from '../errors.js';
-import { agentById } from '../exchange/subject.js';
-import { checkPolicy } from '../policy/decide.js';
-import { verifyOwnToken } from './verify-own.js';
+import { reauthorize, type ReauthorizeDeps } from '../policy/reauthorize.js';
+import type { MarkVerdicts } from '../revocation/marks.js';
+import type { TokenStateStore } from '../store/store.js';
+import { actorChain, type Actor, type BatonClaims } from '../tokens/claims.js';
+import { type OwnTokenVerifier, verifyOwnToken } from '../tokens/verify-own.js';
+
+/** What introspection uses: our token verifier, token state, marks, and the policy in force. */
+export interface IntrospectionDeps extends ReauthorizeDeps {
+  own: OwnTokenVerifier;
+  store: TokenStateStore;
+  marks: MarkVerdicts;
+  clients: ClientRegistry;
+  audit: Pick<AuditLog, 'emit'>;
+}
 
 export type IntrospectionResponse =
   | { active: false }
@@ -29,55 +37,14 @@ export type IntrospectionResponse =
 
 const INACTIVE = { active: false } as const;
 
-/**
- * Re-decides a live tool token against the policy in force: the config ceilings (the agent is
- * enabled and may still use this tool with these scopes) and the Cedar policy with the context
- * recorded at issue time (the time is now). Approval is about issuing and is not asked again.
- * Returns true, or the rule that no longer allows it.
- */
-function reauthorize(
-  ctx: BatonContext,
-  tool: ToolConfig,
-  claims: BatonClaims,
-  act: string[],
-  recorded: Record<string, unknown> | undefined,
-): true | string {
-  const agent = agentById(ctx, claims.act.sub);
-  if (!agent) return `agents[${claims.act.sub}] (removed or disabled)`;
-  const rule = agent.tools[tool.resource];
-  if (!rule) return `agents[${agent.id}].tools`;
-  const scopes = splitScope(claims.scope);
-  if (!scopes.every((s) => rule.scopes.includes(s) && tool.scopes.includes(s)))
-    return `agents[${agent.id}].tools[${tool.resource}].scopes`;
-  try {
-    checkPolicy(ctx.policy, {
-      action: 'exchange',
-      principal: agent,
-      resource: { tool },
-      scopes,
-      sub: claims.sub,
-      user: recorded?.u as UserClaims | undefined,
-      act,
-      currentActor: claims.act.sub,
-      purpose: recorded?.p as string | undefined,
-      details: claims.authorization_details as
-        | { type: string; action: string; tool: string }[]
-        | undefined,
-    });
-  } catch (e) {
-    return (e as BatonError).rule ?? 'cedar';
-  }
-  return true;
-}
-
 /** Inactive, with an audit event saying why (the caller is told nothing more). */
 function refuse(
-  ctx: BatonContext,
+  deps: IntrospectionDeps,
   rs: string,
   reason: string,
   seen?: { txn: string; act: string[]; sub: string; jti: string },
 ): IntrospectionResponse {
-  ctx.audit.emit({
+  deps.audit.emit({
     type: 'introspection_refused',
     client: rs,
     decision: 'deny',
@@ -94,7 +61,7 @@ function refuse(
  * when Baton cannot tell (store down, marks stale) the answer is inactive too (invariant 7).
  */
 export async function introspect(
-  ctx: BatonContext,
+  deps: IntrospectionDeps,
   client: Client,
   token: string,
 ): Promise<IntrospectionResponse> {
@@ -104,16 +71,16 @@ export async function introspect(
     );
   let claims: BatonClaims;
   try {
-    claims = await verifyOwnToken(ctx.own, token, 'token');
+    claims = await verifyOwnToken(deps.own, token, 'token');
   } catch (e) {
-    return refuse(ctx, client.id, (e as Error).message);
+    return refuse(deps, client.id, (e as Error).message);
   }
   const act = actorChain(claims.act);
   const seen = { txn: claims.txn, act, sub: claims.sub, jti: claims.jti };
   // A task token (aud = Baton) is active to no resource server.
   if (claims.aud !== client.tool.resource)
-    return refuse(ctx, client.id, 'audience is not this resource server', seen);
-  const marks = ctx.marks.verdict({
+    return refuse(deps, client.id, 'audience is not this resource server', seen);
+  const marks = deps.marks.verdict({
     sub: claims.sub,
     client_id: claims.client_id,
     actors: act,
@@ -121,7 +88,7 @@ export async function introspect(
   });
   if (marks !== 'ok')
     return refuse(
-      ctx,
+      deps,
       client.id,
       marks === 'stale'
         ? 'revocation state not current (fail closed)'
@@ -131,17 +98,24 @@ export async function introspect(
   let recorded: { state: string; ctx?: Record<string, unknown> };
   try {
     // The record's context is only needed when a Cedar policy will re-decide the token.
-    recorded = ctx.policy?.current()
-      ? await ctx.store.inspectToken(claims.txn, claims.jti, claims.lineage.anc)
-      : { state: await ctx.store.checkToken(claims.txn, claims.jti, claims.lineage.anc) };
+    recorded = deps.policy?.current()
+      ? await deps.store.inspectToken(claims.txn, claims.jti, claims.lineage.anc)
+      : { state: await deps.store.checkToken(claims.txn, claims.jti, claims.lineage.anc) };
   } catch {
-    return refuse(ctx, client.id, 'store unavailable (fail closed)', seen);
+    return refuse(deps, client.id, 'store unavailable (fail closed)', seen);
   }
-  if (recorded.state !== 'active') return refuse(ctx, client.id, recorded.state, seen);
+  if (recorded.state !== 'active') return refuse(deps, client.id, recorded.state, seen);
   // Continuous authorization: the policy in force now must still allow this token.
-  const stillAllowed = reauthorize(ctx, client.tool, claims, act, recorded.ctx);
+  const stillAllowed = reauthorize(
+    deps,
+    agentById(deps.clients, claims.act.sub),
+    client.tool,
+    claims,
+    act,
+    recorded.ctx,
+  );
   if (stillAllowed !== true)
-    return refuse(ctx, client.id, `no longer allowed by policy: ${stillAllowed}`, seen);
+    return refuse(deps, client.id, `no longer allowed by policy: ${stillAllowed}`, seen);
   return {
     active: true,
     scope: claims.scope,

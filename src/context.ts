@@ -1,0 +1,33 @@
+import type { AuditLog } from './audit/log.js';
+import type { ClientRegistry, ToolIndex } from './auth/clients.js';
+import type { Config } from './config/schema.js';
+import type { KeySet } from './keys/keyset.js';
+import type { Logger } from './log.js';
+import type { PolicySource } from './policy/decide.js';
+import type { FeedHub } from './revocation/feed-hub.js';
+import type { MarkCache } from './revocation/marks.js';
+import type { TokenStore } from './store/store.js';
+import type { OwnTokenVerifier } from './tokens/verify-own.js';
+import type { UpstreamVerifier } from './tokens/verify-upstream.js';
+
+/**
+ * What the parts share, wired once by boot.ts for http/ and cli/. Types only: each part
+ * declares the narrow dependencies it uses (`IntrospectionDeps`, `RevocationDeps`, ...) and
+ * this bag satisfies them all. No express, no ioredis.
+ */
+export interface BatonContext {
+  config: Config;
+  clients: ClientRegistry;
+  tools: ToolIndex;
+  keys: KeySet;
+  own: OwnTokenVerifier;
+  upstream: UpstreamVerifier;
+  store: TokenStore;
+  marks: MarkCache;
+  feed: FeedHub;
+  audit: AuditLog;
+  /** The Cedar policy in force, if any (swapped atomically on reload). */
+  policy?: PolicySource & { readonly version: string | undefined };
+  log: Logger;
+  newId(): string;
+}
