@@ -20,6 +20,10 @@ export const DEFAULTS = {
   verifiedTokenCacheSize: 10_000,
   /** Redis key prefix; lets several deployments share a server. */
   redisPrefix: 'baton:',
+  /** The Redis server when the store names none (no url, cluster or sentinel). */
+  redisUrl: 'redis://127.0.0.1:6379',
+  /** Bound on every Redis command, so a hung server turns into 503 instead of a hung request. */
+  redisCommandTimeoutMs: 2_000,
   /** Cross-task revocation marks held in process fail closed when not refreshed for this long. */
   marksMaxStalenessMs: 5_000,
   /** How often each instance re-reads the marks, besides the pub/sub feed. */
@@ -40,4 +44,21 @@ export const DEFAULTS = {
   keysReloadMs: 10_000,
   /** A new key is published this long before it signs, so every instance and cache knows it first. */
   keyPublishLeadSeconds: 60,
+} as const;
+
+/** What a store is sized by when nothing is configured (boot passes the configured values). */
+export const STORE_LIMITS = {
+  feedMaxLength: DEFAULTS.feedMaxLength,
+  audit: {
+    taskMaxEvents: DEFAULTS.auditTaskMaxEvents,
+    globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
+    maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
+  },
+} as const;
+
+/** A Redis store's options when nothing is configured, but for where the server is. */
+export const REDIS_STORE_DEFAULTS = {
+  ...STORE_LIMITS,
+  prefix: DEFAULTS.redisPrefix,
+  commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs,
 } as const;
