@@ -7,6 +7,7 @@
  * writes bench/results.json. Asserts nothing about speed; fails only when a scenario measured
  * errors instead of answers. Always cleans up, on error, on a deadline and on a signal.
  */
+import { REDIS_STORE_DEFAULTS } from '../src/config/defaults.js';
 import { cpus } from 'node:os';
 import { ADMIN_KEY, makeUpstream, rawTestConfig, startRedisServer } from '../test/support/index.js';
 import { createKey } from '../src/keys/keyset.js';
@@ -158,7 +159,11 @@ async function main(o: BenchOptions): Promise<Results> {
     `baton A ${A.url} (pid ${A.pid}), baton B ${B.url}, oidc-provider ${peer.url}, raw node:http ${raw.url}`,
   );
 
-  const store = await RedisStore.connect({ url: redis.url, prefix: PREFIX });
+  const store = await RedisStore.connect({
+    ...REDIS_STORE_DEFAULTS,
+    url: redis.url,
+    prefix: PREFIX,
+  });
   cleanups.push(() => store.close());
   const probe = await RedisProbe.open(redis.url, PREFIX);
   cleanups.push(() => probe.close());

@@ -13,7 +13,8 @@ import { MarkCache } from './revocation/marks.js';
 import { FeedHub } from './revocation/feed-hub.js';
 import { AuditLog } from './audit/log.js';
 import { MemoryStore } from './store/memory/memory-store.js';
-import type { TokenStore } from './store/store.js';
+import type { RedisConnection } from './store/redis/connect.js';
+import type { StoreLimits, TokenStore } from './store/store.js';
 import type { BatonClaims } from './tokens/claims.js';
 import { VerifiedTokenCache } from './tokens/verified-cache.js';
 import { UpstreamVerifier } from './tokens/verify-upstream.js';
@@ -37,17 +38,23 @@ export interface BootOptions {
   log?: Logger;
 }
 
+/** Where the configured Redis is: Cluster nodes, else Sentinels, else one URL. */
+function redisConnection(store: Config['store']): RedisConnection {
+  if (store.cluster) return { cluster: store.cluster };
+  if (store.sentinel) return { sentinel: store.sentinel };
+  return { url: store.url ?? DEFAULTS.redisUrl };
+}
+
 async function openStore(config: Config): Promise<TokenStore> {
-  if (config.store.kind === 'memory') return new MemoryStore(DEFAULTS.feedMaxLength, config.audit);
+  const limits: StoreLimits = { feedMaxLength: DEFAULTS.feedMaxLength, audit: config.audit };
+  if (config.store.kind === 'memory') return new MemoryStore(limits);
   // Only the Redis store imports ioredis; load it only when asked for.
   const { RedisStore } = await import('./store/redis/redis-store.js');
   return RedisStore.connect({
-    ...(config.store.url ? { url: config.store.url } : {}),
-    ...(config.store.cluster ? { cluster: config.store.cluster } : {}),
-    ...(config.store.sentinel ? { sentinel: config.store.sentinel } : {}),
+    ...redisConnection(config.store),
+    ...limits,
     prefix: config.store.prefix,
-    feedMaxLength: DEFAULTS.feedMaxLength,
-    audit: config.audit,
+    commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs,
   });
 }
 

@@ -28,6 +28,10 @@ export const DEFAULTS = {
   decodedSecretHashesMax: 10_000,
   /** Redis key prefix; lets several deployments share a server. */
   redisPrefix: 'baton:',
+  /** The Redis server when the store names none (no url, cluster or sentinel). */
+  redisUrl: 'redis://127.0.0.1:6379',
+  /** Bound on every Redis command, so a hung server turns into 503 instead of a hung request. */
+  redisCommandTimeoutMs: 2_000,
   /** Cross-task revocation marks held in process fail closed when not refreshed for this long. */
   marksMaxStalenessMs: 5_000,
   /** How often each instance re-reads the marks, besides the pub/sub feed. */
@@ -93,4 +97,21 @@ export const DEFAULTS = {
   /** The demo IdP: its host, and the lifetime of the access tokens it issues. */
   demoIdpHost: '127.0.0.1',
   demoIdpTokenTtlSeconds: 3600,
+} as const;
+
+/** What a store is sized by when nothing is configured (boot passes the configured values). */
+export const STORE_LIMITS = {
+  feedMaxLength: DEFAULTS.feedMaxLength,
+  audit: {
+    taskMaxEvents: DEFAULTS.auditTaskMaxEvents,
+    globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
+    maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
+  },
+} as const;
+
+/** A Redis store's options when nothing is configured, but for where the server is. */
+export const REDIS_STORE_DEFAULTS = {
+  ...STORE_LIMITS,
+  prefix: DEFAULTS.redisPrefix,
+  commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs,
 } as const;

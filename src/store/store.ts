@@ -1,57 +1,29 @@
 import { TemporarilyUnavailable } from '../errors.js';
+import type { FeedEntry, FeedEvent } from '../protocol/feed.js';
+import type {
+  ApprovalRecord,
+  AuditEntry,
+  MarkKind,
+  Marks,
+  Outcome,
+  TaskRecord,
+  TaskTree,
+  TokenRecord,
+  TokenState,
+} from './types.js';
+
+export type { FeedEntry, FeedEvent } from '../protocol/feed.js';
+export * from './types.js';
 
 /**
  * What the domain asks of storage. Two implementations: memory/ (embedded default) and
  * redis/ (production; standalone, Sentinel or Cluster). One contract suite runs on both.
  *
- * Layout idea (DESIGN.md, "The hot path"): everything of one task lives together (in Redis under
- * the `{txn}` hash tag), so recording a token or checking one is a single atomic round trip.
- * Revocation of a token is one mark in the task's revoked set; a token is dead when it or any of
- * its ancestors (bounded by the max depth) is marked, so revoking never touches descendants.
+ * Layout: everything of one task lives together (in Redis under the `{txn}` hash tag), so
+ * recording a token or checking one is a single atomic round trip. Revocation of a token is one
+ * mark in the task's revoked set; a token is dead when it or any of its ancestors (bounded by the
+ * max depth) is marked, so revoking never touches descendants.
  */
-
-export type TaskStatus = 'open' | 'completed' | 'revoked';
-export type Outcome = 'succeeded' | 'failed' | 'cancelled';
-
-export interface TaskRecord {
-  txn: string;
-  /** The agent that started the task. */
-  owner: string;
-  sub: string;
-  purpose?: string;
-  /** Epoch seconds. */
-  createdAt: number;
-  deadline: number;
-  status: TaskStatus;
-  outcome?: Outcome;
-  summary?: string;
-  /** Who ended it (agent id, or `admin`). */
-  endedBy?: string;
-  /** Store stamp (µs) when the task was created. */
-  stamp: number;
-}
-
-/** What is recorded for every token before it is returned. */
-export interface TokenRecord {
-  jti: string;
-  txn: string;
-  /** Ancestors in the task, parent first. */
-  anc: string[];
-  client: string;
-  /** Actor chain, outermost (current actor) first. */
-  actors: string[];
-  aud: string;
-  scope: string;
-  /** Epoch seconds. */
-  exp: number;
-  iat: number;
-  /** Store stamp (µs) given when recorded; set by the store. */
-  stamp?: number;
-  /** Free-form extras kept with the record (e.g. the policy context for continuous authorization). */
-  ctx?: Record<string, unknown>;
-}
-
-export type TokenState = 'active' | 'unknown' | 'revoked' | 'task_ended';
 
 /** Why a record was refused (the domain turns these into `invalid_request`). */
 export class StoreRejection extends Error {
@@ -78,65 +50,6 @@ export async function orUnavailable<T>(op: () => Promise<T>, whatHappened: strin
       throw new TemporarilyUnavailable(`Baton cannot reach its store; ${whatHappened}`, e);
     throw e;
   }
-}
-
-export interface TaskTree {
-  task: TaskRecord;
-  tokens: TokenRecord[];
-  /** jtis marked revoked in this task (a descendant of one is revoked too). */
-  revoked: string[];
-}
-
-export type MarkKind = 'agent' | 'user' | 'all';
-
-/** Cross-task revocation marks: "everything of agent X / user U / everyone, stamped before S". */
-export interface Marks {
-  agents: Map<string, number>;
-  users: Map<string, number>;
-  all: number;
-}
-
-export type { FeedEntry, FeedEvent } from '../protocol/feed.js';
-import type { FeedEntry, FeedEvent } from '../protocol/feed.js';
-
-/** An audit event serialised once by audit/; the store only files it. */
-export interface AuditEntry {
-  txn?: string;
-  json: string;
-  /** Already written to its task's stream by startTask/recordToken; goes to the global stream only. */
-  inTaskStream?: boolean;
-}
-
-export interface AuditRetention {
-  /** Events kept per task stream, and in the global stream. */
-  taskMaxEvents: number;
-  globalMaxEvents: number;
-  /** Seconds a task's events outlive the task's deadline; and the global stream's max age. */
-  maxAgeSeconds: number;
-}
-
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used';
-
-/** A person's decision about one call, stored with its task (the id starts with the txn). */
-export interface ApprovalRecord {
-  id: string;
-  txn: string;
-  agent: string;
-  sub: string;
-  act: string[];
-  purpose?: string;
-  tool: string;
-  scope: string;
-  authorization_details?: unknown[];
-  /** Hash of everything the approval is bound to: task, agent, tool, scope, details. */
-  binding: string;
-  status: ApprovalStatus;
-  /** Epoch seconds. */
-  createdAt: number;
-  expiresAt: number;
-  decidedBy?: string;
-  decidedAt?: number;
-  reason?: string;
 }
 
 /*

@@ -1,3 +1,4 @@
+import { STORE_LIMITS } from '../../src/config/defaults.js';
 import {
   ISSUER,
   TICKETS,
@@ -59,7 +60,7 @@ describe('metadata, health and metrics', () => {
   });
 
   test('readyz is 503 when the store does not answer', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStore(STORE_LIMITS);
     const down = await startBaton(testConfig(up), { store });
     try {
       store.ping = async () => {

@@ -3,6 +3,7 @@
  * 3-master cluster (shared or private, see startRedisCluster). Every store gets its own key
  * prefix (uniquePrefix) so runs never collide, and its keys are deleted after each test.
  */
+import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import {
@@ -50,7 +51,7 @@ async function dropPrefixCluster(nodes: TestRedisCluster['nodes'], prefix: strin
 runStoreContract('RedisStore (standalone)', async () => {
   const url = testRedisUrl();
   const prefix = uniquePrefix();
-  const store = await RedisStore.connect({ url, prefix });
+  const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url, prefix });
   return {
     store,
     cleanup: async () => {
@@ -74,7 +75,7 @@ describe('on a 3-node cluster', () => {
     if (!cluster) throw new Error('cluster did not start');
     const { nodes } = cluster;
     const prefix = uniquePrefix();
-    const store = await RedisStore.connect({ cluster: nodes, prefix });
+    const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, cluster: nodes, prefix });
     return {
       store,
       cleanup: async () => {

@@ -1,3 +1,4 @@
+import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,7 +141,7 @@ describe('signing keys and rotation', () => {
     const config = testConfig(up);
     await generateKeyFile(dir);
     const { MemoryStore } = await import('../../src/store/memory/memory-store.js');
-    const store = new MemoryStore();
+    const store = new MemoryStore(STORE_LIMITS);
     const a = await startBaton(config, { store, keys: await KeySet.fromDir(dir, 900) });
     const b = await startBaton(config, { store, keys: await KeySet.fromDir(dir, 900) });
     try {

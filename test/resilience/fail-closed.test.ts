@@ -1,3 +1,4 @@
+import { REDIS_STORE_DEFAULTS, STORE_LIMITS } from '../../src/config/defaults.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { StoreUnavailable } from '../../src/store/store.js';
@@ -24,6 +25,7 @@ describe('fail closed', () => {
   test('a real Redis going away: exchange answers 503 temporarily_unavailable with no token; introspection says inactive', async () => {
     const redis = await startRedisServer();
     const store = await RedisStore.connect({
+      ...REDIS_STORE_DEFAULTS,
       url: redis.url,
       prefix: uniquePrefix(),
       commandTimeoutMs: 500,
@@ -55,7 +57,7 @@ describe('fail closed', () => {
   });
 
   test('a failed record write returns no token (invariant 5), and nothing is recorded', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStore(STORE_LIMITS);
     const b = await startBaton(testConfig(up), { store });
     try {
       const task = await startTaskToken(b.url, up);
@@ -80,7 +82,7 @@ describe('fail closed', () => {
   });
 
   test('stale revocation marks (feed lost beyond the bound): exchanges 503, introspection inactive, readyz 503', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStore(STORE_LIMITS);
     const b = await startBaton(testConfig(up), { store });
     try {
       const task = await startTaskToken(b.url, up);

@@ -1,10 +1,11 @@
+import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { SECRETS, basic, makeUpstream, startBaton, testConfig } from '../support/fixtures.js';
 import { FeedReader } from '../support/revocation-flows.js';
 
 describe('revocation feed retention', () => {
   test('a follower resuming from a cursor older than what the feed keeps is told first, with lost_up_to = the last id it can no longer get', async () => {
-    const store = new MemoryStore(3);
+    const store = new MemoryStore({ ...STORE_LIMITS, feedMaxLength: 3 });
     const b = await startBaton(testConfig(await makeUpstream()), { store });
     try {
       const ids = [];

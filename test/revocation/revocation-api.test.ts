@@ -4,6 +4,7 @@
  * the task's audit events, and the revocation feed's edge cases. The revocation rules themselves
  * are in revocation.test.ts.
  */
+import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import type { AuditEntry, FeedEntry } from '../../src/store/store.js';
 import {
@@ -265,7 +266,7 @@ describe('GET /admin/tasks/{txn}', () => {
 
 describe('GET /admin/tasks/{txn}/events (audit)', () => {
   it('lists task_started, token_issued for each token, token_revoked and task_revoked, in order, as soon as the revocation has answered (even when the store files audit batches slowly)', async () => {
-    const store = new SlowMemoryStore();
+    const store = new SlowMemoryStore(STORE_LIMITS);
     store.appendAuditDelayMs = 200;
     const own = await startBaton(testConfig(upstream), { store });
     try {
@@ -318,7 +319,7 @@ describe('revocation feed (GET /revocations) on the memory store', () => {
   const asTicketsRs = { authorization: basic('tickets-rs', SECRETS['tickets-rs']) };
 
   it('a follower without a cursor gets every revocation made after its stream opened, even when the store is slow to subscribe (no gap between the 200 and the live subscription)', async () => {
-    const store = new SlowMemoryStore();
+    const store = new SlowMemoryStore(STORE_LIMITS);
     const own = await startBaton(testConfig(upstream), { store });
     let feed: FeedReader | undefined;
     try {

@@ -1,9 +1,10 @@
 /**
  * Revocation on a 3-node Redis Cluster (issue 7, "Redis Cluster"): two Batons booted in-process,
- * each with its own RedisStore.connect({ cluster }) and one key prefix, so every task's keys sit in
+ * each with its own RedisStore.connect({ ...REDIS_STORE_DEFAULTS, cluster }) and one key prefix, so every task's keys sit in
  * one slot ({txn} hash tag) while the marks and the feed ({global}) sit in another. The cascade,
  * task revocation, cross-task marks (agent, user, kill switch) and the feed flow through it.
  */
+import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import type { FeedEntry } from '../../src/store/store.js';
 import {
@@ -49,7 +50,9 @@ beforeAll(async () => {
   const config = testConfig(upstream);
   const keys = await testKeys(config);
   for (let i = 0; i < 2; i++)
-    stores.push(await RedisStore.connect({ cluster: cluster.nodes, prefix }));
+    stores.push(
+      await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, cluster: cluster.nodes, prefix }),
+    );
   A = await startBaton(config, { store: stores[0]!, keys });
   B = await startBaton(config, { store: stores[1]!, keys });
 }, 120_000);

@@ -5,6 +5,7 @@
  * them; a handful of real, signed tokens minted over HTTP are introspected too.
  * Memory bound: on a redis-server of the test's own, a task's keys are gone after its deadline.
  */
+import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
 import { randomUUID } from 'node:crypto';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { keys as redisKeys } from '../../src/store/redis/keys.js';
@@ -98,7 +99,7 @@ describe('10,000 tokens on the shared Redis', () => {
 
   beforeAll(async () => {
     upstream = await makeUpstream();
-    store = await RedisStore.connect({ url, prefix });
+    store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url, prefix });
     b = await startBaton(testConfig(upstream), { store });
   });
   afterAll(async () => {
@@ -176,7 +177,7 @@ describe('memory bound (a redis-server of this test’s own)', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     upstream = await makeUpstream();
-    store = await RedisStore.connect({ url: server.url, prefix });
+    store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url: server.url, prefix });
     b = await startBaton(testConfig(upstream), { store });
   }, 30_000);
   afterAll(async () => {

@@ -6,6 +6,7 @@
  * the admin tree and by whether they still exchange. The API surface (RFC 7009 edge cases, admin
  * authentication, the task tree, audit, the feed) is in revocation-api.test.ts.
  */
+import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
 import {
@@ -255,7 +256,7 @@ describe('POST /admin/agents/{id}/revoke', () => {
   });
 
   it('an agent disabled in config gets no new token after its revocation (invalid_client); its old tokens stay inactive', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStore(STORE_LIMITS);
     const config = testConfig(upstream);
     const keys = await testKeys(config);
     let old: Level;

@@ -2,6 +2,7 @@
  * A real marks cache (src/revocation/marks.ts) on a memory store, for the rule tests: marks are
  * applied the way the revocation feed delivers them.
  */
+import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { FeedHub } from '../../src/revocation/feed-hub.js';
 import { MarkCache } from '../../src/revocation/marks.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
@@ -12,7 +13,7 @@ export async function marksWith(
   events: FeedEvent[],
   maxStalenessMs = 60_000,
 ): Promise<{ marks: MarkCache; stop(): Promise<void> }> {
-  const store = new MemoryStore();
+  const store = new MemoryStore(STORE_LIMITS);
   const feed = new FeedHub(store);
   await feed.start();
   const marks = new MarkCache(store, feed, maxStalenessMs, 3_600_000);

@@ -1,0 +1,79 @@
+import type { Cluster, Redis } from 'ioredis';
+import { StoreRejection, StoreUnavailable } from '../store.js';
+import type { TokenState } from '../types.js';
+import * as lua from './scripts.js';
+
+export type Client = Redis | Cluster;
+
+/** Our Lua scripts as ioredis commands (EVALSHA with NOSCRIPT fallback, Cluster-aware). */
+interface Scripts {
+  batonStart(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: (string | number)[]
+  ): Promise<[number, string]>;
+  batonRecord(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    ...argv: (string | number)[]
+  ): Promise<[number, string]>;
+  batonTaskAudit(k1: string, json: string, maxlen: number, ttl: number): Promise<number>;
+  batonPollApproval(k1: string, nowMs: number): Promise<(string | null)[] | null>;
+  batonDecideApproval(
+    k1: string,
+    status: string,
+    by: string,
+    reason: string,
+    now: number,
+  ): Promise<number>;
+  batonConsumeApproval(k1: string): Promise<number>;
+  batonCheck(k1: string, k2: string, k3: string, ...argv: string[]): Promise<TokenState>;
+  batonEnd(k1: string, k2: string, ...argv: string[]): Promise<number>;
+  batonInspect(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: string[]
+  ): Promise<[TokenState, string?]>;
+  batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
+  batonMark(k1: string, field: string): Promise<string>;
+  batonPublish(k1: string, channel: string, maxlen: number, json: string): Promise<string>;
+}
+
+/** A connected client that knows our scripts. */
+export type ScriptedClient = Client & Scripts;
+
+export function defineScripts(c: Client): ScriptedClient {
+  c.defineCommand('batonStart', { numberOfKeys: 3, lua: lua.START_TASK });
+  c.defineCommand('batonRecord', { numberOfKeys: 4, lua: lua.RECORD_TOKEN });
+  c.defineCommand('batonTaskAudit', { numberOfKeys: 1, lua: lua.APPEND_TASK_AUDIT });
+  c.defineCommand('batonPollApproval', { numberOfKeys: 1, lua: lua.POLL_APPROVAL });
+  c.defineCommand('batonDecideApproval', { numberOfKeys: 1, lua: lua.DECIDE_APPROVAL });
+  c.defineCommand('batonConsumeApproval', { numberOfKeys: 1, lua: lua.CONSUME_APPROVAL });
+  c.defineCommand('batonCheck', { numberOfKeys: 3, lua: lua.CHECK_TOKEN });
+  c.defineCommand('batonEnd', { numberOfKeys: 2, lua: lua.END_TASK });
+  c.defineCommand('batonInspect', { numberOfKeys: 3, lua: lua.INSPECT_TOKEN });
+  c.defineCommand('batonRevoke', { numberOfKeys: 2, lua: lua.REVOKE_TOKEN });
+  c.defineCommand('batonMark', { numberOfKeys: 1, lua: lua.PUT_MARK });
+  c.defineCommand('batonPublish', { numberOfKeys: 1, lua: lua.PUBLISH });
+  return c as ScriptedClient;
+}
+
+/** Wraps a store call: a Redis failure becomes StoreUnavailable (503), never a guess. */
+export async function guarded<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof StoreRejection) throw e;
+    throw new StoreUnavailable(e);
+  }
+}
+
+/** A script's `{1, stamp}` is the stamp; `{0, reason}` is a refusal. */
+export function rejectOr(result: [number, string]): number {
+  if (result[0] !== 1) throw new StoreRejection(result[1] as StoreRejection['reason']);
+  return Number(result[1]);
+}

@@ -1,0 +1,81 @@
+import type { FeedEntry, FeedEvent } from '../../protocol/feed.js';
+import type { FeedStore } from '../store.js';
+import { type Client, guarded, type ScriptedClient } from './commands.js';
+import type { Keys } from './keys.js';
+
+/** The revocation feed: a trimmed stream, each entry also published on a channel. */
+export class RedisFeed implements FeedStore {
+  constructor(
+    private readonly client: ScriptedClient,
+    private readonly k: Keys,
+    private readonly maxLength: number,
+    /** A new connection for each subscriber (a subscribed connection does nothing else). */
+    private readonly makeSubscriber: () => Client,
+  ) {}
+
+  publish(event: FeedEvent): Promise<string> {
+    return guarded(() =>
+      this.client.batonPublish(
+        this.k.feed(),
+        this.k.channel(),
+        this.maxLength,
+        JSON.stringify(event),
+      ),
+    );
+  }
+
+  readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]> {
+    return guarded(async () => {
+      const rows = await this.client.xrange(
+        this.k.feed(),
+        afterId ? `(${afterId}` : '-',
+        '+',
+        'COUNT',
+        limit,
+      );
+      return rows.map(([id, fields]) => ({
+        id,
+        event: JSON.parse(fields[1] ?? 'null') as FeedEvent,
+      }));
+    });
+  }
+
+  feedHorizon(): Promise<string | undefined> {
+    return guarded(async () => {
+      let info: unknown[];
+      try {
+        info = (await this.client.xinfo('STREAM', this.k.feed())) as unknown[];
+      } catch (e) {
+        if (/no such key/i.test((e as Error).message)) return undefined;
+        throw e;
+      }
+      const i = info.indexOf('max-deleted-entry-id');
+      const id = i >= 0 ? String(info[i + 1]) : '0-0';
+      return id === '0-0' ? undefined : id;
+    });
+  }
+
+  async subscribe(
+    onEntry: (e: FeedEntry) => void,
+    onState?: (connected: boolean) => void,
+  ): Promise<() => Promise<void>> {
+    const sub = this.makeSubscriber();
+    sub.on('error', () => {});
+    sub.on('message', (_ch: string, msg: string) => {
+      const sp = msg.indexOf(' ');
+      try {
+        onEntry({ id: msg.slice(0, sp), event: JSON.parse(msg.slice(sp + 1)) as FeedEvent });
+      } catch {
+        /* a malformed message is not ours; ignore it */
+      }
+    });
+    sub.on('ready', () => onState?.(true));
+    sub.on('close', () => onState?.(false));
+    await sub.connect();
+    await sub.subscribe(this.k.channel());
+    onState?.(true);
+    return async () => {
+      sub.disconnect();
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import type { TokenStateStore } from '../store.js';
+import type { TokenState } from '../types.js';
+import { decodeRecord } from './codec.js';
+import { guarded, type ScriptedClient } from './commands.js';
+import type { Keys } from './keys.js';
+
+/** The liveness of one token: one script reads the task, the record and the revoked set. */
+export class RedisTokenState implements TokenStateStore {
+  constructor(
+    private readonly client: ScriptedClient,
+    private readonly k: Keys,
+  ) {}
+
+  checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState> {
+    return guarded(() =>
+      this.client.batonCheck(
+        this.k.task(txn),
+        this.k.tokens(txn),
+        this.k.revoked(txn),
+        jti,
+        ...anc,
+      ),
+    );
+  }
+
+  inspectToken(txn: string, jti: string, anc: readonly string[]) {
+    return guarded(async () => {
+      const [state, rec] = await this.client.batonInspect(
+        this.k.task(txn),
+        this.k.tokens(txn),
+        this.k.revoked(txn),
+        jti,
+        ...anc,
+      );
+      const ctx = rec ? decodeRecord(txn, jti, rec).ctx : undefined;
+      return { state, ...(ctx ? { ctx } : {}) };
+    });
+  }
+
+  revokeToken(txn: string, jti: string): Promise<void> {
+    return guarded(async () => {
+      await this.client.batonRevoke(this.k.task(txn), this.k.revoked(txn), jti);
+    });
+  }
+}

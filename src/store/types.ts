@@ -1,0 +1,113 @@
+/**
+ * The records storage keeps, shared by every store interface (src/store/store.ts) and both
+ * implementations. Times are epoch seconds; store stamps are epoch microseconds.
+ */
+
+export type TaskStatus = 'open' | 'completed' | 'revoked';
+export type Outcome = 'succeeded' | 'failed' | 'cancelled';
+
+export interface TaskRecord {
+  txn: string;
+  /** The agent that started the task. */
+  owner: string;
+  sub: string;
+  purpose?: string;
+  /** Epoch seconds. */
+  createdAt: number;
+  deadline: number;
+  status: TaskStatus;
+  outcome?: Outcome;
+  summary?: string;
+  /** Who ended it (agent id, or `admin`). */
+  endedBy?: string;
+  /** Store stamp (µs) when the task was created. */
+  stamp: number;
+}
+
+/** What is recorded for every token before it is returned. */
+export interface TokenRecord {
+  jti: string;
+  txn: string;
+  /** Ancestors in the task, parent first. */
+  anc: string[];
+  client: string;
+  /** Actor chain, outermost (current actor) first. */
+  actors: string[];
+  aud: string;
+  scope: string;
+  /** Epoch seconds. */
+  exp: number;
+  iat: number;
+  /** Store stamp (µs) given when recorded; set by the store. */
+  stamp?: number;
+  /** Free-form extras kept with the record (e.g. the policy context for continuous authorization). */
+  ctx?: Record<string, unknown>;
+}
+
+export type TokenState = 'active' | 'unknown' | 'revoked' | 'task_ended';
+
+export interface TaskTree {
+  task: TaskRecord;
+  tokens: TokenRecord[];
+  /** jtis marked revoked in this task (a descendant of one is revoked too). */
+  revoked: string[];
+}
+
+export type MarkKind = 'agent' | 'user' | 'all';
+
+/** Cross-task revocation marks: "everything of agent X / user U / everyone, stamped before S". */
+export interface Marks {
+  agents: Map<string, number>;
+  users: Map<string, number>;
+  all: number;
+}
+
+/** An audit event serialised once by audit/; the store only files it. */
+export interface AuditEntry {
+  txn?: string;
+  json: string;
+  /** Already written to its task's stream by startTask/recordToken; goes to the global stream only. */
+  inTaskStream?: boolean;
+}
+
+export interface AuditRetention {
+  /** Events kept per task stream, and in the global stream. */
+  taskMaxEvents: number;
+  globalMaxEvents: number;
+  /** Seconds a task's events outlive the task's deadline; and the global stream's max age. */
+  maxAgeSeconds: number;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used';
+
+/** A person's decision about one call, stored with its task (the id starts with the txn). */
+export interface ApprovalRecord {
+  id: string;
+  txn: string;
+  agent: string;
+  sub: string;
+  act: string[];
+  purpose?: string;
+  tool: string;
+  scope: string;
+  authorization_details?: unknown[];
+  /** Hash of everything the approval is bound to: task, agent, tool, scope, details. */
+  binding: string;
+  status: ApprovalStatus;
+  /** Epoch seconds. */
+  createdAt: number;
+  expiresAt: number;
+  decidedBy?: string;
+  decidedAt?: number;
+  reason?: string;
+}
+
+/** What a store is sized by; boot passes the configured values (defaults: src/config/defaults.ts). */
+export interface StoreLimits {
+  /** Feed entries kept for catch-up after a reconnect. */
+  feedMaxLength: number;
+  audit: AuditRetention;
+}
+
+/** An approval outlives its expiry by this much, so a late poll still hears `expired_token`. */
+export const APPROVAL_KEPT_AFTER_EXPIRY_SECONDS = 3600;
