@@ -15,7 +15,7 @@ function cliCommands(): Map<string, Set<string>> {
   const groups = new Map<string, Set<string>>();
   const varOf = new Map<string, string>();
   for (const m of src.matchAll(/(?:const (\w+) = )?(\w+)\s*\.command\('([\w-]+)/g)) {
-    const [, assigned, receiver, name] = m;
+    const [, assigned, receiver = '', name = ''] = m;
     if (receiver === 'program') {
       groups.set(name, groups.get(name) ?? new Set());
       if (assigned) varOf.set(assigned, name);
@@ -78,7 +78,7 @@ describe('the docs pages', () => {
     for (const m of commandText(readPage(page)).matchAll(
       /(?:^|\$ |[(;|&] ?)baton ([a-z][\w-]*)(?: ([a-z][\w|-]*))?/gm,
     )) {
-      const [, command, sub] = m;
+      const [, command = '', sub] = m;
       const subs = cli.get(command);
       if (!subs) {
         unknown.push(`baton ${command}`);
@@ -92,7 +92,7 @@ describe('the docs pages', () => {
 
   it.each(pages)('%s: every `npm run …` script it names is in package.json', (page) => {
     const named = [...commandText(readPage(page)).matchAll(/npm run (?:-\w+ )*([\w:-]+)/g)].map(
-      (m) => m[1],
+      (m) => m[1] ?? '',
     );
     expect(named.filter((s) => !scripts.includes(s))).toEqual([]);
   });

@@ -33,24 +33,25 @@ export interface Block {
 /** Fenced blocks in order, and the text outside them (for links and inline code). */
 export function parse(text: string): { blocks: Block[]; prose: string } {
   const lines = text.split('\n');
+  const at = (n: number): string => lines[n] ?? '';
   const blocks: Block[] = [];
   const prose: string[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\w*)\s*$/.exec(lines[i]);
+    const open = /^```(\w*)\s*$/.exec(at(i));
     if (!open) {
-      prose.push(lines[i]);
+      prose.push(at(i));
       continue;
     }
     const start = i;
     const body: string[] = [];
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    for (i++; i < lines.length && !/^```\s*$/.test(at(i)); i++) body.push(at(i));
     const before =
       lines
         .slice(0, start)
         .reverse()
         .find((l) => l.trim() !== '') ?? '';
     const notRun = /^<!-- not-run: (.+?) -->$/.exec(before.trim())?.[1];
-    blocks.push({ lang: open[1], body: body.join('\n'), notRun, line: start + 1 });
+    blocks.push({ lang: open[1] ?? '', body: body.join('\n'), notRun, line: start + 1 });
   }
   return { blocks, prose: prose.join('\n') };
 }
@@ -70,7 +71,7 @@ export function anchors(text: string): Set<string> {
   for (const line of parse(text).prose.split('\n')) {
     const h = /^#{1,6} (.+)$/.exec(line);
     if (!h) continue;
-    const base = slug(h[1]);
+    const base = slug(h[1] ?? '');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n === 0 ? base : `${base}-${n}`);
@@ -82,14 +83,14 @@ export function anchors(text: string): Set<string> {
 export function relativeLinks(text: string): string[] {
   const prose = parse(text).prose.replace(/`[^`\n]*`/g, '');
   return [...prose.matchAll(/\]\(([^)\s]+)\)/g)]
-    .map((m) => m[1])
+    .map((m) => m[1] ?? '')
     .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
 }
 
 /** Inline code spans and the bodies of shell blocks: where a command is named. */
 export function commandText(text: string): string {
   const { blocks, prose } = parse(text);
-  const spans = [...prose.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
+  const spans = [...prose.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '');
   const shell = blocks.filter((b) => b.lang === 'sh' || b.lang === 'bash').map((b) => b.body);
   return [...spans, ...shell].join('\n');
 }

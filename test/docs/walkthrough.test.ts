@@ -116,7 +116,7 @@ describe.each(pages)('%s, run against the demo on non-default ports', (page) => 
   it.each(all.map((s, i) => [s.run.line, i] as const))(
     'the block at line %i exits 0 and answers what the page shows',
     (_line, i) => {
-      const { run, expected } = all[i];
+      const { run, expected } = all[i] ?? { run: { lang: '', body: '', line: 0 } };
       const got = resultsOf.get(page)?.[i] ?? { output: '(not run)', status: -1 };
       expect({ line: run.line, status: got.status, output: got.output }).toEqual({
         line: run.line,
