@@ -53,7 +53,7 @@ export interface UserClaims {
   roles?: string[];
 }
 
-/** The user claims Baton passes on to policy: a fixed, small set (README, "Policy"). */
+/** The user claims Baton passes on to policy: a fixed, small set (docs/policy.md). */
 export function pickUserClaims(iss: string, c: Record<string, unknown>): UserClaims {
   const strings = (v: unknown) =>
     Array.isArray(v) && v.every((x) => typeof x === 'string')
