@@ -10,7 +10,7 @@
  *      in src/demo/cast.ts) when it names a Cedar file, or the demo policy set the engine ships
  *      (`src/policy/cedar/example.cedar`) as `{ cedarFile, watch: false }`.
  * It then boots two Batons from the demo config (src/demo/cast.ts: the same agents, tools and
- * secrets the README's walkthrough uses), one with the section and one without, and runs the
+ * secrets docs/walkthrough.md uses), one with the section and one without, and runs the
  * demo's support-agent → tickets exchange and the tickets resource server's introspection on both,
  * so the difference is what policy costs.
  *

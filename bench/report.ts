@@ -7,7 +7,7 @@ import type { ProfileSummary } from './profile.js';
 import { round } from './stats.js';
 
 export interface ScenarioEntry {
-  /** Scenario number in issue 9. */
+  /** Scenario number in docs/performance.md. */
   n: string;
   title: string;
   rps: number | null;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` — Baton side by side with oidc-provider, on loopback, in one run (issue 9).
+ * `npm run bench` — Baton side by side with oidc-provider, on loopback (docs/performance.md).
  *
  * Starts a private redis-server, Baton (twice: instance A under load, instance B for
  * propagation), the peer (oidc-provider) and a raw node:http server, each in its own process;

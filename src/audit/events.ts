@@ -1,5 +1,5 @@
 /**
- * Lineage audit events (README, "Audit"). One event per decision, each with the task, the full
+ * Lineage audit events (docs/audit.md). One event per decision, each with the task, the full
  * actor chain and the rule behind it. Intent (task_started with its purpose), each delegated
  * action (token_issued) and the outcome (task_completed) are separate events, so a task reads
  * back as one story. Events never carry a token, secret or client assertion: ids only.

@@ -1,4 +1,4 @@
-/** Every configuration default in one documented place (the README's config table mirrors this). */
+/** Every configuration default in one documented place (docs/configuration.md mirrors this). */
 export const DEFAULTS = {
   port: 8080,
   host: '0.0.0.0',

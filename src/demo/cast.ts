@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { hashSecret } from '../auth/secrets.js';
 
-/** The demo's Cedar policy set (also the README's worked examples). */
+/** The demo's Cedar policy set (also docs/policy.md's worked examples). */
 export const DEMO_POLICY_FILE = fileURLToPath(
   new URL('../policy/cedar/example.cedar', import.meta.url),
 );
 
 /**
- * The demo cast (DESIGN.md, "The demo"): one of each rule, with fixed demo-only credentials so
- * the README's walkthrough can be pasted as is. Never use these outside the demo.
+ * The demo cast (docs/walkthrough.md): one of each rule, with fixed demo-only credentials so
+ * docs/walkthrough.md can be pasted as is. Never use these outside the demo.
  */
 export const DEMO = {
   user: { username: 'alice@example.com', password: 'alice-demo-password' },

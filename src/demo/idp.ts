@@ -32,7 +32,7 @@ export interface DemoIdp {
     password: string,
     scope: string,
   ): Promise<{ access_token: string; expires_in: number; scope: string }>;
-  /** The one curl command a human runs to get the demo user's token (printed in a banner/README). */
+  /** The one curl command a human runs to get the demo user's token (banner, docs/walkthrough.md). */
   curlCommand(username?: string, scope?: string): string;
   close(): Promise<void>;
 }
@@ -51,7 +51,7 @@ const DEFAULT_SCOPES = [
   'deploy:prod',
 ];
 const CLIENT_ID = 'demo-cli';
-// Fixed (not random) so README/banner commands are reproducible; the IdP only listens on loopback.
+// Fixed (not random) so the walkthrough is reproducible; the IdP only listens on loopback.
 const CLIENT_SECRET = 'demo-cli-secret';
 const ROUTES = { jwks: '/jwks', token: '/token' } as const;
 

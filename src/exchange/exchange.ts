@@ -37,7 +37,7 @@ export interface ExchangeOutcome {
 
 /**
  * The RFC 8693 decision: authenticate (done by the caller) -> verify subject/actor -> target ->
- * policy -> mint -> record. Which operation it is follows from what is presented (DESIGN.md,
+ * policy -> mint -> record. Which operation it is follows from what is presented (docs/tokens.md,
  * "Who may do what"); each lives in its own file.
  */
 export async function exchangeToken(

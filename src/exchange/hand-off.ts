@@ -64,7 +64,7 @@ export async function handOff(
     iat: now,
     nbf: now,
     jti: ctx.newId(),
-    // The token is for the new actor, who presents it from now on (DESIGN.md, "Who may do what").
+    // The token is for the new actor, who presents it from now on (docs/tokens.md, "Who may do what").
     client_id: next.id,
     scope: joinScope(scopes),
     txn: task.txn,

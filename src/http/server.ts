@@ -14,7 +14,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
  * One node:http server. The lean lane (/token, /introspect, /revoke) is served by small
  * handlers ahead of express: agents call /token before every tool call and resource servers
  * call /introspect on every request, and express costs ~4x node:http per request here
- * (DESIGN.md, "The hot path"). Everything else goes to the express app. Both lanes share the
+ * (docs/architecture.md). Everything else goes to the express app. Both lanes share the
  * error mapping (http/errors.ts) and the domain functions.
  */
 export function createBatonServer(deps: HttpDeps): Server {

@@ -19,7 +19,7 @@ export * from './types.js';
  * What the domain asks of storage. Two implementations: memory/ (embedded default) and
  * redis/ (production; standalone, Sentinel or Cluster). One contract suite runs on both.
  *
- * Layout: everything of one task lives together (in Redis under the `{txn}` hash tag), so
+ * Layout (docs/revocation.md, "Cost"): everything of one task lives together (in Redis under the `{txn}` hash tag), so
  * recording a token or checking one is a single atomic round trip. Revocation of a token is one
  * mark in the task's revoked set; a token is dead when it or any of its ancestors (bounded by the
  * max depth) is marked, so revoking never touches descendants.

@@ -1,7 +1,7 @@
 export type { Actor, BatonClaims, Lineage, TaskContext, UserClaims } from '../protocol/claims.js';
 import type { Actor, UserClaims } from '../protocol/claims.js';
 
-/** The user claims Baton passes on to policy: a fixed, small set (README, "Policy"). */
+/** The user claims Baton passes on to policy: a fixed, small set (docs/policy.md). */
 export function pickUserClaims(iss: string, c: Record<string, unknown>): UserClaims {
   const strings = (v: unknown) =>
     Array.isArray(v) && v.every((x) => typeof x === 'string')

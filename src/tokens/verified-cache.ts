@@ -7,7 +7,7 @@ interface Entry<T> {
 }
 
 /**
- * Verified-token cache (DESIGN.md, "The hot path"): saves the ECDSA verify on repeat
+ * Verified-token cache (docs/performance.md, "Where the time goes"): saves the ECDSA verify on repeat
  * presentations. Keyed by SHA-256 of the exact token string, bounded (oldest evicted first),
  * each entry dying at the token's `exp` and when its signing key is retired.
  * It caches only signature + claim checks: revocation and task state are still read every time.

@@ -1,5 +1,5 @@
 /**
- * Client authentication at /token (issue 6, "Client authentication"): client_secret_basic,
+ * Client authentication at /token (docs/endpoints.md, "Client authentication"): client_secret_basic,
  * client_secret_post and private_key_jwt (RFC 7523). Every refusal is 401 invalid_client with a
  * WWW-Authenticate header (RFC 6749 §5.2); two methods at once is invalid_request.
  */

@@ -1,7 +1,7 @@
 /**
  * The demo exactly as `npm start` runs it with no BATON_CONFIG (src/cli/serve.ts), in process:
  * embedded IdP, memory store, dev keys generated on first start (into ./keys: the test runs in a
- * temp directory), the banner printed once through `out`. Then the README story with the demo's
+ * temp directory), the banner printed once through `out`. Then docs/walkthrough.md with the demo's
  * own credentials (src/demo/cast.ts): the banner's curl -> task -> tool token -> refusal ->
  * hand-off -> sub-agent tool token -> introspection -> refused hand-off -> admin tree -> complete.
  */

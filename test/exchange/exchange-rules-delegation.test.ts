@@ -1,5 +1,5 @@
 /**
- * Exchange rules over real HTTP (memory store): hand-off and actor_token (DESIGN.md, "Who may do
+ * Exchange rules over real HTTP (memory store): hand-off and actor_token (docs/tokens.md, "Who may do
  * what"; invariant 4). Hand-offs allowed by the test cast: support <-> billing, support -> isolated,
  * orchestrator -> billing / support; isolated-agent hands to no one.
  */
@@ -129,7 +129,7 @@ describe('actor_token', () => {
     });
     expect(r.claims.act).toEqual({ sub: 'billing-agent', act: { sub: 'orchestrator' } });
     expect(r.claims.txn).toBe(claimsOf(task).txn);
-    // DESIGN.md: a hand-off's token is for the new actor, who presents (and may revoke) it from now on.
+    // docs/tokens.md: a hand-off's token is for the new actor, who presents (and may revoke) it from now on.
     expect(r.claims.client_id).toBe('billing-agent');
     // The named actor now holds the task: it gets tool tokens with it.
     const tool = await exchangeOk(url, 'billing-agent', {

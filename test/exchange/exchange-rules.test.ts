@@ -1,6 +1,6 @@
 /**
- * Exchange rules over real HTTP (memory store): task start and tool tokens (DESIGN.md, "Who may do
- * what"; issue 6, "The exchange"). Hand-off and actor tokens: exchange-rules-delegation.test.ts;
+ * Exchange rules over real HTTP (memory store): task start and tool tokens (docs/tokens.md, "Who may do
+ * what"; docs/endpoints.md, "POST /token"). Hand-off and actor tokens: exchange-rules-delegation.test.ts;
  * response shape and malformed requests: exchange-rules-protocol.test.ts.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * Property tests of DESIGN.md invariants 1–4, driving random sequences of exchanges (task start,
+ * Property tests of the invariants (docs/architecture.md), driving random sequences of exchanges (task start,
  * tool tokens with random targets and scopes, hand-offs to random agents) through the domain's
  * `exchangeToken` in process, and checking every issued token against its subject:
  * 1. scope never widens (and a request outside what is allowed is refused, never narrowed);

@@ -1,5 +1,5 @@
 /**
- * Two Baton processes on one Redis (issue 7, "Many instances"): stateless instances that share
+ * Two Baton processes on one Redis (docs/operations.md, "Several instances"): stateless instances that share
  * issuer, keys and store. A token minted by one is introspected and revoked by the other; a
  * revocation on one is seen by the other within the polling window; a kill switch racing a mint
  * on the other instance misses nothing (judged by store stamps, not clocks); and the revocation

@@ -1,5 +1,5 @@
 /**
- * The revocation API surface over real HTTP on the memory store (issue 7): RFC 7009 edge cases of
+ * The revocation API surface over real HTTP on the memory store (docs/revocation.md): RFC 7009 edge cases of
  * POST /revoke, the admin API's authentication, GET /admin/tasks/{txn} (the tree and its states),
  * the task's audit events, and the revocation feed's edge cases. The revocation rules themselves
  * are in revocation.test.ts.

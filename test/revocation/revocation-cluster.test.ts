@@ -1,6 +1,7 @@
 /**
- * Revocation on a 3-node Redis Cluster (issue 7, "Redis Cluster"): two Batons booted in-process,
- * each with its own RedisStore.connect({ ...REDIS_STORE_DEFAULTS, cluster }) and one key prefix, so every task's keys sit in
+ * Revocation on a 3-node Redis Cluster (docs/operations.md, "Redis Cluster"): two Batons booted
+ * in-process, each with its own RedisStore.connect({ ...REDIS_STORE_DEFAULTS, cluster }) and one
+ * key prefix, so every task's keys sit in
  * one slot ({txn} hash tag) while the marks and the feed ({global}) sit in another. The cascade,
  * task revocation, cross-task marks (agent, user, kill switch) and the feed flow through it.
  */

@@ -1,5 +1,5 @@
 /**
- * Revocation at scale on real Redis (issue 7, "Cost"; DESIGN.md invariant 6): one call ends a
+ * Revocation at scale on real Redis (docs/revocation.md, "Cost"): one call ends a
  * task of 10,000 live tokens, one call kills a subtree of 10,000 tokens, and every one of them is
  * then inactive. The tokens are seeded straight into the store, shaped as the exchange records
  * them; a handful of real, signed tokens minted over HTTP are introspected too.

@@ -1,5 +1,5 @@
 /**
- * Revocation rules over real HTTP on the memory store (issue 7; DESIGN.md invariant 6): cascade
+ * Revocation rules over real HTTP on the memory store (docs/revocation.md, "What dies with what"): cascade
  * from a task token at every depth, revocation of a token by an admin, refusal to extend a revoked
  * chain, and task / agent / user / kill-switch revocation. Tool tokens are judged by introspection
  * (their resource server); task tokens, which are active to no resource server, by their state in

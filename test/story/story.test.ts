@@ -1,5 +1,5 @@
 /**
- * The whole story of issue 6 over real HTTP, with the REAL upstream IdP (the embedded
+ * The whole story (docs/walkthrough.md) over real HTTP, with the REAL upstream IdP (the embedded
  * oidc-provider of src/demo/idp.ts, trusted through its JWKS URI): user token -> task token ->
  * two tool tokens -> hand-off -> tool token for the sub-agent -> introspect every tool token ->
  * complete -> all inactive. Then the rules of task completion. Run once on the memory store and

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreRejection, type TaskRecord, type TokenRecord } from '../../src/store/store.js';
 
-/** Max ancestors carried by a token (DESIGN.md: max depth 4). */
+/** Max ancestors carried by a token (docs/tokens.md, "Depth": max depth 4). */
 export const MAX_ANC = 4;
 
 export type NewTask = Omit<TaskRecord, 'stamp' | 'status'>;

@@ -31,7 +31,7 @@ export const ALICE = { username: 'alice@example.com', password: 'alice-demo-pass
 /** What the story asks the IdP for: everything support-agent may hold for a task. */
 export const STORY_SCOPE = 'tickets:read tickets:write billing:read';
 
-/** The members of an active introspection response (issue 6, "Introspection"). */
+/** The members of an active introspection response (docs/endpoints.md, "POST /introspect"). */
 export const INTROSPECTION_FIELDS = [
   'act',
   'active',

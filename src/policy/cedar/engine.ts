@@ -123,7 +123,7 @@ export class CedarPolicySet {
     this.readsDetails = scan.all || scan.context.has('authorization_details');
     // A decision that depends on the time or on one call's authorization details is made on
     // every request: caching it would need the time (or the details) in the key, which would
-    // never hit. That costs a full Cedar evaluation per exchange (README: "How decisions are cached").
+    // never hit. That costs a full Cedar evaluation per exchange (docs/policy.md, caching).
     this.cacheable = cacheSize > 0 && !this.readsTime && !this.readsDetails;
   }
 
