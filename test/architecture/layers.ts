@@ -27,8 +27,12 @@ export const EXPRESS_ALLOWED: readonly RegExp[] = [
   /^packages\/[^/]+\/src\/adapters\//,
 ];
 export const IOREDIS_ALLOWED: readonly RegExp[] = [/^src\/store\/redis\//];
-/** The wiring that may import boot.ts. */
-export const BOOT_IMPORTERS: readonly RegExp[] = [/^src\/cli\//, /^src\/http\//];
+/** The wiring that may import boot.ts (and the package entry, which re-exports it). */
+export const BOOT_IMPORTERS: readonly RegExp[] = [
+  /^src\/cli\//,
+  /^src\/http\//,
+  /^src\/index\.ts$/,
+];
 /** The server's package name: an SDK package may import only its protocol subpath. */
 export const SERVER_PACKAGE = 'baton';
 
@@ -65,7 +69,7 @@ export function checkLayers(files: readonly SourceFile[]): string[] {
       if (file.startsWith('src/protocol/') && !target?.startsWith('src/protocol/'))
         bad('protocol/ has no dependencies outside itself');
       if (target === 'src/boot.ts' && !allowed(file, BOOT_IMPORTERS))
-        bad('boot.ts is wiring; only cli/ and http/ import it');
+        bad('boot.ts is wiring; only cli/, http/ and the package entry import it');
       if (file.startsWith('packages/')) {
         if (target?.startsWith('src/') && !target.startsWith('src/protocol/'))
           bad('an SDK package imports nothing of the server but src/protocol/');

@@ -1,0 +1,9 @@
+/**
+ * `baton/protocol`: what the server and the SDK packages share (error codes, claim and feed
+ * types, the marks verdict, feed id order). No dependencies, so an SDK imports it without the
+ * broker.
+ */
+export * from './claims.js';
+export * from './errors.js';
+export * from './feed.js';
+export * from './marks.js';
