@@ -119,7 +119,7 @@ describe('the layering checker (synthetic graphs: it can fail)', () => {
       file('src/exchange/a.ts', 'src/boot.ts'),
     ]);
     expect(out).toEqual([
-      'src/exchange/a.ts imports ./src/boot.ts: boot.ts is wiring; only cli/ and http/ import it',
+      'src/exchange/a.ts imports ./src/boot.ts: boot.ts is wiring; only cli/, http/ and the package entry import it',
     ]);
   });
 
