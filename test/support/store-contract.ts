@@ -1,6 +1,6 @@
 /**
  * The TokenStore contract (src/store/store.ts): one suite, run on every implementation
- * (test/integration/store-memory.test.ts, test/integration/store-redis.test.ts).
+ * (test/store/store-memory.test.ts, test/store/store-redis.test.ts).
  * Each test gets a fresh store from `make` and hands it back through `cleanup`.
  */
 import fc from 'fast-check';
