@@ -1,9 +1,8 @@
-/** The TokenStore contract on the embedded memory store. */
-import { STORE_LIMITS } from '../../src/config/defaults.js';
+/** The store contract on the embedded memory store. */
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { runStoreContract } from '../support/store-contract.js';
 
-runStoreContract('MemoryStore', async () => {
-  const store = new MemoryStore(STORE_LIMITS);
+runStoreContract('MemoryStore', async (limits) => {
+  const store = new MemoryStore(limits);
   return { store, cleanup: () => store.close() };
 });

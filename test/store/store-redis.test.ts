@@ -1,62 +1,28 @@
 /**
- * The TokenStore contract on real Redis: the shared standalone server (testRedisUrl) and a
+ * The store contract on real Redis: the shared standalone server (testRedisUrl) and a
  * 3-master cluster (shared or private, see startRedisCluster). Every store gets its own key
  * prefix (uniquePrefix) so runs never collide, and its keys are deleted after each test.
  */
 import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
-import { Cluster, Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import {
   startRedisCluster,
+  type TestRedisCluster,
   testRedisUrl,
   uniquePrefix,
-  type TestRedisCluster,
 } from '../support/redis.js';
+import { dropKeysUnder } from '../support/redis-keys.js';
 import { runStoreContract } from '../support/store-contract.js';
 
-/** Deletes every key under `prefix` on one node (one key per UNLINK: keys may sit in different slots). */
-async function dropPrefixOn(node: Redis, prefix: string): Promise<void> {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  do {
-    const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    for (const key of found) await node.unlink(key);
-  } while (cursor !== '0');
-}
-
-async function dropPrefixStandalone(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    await dropPrefixOn(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function dropPrefixCluster(nodes: TestRedisCluster['nodes'], prefix: string): Promise<void> {
-  const cluster = new Cluster(nodes, {
-    lazyConnect: true,
-    redisOptions: { maxRetriesPerRequest: 1 },
-  });
-  try {
-    await cluster.connect();
-    for (const master of cluster.nodes('master')) await dropPrefixOn(master, prefix);
-  } finally {
-    cluster.disconnect();
-  }
-}
-
-runStoreContract('RedisStore (standalone)', async () => {
+runStoreContract('RedisStore (standalone)', async (limits) => {
   const url = testRedisUrl();
   const prefix = uniquePrefix();
-  const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url, prefix });
+  const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, ...limits, url, prefix });
   return {
     store,
     cleanup: async () => {
       await store.close();
-      await dropPrefixStandalone(url, prefix);
+      await dropKeysUnder({ url }, prefix);
     },
   };
 });
@@ -71,16 +37,21 @@ describe('on a 3-node cluster', () => {
     await cluster?.stop();
   }, 60_000);
 
-  runStoreContract('RedisStore (cluster)', async () => {
+  runStoreContract('RedisStore (cluster)', async (limits) => {
     if (!cluster) throw new Error('cluster did not start');
     const { nodes } = cluster;
     const prefix = uniquePrefix();
-    const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, cluster: nodes, prefix });
+    const store = await RedisStore.connect({
+      ...REDIS_STORE_DEFAULTS,
+      ...limits,
+      cluster: nodes,
+      prefix,
+    });
     return {
       store,
       cleanup: async () => {
         await store.close();
-        await dropPrefixCluster(nodes, prefix);
+        await dropKeysUnder({ cluster: nodes }, prefix);
       },
     };
   });

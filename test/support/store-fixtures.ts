@@ -3,16 +3,13 @@
  * (test/support/store-contract.ts). Times are epoch SECONDS; store stamps are microseconds.
  */
 import { randomUUID } from 'node:crypto';
+import { epochSeconds } from '../../src/clock.js';
 import { StoreRejection, type TaskRecord, type TokenRecord } from '../../src/store/store.js';
 
 /** Max ancestors carried by a token (docs/tokens.md, "Depth": max depth 4). */
 export const MAX_ANC = 4;
 
 export type NewTask = Omit<TaskRecord, 'stamp' | 'status'>;
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
 
 export function newTxn(): string {
   return `txn-${randomUUID()}`;
@@ -24,7 +21,7 @@ export function newJti(): string {
 
 /** A task as the domain hands it to `startTask`: ten minutes to live unless overridden. */
 export function taskFixture(overrides: Partial<NewTask> = {}): NewTask {
-  const now = nowSeconds();
+  const now = epochSeconds();
   return {
     txn: newTxn(),
     owner: 'agent-a',
@@ -41,7 +38,7 @@ export function rootTokenFixture(
   task: Pick<NewTask, 'txn' | 'owner'>,
   overrides: Partial<TokenRecord> = {},
 ): TokenRecord {
-  const now = nowSeconds();
+  const now = epochSeconds();
   return {
     jti: newJti(),
     txn: task.txn,
@@ -61,7 +58,7 @@ export function childTokenFixture(
   parent: TokenRecord,
   overrides: Partial<TokenRecord> = {},
 ): TokenRecord {
-  const now = nowSeconds();
+  const now = epochSeconds();
   return {
     jti: newJti(),
     txn: parent.txn,
