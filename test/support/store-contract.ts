@@ -10,6 +10,7 @@ import { describeApprovalContract } from './store-contract/approvals.js';
 import { describeAuditCapsContract, describeAuditContract } from './store-contract/audit.js';
 import { describeFeedContract } from './store-contract/feed.js';
 import type { GetStore } from './store-contract/helpers.js';
+import { describeLifecycleContract } from './store-contract/lifecycle.js';
 import { describeMarkContract } from './store-contract/marks.js';
 import { describeReplayContract } from './store-contract/replay.js';
 import { describeTaskContract } from './store-contract/tasks.js';
@@ -58,6 +59,7 @@ export function runStoreContract(name: string, make: MakeStore): void {
     describeApprovalContract(getStore);
     describeAuditContract(getStore);
     describeReplayContract(getStore);
+    describeLifecycleContract(getStore);
   });
   describe(`${name} with small audit caps`, () => {
     describeAuditCapsContract(freshStorePerTest(make, CAPPED), CAPPED.audit);

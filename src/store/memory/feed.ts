@@ -8,6 +8,8 @@ export class MemoryFeed implements FeedStore {
   private seq = 0;
   private trimmedUpTo: string | undefined;
   private readonly events = new EventEmitter();
+  /** Each live subscription's state listener, told `false` when the store closes. */
+  private readonly states = new Set<(connected: boolean) => void>();
 
   constructor(private readonly maxLength: number) {
     this.events.setMaxListeners(0);
@@ -32,13 +34,19 @@ export class MemoryFeed implements FeedStore {
 
   async subscribe(onEntry: (e: FeedEntry) => void, onState?: (connected: boolean) => void) {
     this.events.on('entry', onEntry);
+    if (onState) this.states.add(onState);
     onState?.(true);
     return async () => {
       this.events.off('entry', onEntry);
+      if (onState) this.states.delete(onState);
     };
   }
 
+  /** Ends every live subscription, as a Redis store's closing connections do. */
   close(): void {
     this.events.removeAllListeners();
+    const states = [...this.states];
+    this.states.clear();
+    for (const onState of states) onState(false);
   }
 }

@@ -9,6 +9,7 @@ import type {
   TokenStateStore,
   TokenStore,
 } from '../store.js';
+import { StoreUnavailable } from '../store.js';
 import type { StoreLimits } from '../types.js';
 import { MemoryApprovals } from './approvals.js';
 import { MemoryAudit } from './audit.js';
@@ -37,6 +38,7 @@ export class MemoryStore implements TokenStore {
   private readonly approvals = new MemoryApprovals();
   private readonly replay = new MemoryReplay();
   private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
 
   constructor(limits: StoreLimits) {
     this.auditPart = new MemoryAudit(limits.audit, (txn) => this.tasks.deadlineOf(txn));
@@ -133,9 +135,13 @@ export class MemoryStore implements TokenStore {
     return this.replay.useOnce(...a);
   }
 
-  async ping(): Promise<void> {}
+  /** A closed store is not ready (/readyz), as a Redis store with its connection gone. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreUnavailable(new Error('the store is closed'));
+  }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.sweeper);
     this.feed.close();
   }

@@ -5,6 +5,9 @@ import type { Keys } from './keys.js';
 
 /** The revocation feed: a trimmed stream, each entry also published on a channel. */
 export class RedisFeed implements FeedStore {
+  /** Live subscriber connections, disconnected by close(). */
+  private readonly subscribers = new Set<Client>();
+
   constructor(
     private readonly client: ScriptedClient,
     private readonly k: Keys,
@@ -60,6 +63,7 @@ export class RedisFeed implements FeedStore {
     onState?: (connected: boolean) => void,
   ): Promise<() => Promise<void>> {
     const sub = this.makeSubscriber();
+    this.subscribers.add(sub);
     sub.on('error', () => {});
     sub.on('message', (_ch: string, msg: string) => {
       const sp = msg.indexOf(' ');
@@ -75,7 +79,14 @@ export class RedisFeed implements FeedStore {
     await sub.subscribe(this.k.channel());
     onState?.(true);
     return async () => {
+      this.subscribers.delete(sub);
       sub.disconnect();
     };
+  }
+
+  /** Ends every live subscription (each hears `onState(false)` as its connection closes). */
+  close(): void {
+    for (const sub of this.subscribers) sub.disconnect();
+    this.subscribers.clear();
   }
 }

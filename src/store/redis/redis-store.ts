@@ -152,6 +152,7 @@ export class RedisStore implements TokenStore {
   }
 
   async close(): Promise<void> {
+    this.feed.close();
     this.client.disconnect();
   }
 }
