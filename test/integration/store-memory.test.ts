@@ -1,9 +1,12 @@
 /** The TokenStore contract on the embedded memory store. */
 import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import { describeFeedContract } from '../support/contract/feed.js';
 import { runStoreContract } from '../support/store-contract.js';
 
-runStoreContract('MemoryStore', async () => {
+const memory = async () => {
   const store = new MemoryStore(STORE_LIMITS);
   return { store, cleanup: () => store.close() };
-});
+};
+runStoreContract('MemoryStore', memory);
+describeFeedContract('MemoryStore', memory);
