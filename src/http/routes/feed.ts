@@ -46,9 +46,11 @@ function followerId(req: Request): string {
  */
 export function feedRouter(deps: HttpDeps): Router {
   const { ctx } = deps;
+  // The narrow deps of following: the feed store and the hub; the route makes no store call.
+  const { store, feed } = ctx;
   const follow: FeedFollowDeps = {
-    store: ctx.store,
-    feed: ctx.feed,
+    store,
+    feed,
     catchUpBatch: DEFAULTS.feedCatchUpBatch,
     heartbeatMs: DEFAULTS.feedHeartbeatMs,
   };
