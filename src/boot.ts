@@ -70,7 +70,13 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   const log = opts.log ?? createLogger(config.logLevel);
   const keys = opts.keys ?? (await openKeys(config));
   const store = opts.store ?? (await openStore(config));
-  const feed = new FeedHub(store);
+  const feed = new FeedHub(store, {
+    max: config.feed.followersMax,
+    perClient: config.feed.followersPerClient,
+    maxBufferedBytes: config.feed.followerMaxBufferedBytes,
+    maxLagMs: config.feed.followerMaxLagMs,
+    retryAfterSeconds: config.feed.followerRetryAfterSeconds,
+  });
   await feed.start();
   const marks = new MarkCache(store, feed, DEFAULTS.marksMaxStalenessMs, DEFAULTS.marksRefreshMs);
   await marks.start();

@@ -69,6 +69,20 @@ export const DEFAULTS = {
   feedCatchUpBatch: 1_000,
   /** SSE comment sent this often so proxies keep an idle feed open. */
   feedHeartbeatMs: 15_000,
+  /**
+   * Revocation feed followers per instance: in total, and per client. A resource server's
+   * replicas all follow with its one client id, so the per-client cap is sized for a large
+   * deployment (250 replicas on one instance; more instances carry more). Each follower holds
+   * at most `feedFollowerMaxBufferedBytes`, so all of them together hold at most ~128 MiB.
+   */
+  feedFollowersMax: 1_000,
+  feedFollowersPerClient: 250,
+  /** A follower whose queue and socket buffer pass this is dropped (about 700 events). */
+  feedFollowerMaxBufferedBytes: 128 * 1024,
+  /** A follower that keeps Baton waiting for its socket to drain this long is dropped. */
+  feedFollowerMaxLagMs: 30_000,
+  /** Retry-After of a follower refused for the caps (it backs off from there, with jitter). */
+  feedFollowerRetryAfterSeconds: 5,
   /** Above common load balancers' 60 s idle timeout, so they close first (no reset mid-request). */
   keepAliveTimeoutMs: 65_000,
   /** Cache-Control max-age of /.well-known/jwks.json. */
@@ -107,6 +121,15 @@ export const STORE_LIMITS = {
     globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
     maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
   },
+} as const;
+
+/** The feed's follower limits when nothing is configured (config `feed`). */
+export const FEED_FOLLOWER_LIMITS = {
+  max: DEFAULTS.feedFollowersMax,
+  perClient: DEFAULTS.feedFollowersPerClient,
+  maxBufferedBytes: DEFAULTS.feedFollowerMaxBufferedBytes,
+  maxLagMs: DEFAULTS.feedFollowerMaxLagMs,
+  retryAfterSeconds: DEFAULTS.feedFollowerRetryAfterSeconds,
 } as const;
 
 /** A Redis store's options when nothing is configured, but for where the server is. */

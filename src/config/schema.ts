@@ -180,6 +180,21 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Revocation feed followers (docs/revocation.md, "Followers"). */
+    feed: z
+      .object({
+        followersMax: z.number().int().positive().default(DEFAULTS.feedFollowersMax),
+        followersPerClient: z.number().int().positive().default(DEFAULTS.feedFollowersPerClient),
+        followerMaxBufferedBytes: z
+          .number()
+          .int()
+          .min(16 * 1024)
+          .default(DEFAULTS.feedFollowerMaxBufferedBytes),
+        followerMaxLagMs: z.number().int().positive().default(DEFAULTS.feedFollowerMaxLagMs),
+        followerRetryAfterSeconds: Seconds.default(DEFAULTS.feedFollowerRetryAfterSeconds),
+      })
+      .strict()
+      .prefault({}),
     defaults: z
       .object({
         taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),

@@ -38,6 +38,22 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'baton_feed_followers',
+      help: 'Revocation feed followers connected to this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(ctx.feed.followers.count);
+      },
+    });
+    new Gauge({
+      name: 'baton_feed_buffered_bytes',
+      help: 'Bytes queued for revocation feed followers (each is dropped past its bound)',
+      registers: [this.registry],
+      collect() {
+        this.set(ctx.feed.followers.bufferedBytes());
+      },
+    });
+    new Gauge({
       name: 'baton_audit_events_dropped',
       help: 'Audit events dropped because the store stayed unreachable',
       registers: [this.registry],

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { FEED_FOLLOWER_LIMITS } from '../config/defaults.js';
 import type { FeedEntry, FeedStore } from '../store/store.js';
+import { type FollowerLimits, Followers } from './feed-followers.js';
 
 /**
  * One live subscription to the store's revocation feed per instance, fanned out in process to
@@ -10,9 +12,15 @@ export class FeedHub {
   private readonly events = new EventEmitter();
   private unsubscribe: (() => Promise<void>) | undefined;
   connected = false;
+  /** The SSE followers of this instance, capped (docs/revocation.md, "Followers"). */
+  readonly followers: Followers;
 
-  constructor(private readonly store: FeedStore) {
+  constructor(
+    private readonly store: FeedStore,
+    limits: FollowerLimits = FEED_FOLLOWER_LIMITS,
+  ) {
     this.events.setMaxListeners(0);
+    this.followers = new Followers(limits);
   }
 
   async start(): Promise<void> {

@@ -5,6 +5,7 @@ import {
   type FeedEvent,
   type FeedStore,
   type MarkStore,
+  type NoticeStore,
   type Outcome,
   type TaskStore,
   type TokenStateStore,
@@ -14,7 +15,7 @@ import type { MarkCache } from './marks.js';
 
 /** What revocation uses: the task, token, mark and feed stores, the local marks, the audit. */
 export interface RevocationDeps {
-  store: TaskStore & TokenStateStore & MarkStore & FeedStore;
+  store: TaskStore & TokenStateStore & MarkStore & FeedStore & NoticeStore;
   marks: Pick<MarkCache, 'apply'>;
   audit: Pick<AuditLog, 'emit'>;
 }
@@ -27,7 +28,11 @@ export interface RevocationDeps {
  */
 const write = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'nothing was revoked');
 
-async function announce(ctx: RevocationDeps, event: FeedEvent): Promise<void> {
+async function announce(
+  ctx: RevocationDeps,
+  event: FeedEvent,
+  notice?: { txn: string; jti?: string },
+): Promise<void> {
   ctx.marks.apply({ event });
   // The state write already took effect for every instance (they read the store); the feed is
   // for resource servers checking locally, and for the marks of other instances.
@@ -35,6 +40,23 @@ async function announce(ctx: RevocationDeps, event: FeedEvent): Promise<void> {
     () => ctx.store.publish(event),
     'the revocation took effect but the feed was not notified; repeat the request to notify it',
   );
+  // Noted after the append, so a publish that failed is re-sent by a repeat. A note that fails
+  // costs one duplicate event on a repeat, never a lost one: not worth failing the request.
+  if (notice) await ctx.store.noteNotified(notice.txn, notice.jti).catch(() => undefined);
+}
+
+/**
+ * A revocation that changed nothing publishes only if its first publish never went out: so
+ * repeats cannot flood the feed (and push real revocations out of catch-up), yet repeating a
+ * request answered "the feed was not notified" does notify it.
+ */
+async function needsNotice(
+  ctx: RevocationDeps,
+  changed: boolean,
+  txn: string,
+  jti?: string,
+): Promise<boolean> {
+  return changed || !(await write(() => ctx.store.wasNotified(txn, jti)));
 }
 
 export interface TaskEnded {
@@ -78,7 +100,6 @@ export async function endTask(
   if (!r) throw new NotFound('no such task');
   const task = await write(() => ctx.store.getTask(txn));
   if (r.changed) {
-    await announce(ctx, { type: 'task', txn, stamp: Date.now() * 1000, reason: status });
     // The outcome: how the task ended, and who ended it.
     ctx.audit.emit({
       type: taskEventType[status],
@@ -88,6 +109,12 @@ export async function endTask(
       decision: 'done',
       detail: { tokens: r.ended, ...(outcome ? { outcome } : {}), ...(summary ? { summary } : {}) },
     });
+  }
+  // Filed before the publish: a publish that fails (and is repeated) does not lose the outcome.
+  if (await needsNotice(ctx, r.changed, txn)) {
+    // A repeat announces the status recorded first, not the one it asked for.
+    const reason = (task?.status ?? status) as TaskEnded['status'];
+    await announce(ctx, { type: 'task', txn, stamp: Date.now() * 1000, reason }, { txn });
   }
   return {
     txn,
@@ -104,13 +131,14 @@ export async function revokeTokenTree(
   claims: BatonClaims,
   by: string,
 ): Promise<void> {
-  await write(() => ctx.store.revokeToken(claims.txn, claims.jti));
-  await announce(ctx, {
-    type: 'token',
-    txn: claims.txn,
-    jti: claims.jti,
-    stamp: Date.now() * 1000,
-  });
+  const r = await write(() => ctx.store.revokeToken(claims.txn, claims.jti));
+  // A task that is gone ended at its deadline, which no token outlives: nothing to announce.
+  if (r && (await needsNotice(ctx, r.changed, claims.txn, claims.jti)))
+    await announce(
+      ctx,
+      { type: 'token', txn: claims.txn, jti: claims.jti, stamp: Date.now() * 1000 },
+      { txn: claims.txn, jti: claims.jti },
+    );
   ctx.audit.emit({
     type: 'token_revoked',
     txn: claims.txn,
@@ -122,7 +150,11 @@ export async function revokeTokenTree(
   });
 }
 
-/** Agent, user or everything: tokens whose chain entered before the mark die. */
+/**
+ * Agent, user or everything: tokens whose chain entered before the mark die. A repeat moves the
+ * cut to now (tokens made since the last mark die too), so it changes something and is always
+ * published; and a mark whose publish failed is re-notified by repeating it.
+ */
 export async function revokeByMark(
   ctx: RevocationDeps,
   kind: 'agent' | 'user' | 'all',

@@ -100,8 +100,22 @@ export interface TokenStateStore {
     jti: string,
     anc: readonly string[],
   ): Promise<{ state: TokenState; ctx?: Record<string, unknown> }>;
-  /** Marks one token (and so its descendants) revoked. One write. */
-  revokeToken(txn: string, jti: string): Promise<void>;
+  /**
+   * Marks one token (and so its descendants) revoked. One write. `changed` is false when it was
+   * already revoked; undefined when its task is gone (its tokens are dead by their `exp`).
+   */
+  revokeToken(txn: string, jti: string): Promise<{ changed: boolean } | undefined>;
+}
+
+/**
+ * Which revocations reached the feed. Kept with the task (same hash tag, same expiry), noted
+ * after the feed append: a repeated revocation that changed nothing re-publishes only when the
+ * first publish never went out, so repeats cannot flood the feed and a lost publish is healed.
+ */
+export interface NoticeStore {
+  /** True once `noteNotified` was called for the task's end (no `jti`) or for one token. */
+  wasNotified(txn: string, jti?: string): Promise<boolean>;
+  noteNotified(txn: string, jti?: string): Promise<void>;
 }
 
 /** Cross-task revocation marks (agent, user, everyone). */
@@ -109,6 +123,16 @@ export interface MarkStore {
   /** Writes a cross-task mark stamped now; returns the stamp. */
   putMark(kind: MarkKind, id: string): Promise<number>;
   loadMarks(): Promise<Marks>;
+}
+
+/** What a feed holds: a cursor is one of its positions when it lies in [first, newest]. */
+export interface FeedBounds {
+  /** The newest id ever appended (undefined: nothing ever was). */
+  newest?: string;
+  /** The oldest id still kept. */
+  first?: string;
+  /** The newest id trimmed away (as feedHorizon). */
+  horizon?: string;
 }
 
 /** The revocation feed: an append-only, trimmed log with a live subscription. */
@@ -119,6 +143,8 @@ export interface FeedStore {
   readFeed(afterId: string | undefined, limit: number): Promise<FeedEntry[]>;
   /** The newest feed id ever trimmed away (events at or before it are gone), if any. */
   feedHorizon(): Promise<string | undefined>;
+  /** What the feed holds now, in one read: enough to tell whether a cursor is one of its ids. */
+  feedBounds(): Promise<FeedBounds>;
   /** Live feed: called for each new entry. Returns an unsubscribe function. */
   subscribe(
     onEntry: (e: FeedEntry) => void,
@@ -177,6 +203,7 @@ export interface TokenStore
     TokenStateStore,
     MarkStore,
     FeedStore,
+    NoticeStore,
     ApprovalStore,
     AuditStore,
     ReplayStore,

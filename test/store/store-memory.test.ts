@@ -1,8 +1,12 @@
 /** The store contract on the embedded memory store. */
+import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
-import { runStoreContract } from '../support/store-contract.js';
+import { describeFeedContract } from '../support/contract/feed.js';
+import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
-runStoreContract('MemoryStore', async (limits) => {
+const memory: MakeStore = async (limits = STORE_LIMITS) => {
   const store = new MemoryStore(limits);
   return { store, cleanup: () => store.close() };
-});
+};
+runStoreContract('MemoryStore', memory);
+describeFeedContract('MemoryStore', () => memory(STORE_LIMITS));

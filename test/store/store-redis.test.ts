@@ -3,7 +3,7 @@
  * 3-master cluster (shared or private, see startRedisCluster). Every store gets its own key
  * prefix (uniquePrefix) so runs never collide, and its keys are deleted after each test.
  */
-import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
+import { REDIS_STORE_DEFAULTS, STORE_LIMITS } from '../../src/config/defaults.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import {
   startRedisCluster,
@@ -12,9 +12,10 @@ import {
   uniquePrefix,
 } from '../support/redis.js';
 import { dropKeysUnder } from '../support/redis-keys.js';
-import { runStoreContract } from '../support/store-contract.js';
+import { describeFeedContract } from '../support/contract/feed.js';
+import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
-runStoreContract('RedisStore (standalone)', async (limits) => {
+const standalone: MakeStore = async (limits = STORE_LIMITS) => {
   const url = testRedisUrl();
   const prefix = uniquePrefix();
   const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, ...limits, url, prefix });
@@ -25,7 +26,9 @@ runStoreContract('RedisStore (standalone)', async (limits) => {
       await dropKeysUnder({ url }, prefix);
     },
   };
-});
+};
+runStoreContract('RedisStore (standalone)', standalone);
+describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 
 describe('on a 3-node cluster', () => {
   let cluster: TestRedisCluster | undefined;
@@ -37,7 +40,7 @@ describe('on a 3-node cluster', () => {
     await cluster?.stop();
   }, 60_000);
 
-  runStoreContract('RedisStore (cluster)', async (limits) => {
+  const onCluster: MakeStore = async (limits = STORE_LIMITS) => {
     if (!cluster) throw new Error('cluster did not start');
     const { nodes } = cluster;
     const prefix = uniquePrefix();
@@ -54,5 +57,7 @@ describe('on a 3-node cluster', () => {
         await dropKeysUnder({ cluster: nodes }, prefix);
       },
     };
-  });
+  };
+  runStoreContract('RedisStore (cluster)', onCluster);
+  describeFeedContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
 });

@@ -3,7 +3,8 @@ import { Router, type Request } from 'express';
 import { secretMatches } from '../../auth/secrets.js';
 import { InvalidClient, InvalidRequest } from '../../errors.js';
 import type { BatonContext } from '../../context.js';
-import { FEED_ID, type FeedEntry, feedIdAfter } from '../../protocol/feed.js';
+import { FEED_ID } from '../../protocol/feed.js';
+import { type FeedFollowDeps, followFeed } from '../../revocation/feed-follow.js';
 import { isAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
 
@@ -31,16 +32,28 @@ function mayFollow(ctx: BatonContext, req: Request): boolean {
   return secretMatches(secret, hash) && hash !== undefined;
 }
 
-const CATCH_UP_BATCH = DEFAULTS.feedCatchUpBatch;
+/** `admin` for the admin key, else the resource server's client id (its follower cap). */
+function followerId(req: Request): string {
+  const h = req.headers.authorization ?? '';
+  if (/^Bearer\s/i.test(h)) return 'admin';
+  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
+  return decodeURIComponent(decoded.slice(0, decoded.indexOf(':')));
+}
 
 /**
- * GET /revocations — the revocation feed as Server-Sent Events. Each event's `id` is its feed
- * cursor; a client that reconnects with `Last-Event-ID` (or `?after=`) first gets every event
- * after it, then the live stream, with nothing lost in between: the live subscription starts
- * before the catch-up read, and live events at or before the last sent id are dropped.
+ * GET /revocations — the revocation feed as Server-Sent Events (src/revocation/feed-follow.ts).
+ * The route authenticates, parses the cursor (`Last-Event-ID` or `?after=`) and streams.
  */
 export function feedRouter(deps: HttpDeps): Router {
   const { ctx } = deps;
+  // The narrow deps of following: the feed store and the hub; the route makes no store call.
+  const { store, feed } = ctx;
+  const follow: FeedFollowDeps = {
+    store,
+    feed,
+    catchUpBatch: DEFAULTS.feedCatchUpBatch,
+    heartbeatMs: DEFAULTS.feedHeartbeatMs,
+  };
   const r = Router();
   r.get('/revocations', async (req, res) => {
     if (!mayFollow(ctx, req))
@@ -50,48 +63,14 @@ export function feedRouter(deps: HttpDeps): Router {
       (typeof req.query.after === 'string' ? req.query.after : undefined);
     if (cursor !== undefined && cursor !== '' && !FEED_ID.test(cursor))
       throw new InvalidRequest('Last-Event-ID / after must be a feed event id');
-    let last = cursor || undefined;
-    const send = (e: FeedEntry) => {
-      if (last !== undefined && !feedIdAfter(e.id, last)) return;
-      last = e.id;
-      res.write(`id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
-    };
-    let caughtUp = false;
-    const pending: FeedEntry[] = [];
-    // Subscribe before answering: a revocation right after the client sees the 200 is not lost.
-    const unfollow = ctx.feed.follow((e) => (caughtUp ? send(e) : pending.push(e)));
-    // Fail closed: if this instance loses its own subscription, events may be missed; end the
-    // stream so the follower reconnects with its cursor and the catch-up read fills the gap.
-    const offState = ctx.feed.onState((up) => {
-      if (!up) res.end();
-    });
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.write(': baton revocation feed\n\n');
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), DEFAULTS.feedHeartbeatMs);
-    heartbeat.unref();
-    req.on('close', () => {
-      clearInterval(heartbeat);
-      unfollow();
-      offState();
-    });
-    if (last !== undefined) {
-      // A cursor older than what the feed keeps: say so, so the follower re-checks what it holds.
-      const horizon = await ctx.store.feedHorizon();
-      if (horizon && !feedIdAfter(last, horizon))
-        res.write(`event: gap\ndata: ${JSON.stringify({ type: 'gap', lost_up_to: horizon })}\n\n`);
-      for (;;) {
-        const batch = await ctx.store.readFeed(last, CATCH_UP_BATCH);
-        batch.forEach(send);
-        if (batch.length < CATCH_UP_BATCH) break;
-      }
-    }
-    caughtUp = true;
-    pending.forEach(send);
+    await followFeed(follow, { client: followerId(req), cursor: cursor || undefined }, res, () =>
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      }),
+    );
   });
   return r;
 }

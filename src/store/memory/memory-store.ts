@@ -4,6 +4,7 @@ import type {
   AuditStore,
   FeedStore,
   MarkStore,
+  NoticeStore,
   ReplayStore,
   TaskStore,
   TokenStateStore,
@@ -81,6 +82,12 @@ export class MemoryStore implements TokenStore {
   revokeToken(...a: Parameters<TokenStateStore['revokeToken']>) {
     return this.tokenState.revokeToken(...a);
   }
+  wasNotified(...a: Parameters<NoticeStore['wasNotified']>) {
+    return this.tokenState.wasNotified(...a);
+  }
+  noteNotified(...a: Parameters<NoticeStore['noteNotified']>) {
+    return this.tokenState.noteNotified(...a);
+  }
 
   putMark(...a: Parameters<MarkStore['putMark']>) {
     return this.marks.putMark(...a);
@@ -97,6 +104,9 @@ export class MemoryStore implements TokenStore {
   }
   feedHorizon() {
     return this.feed.feedHorizon();
+  }
+  feedBounds() {
+    return this.feed.feedBounds();
   }
   subscribe(...a: Parameters<FeedStore['subscribe']>) {
     return this.feed.subscribe(...a);

@@ -8,6 +8,8 @@ export interface TaskEntry {
   task: TaskRecord;
   tokens: Map<string, TokenRecord>;
   revoked: Set<string>;
+  /** Revocations published on the feed: '' for the task's end, else a jti. */
+  notified: Set<string>;
 }
 
 /**
@@ -49,6 +51,7 @@ export class MemoryTasks implements TaskStore {
       task: { ...task, status: 'open', stamp },
       tokens: new Map([[token.jti, { ...token, stamp }]]),
       revoked: new Set(),
+      notified: new Set(),
     });
     return stamp;
   }

@@ -1,9 +1,12 @@
-import type { TokenStateStore } from '../store.js';
+import type { NoticeStore, TokenStateStore } from '../store.js';
 import type { TokenState } from '../types.js';
 import type { MemoryTasks } from './tasks.js';
 
-/** The liveness of one recorded token, read from the task it belongs to. */
-export class MemoryTokenState implements TokenStateStore {
+/**
+ * The liveness of one recorded token, read from the task it belongs to, and which of the task's
+ * revocations reached the feed (kept in the task's entry, so they go with it).
+ */
+export class MemoryTokenState implements TokenStateStore, NoticeStore {
   constructor(private readonly tasks: MemoryTasks) {}
 
   async checkToken(txn: string, jti: string, anc: readonly string[]): Promise<TokenState> {
@@ -21,7 +24,19 @@ export class MemoryTokenState implements TokenStateStore {
     return { state, ...(ctx ? { ctx } : {}) };
   }
 
-  async revokeToken(txn: string, jti: string): Promise<void> {
-    this.tasks.live(txn)?.revoked.add(jti);
+  async revokeToken(txn: string, jti: string): Promise<{ changed: boolean } | undefined> {
+    const e = this.tasks.live(txn);
+    if (!e) return undefined;
+    const changed = !e.revoked.has(jti);
+    e.revoked.add(jti);
+    return { changed };
+  }
+
+  async wasNotified(txn: string, jti?: string): Promise<boolean> {
+    return this.tasks.live(txn)?.notified.has(jti ?? '') ?? false;
+  }
+
+  async noteNotified(txn: string, jti?: string): Promise<void> {
+    this.tasks.live(txn)?.notified.add(jti ?? '');
   }
 }

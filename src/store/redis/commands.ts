@@ -39,6 +39,7 @@ interface Scripts {
     ...argv: string[]
   ): Promise<[TokenState, string?]>;
   batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
+  batonNoteNotified(k1: string, k2: string, member: string): Promise<number>;
   batonMark(k1: string, field: string): Promise<string>;
   batonPublish(k1: string, channel: string, maxlen: number, json: string): Promise<string>;
 }
@@ -57,6 +58,7 @@ export function defineScripts(c: Client): ScriptedClient {
   c.defineCommand('batonEnd', { numberOfKeys: 2, lua: lua.END_TASK });
   c.defineCommand('batonInspect', { numberOfKeys: 3, lua: lua.INSPECT_TOKEN });
   c.defineCommand('batonRevoke', { numberOfKeys: 2, lua: lua.REVOKE_TOKEN });
+  c.defineCommand('batonNoteNotified', { numberOfKeys: 2, lua: lua.NOTE_NOTIFIED });
   c.defineCommand('batonMark', { numberOfKeys: 1, lua: lua.PUT_MARK });
   c.defineCommand('batonPublish', { numberOfKeys: 1, lua: lua.PUBLISH });
   return c as ScriptedClient;

@@ -1,5 +1,5 @@
 import type { FeedEntry, FeedEvent } from '../../protocol/feed.js';
-import type { FeedStore } from '../store.js';
+import type { FeedBounds, FeedStore } from '../store.js';
 import { type Client, guarded, type ScriptedClient } from './commands.js';
 import type { Keys } from './keys.js';
 
@@ -43,18 +43,35 @@ export class RedisFeed implements FeedStore {
     });
   }
 
-  feedHorizon(): Promise<string | undefined> {
+  async feedHorizon(): Promise<string | undefined> {
+    return (await this.feedBounds()).horizon;
+  }
+
+  /** One XINFO STREAM: the last generated id, the first kept entry, the last trimmed id. */
+  feedBounds(): Promise<FeedBounds> {
     return guarded(async () => {
       let info: unknown[];
       try {
         info = (await this.client.xinfo('STREAM', this.k.feed())) as unknown[];
       } catch (e) {
-        if (/no such key/i.test((e as Error).message)) return undefined;
+        if (/no such key/i.test((e as Error).message)) return {};
         throw e;
       }
-      const i = info.indexOf('max-deleted-entry-id');
-      const id = i >= 0 ? String(info[i + 1]) : '0-0';
-      return id === '0-0' ? undefined : id;
+      const field = (name: string): unknown => {
+        const i = info.indexOf(name);
+        return i >= 0 ? info[i + 1] : undefined;
+      };
+      const id = (v: unknown): string | undefined =>
+        typeof v === 'string' && v !== '0-0' ? v : undefined;
+      const firstEntry = field('first-entry');
+      const newest = id(field('last-generated-id'));
+      const first = Array.isArray(firstEntry) ? id(firstEntry[0]) : undefined;
+      const horizon = id(field('max-deleted-entry-id'));
+      return {
+        ...(newest ? { newest } : {}),
+        ...(first ? { first } : {}),
+        ...(horizon ? { horizon } : {}),
+      };
     });
   }
 

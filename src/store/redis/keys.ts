@@ -10,6 +10,8 @@ export const keys = (prefix: string) => ({
   tokens: (txn: string) => `${prefix}{${txn}}:tok`,
   /** Set: jtis revoked in the task; a token is dead when it or an ancestor is in it. */
   revoked: (txn: string) => `${prefix}{${txn}}:rev`,
+  /** Set: the task's revocations published on the feed (`task`, `t:<jti>`); dies with the task. */
+  notified: (txn: string) => `${prefix}{${txn}}:ntf`,
   /** Stream: the task's audit events, kept past the deadline for the audit retention. */
   events: (txn: string) => `${prefix}{${txn}}:ev`,
   /** Stream: every audit event, fed in batches, trimmed by length and age. */

@@ -77,8 +77,17 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'outcome', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'summary', ARGV[4]) end
 return redis.call('HLEN', KEYS[2])`;
 
-/** KEYS: task, revoked. ARGV: jti. One write; the set dies with the task. */
+/** KEYS: task, revoked. ARGV: jti. One write; the set dies with the task. 0 gone, 1 new, 2 already. */
 export const REVOKE_TOKEN = `
+local deadline = redis.call('HGET', KEYS[1], 'deadline')
+if not deadline then return 0 end
+local added = redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('EXPIREAT', KEYS[2], deadline)
+if added == 1 then return 1 end
+return 2`;
+
+/** KEYS: task, notified. ARGV: member. Notes a published revocation; the set dies with the task. */
+export const NOTE_NOTIFIED = `
 local deadline = redis.call('HGET', KEYS[1], 'deadline')
 if not deadline then return 0 end
 redis.call('SADD', KEYS[2], ARGV[1])

@@ -1,11 +1,16 @@
-import type { TokenStateStore } from '../store.js';
+import type { NoticeStore, TokenStateStore } from '../store.js';
 import type { TokenState } from '../types.js';
 import { decodeRecord } from './codec.js';
 import { guarded, type ScriptedClient } from './commands.js';
 import type { Keys } from './keys.js';
 
-/** The liveness of one token: one script reads the task, the record and the revoked set. */
-export class RedisTokenState implements TokenStateStore {
+const noticeMember = (jti?: string): string => (jti === undefined ? 'task' : `t:${jti}`);
+
+/**
+ * The liveness of one token: one script reads the task, the record and the revoked set. And
+ * which of the task's revocations reached the feed, in a set under the same `{txn}` tag.
+ */
+export class RedisTokenState implements TokenStateStore, NoticeStore {
   constructor(
     private readonly client: ScriptedClient,
     private readonly k: Keys,
@@ -37,9 +42,26 @@ export class RedisTokenState implements TokenStateStore {
     });
   }
 
-  revokeToken(txn: string, jti: string): Promise<void> {
+  revokeToken(txn: string, jti: string): Promise<{ changed: boolean } | undefined> {
     return guarded(async () => {
-      await this.client.batonRevoke(this.k.task(txn), this.k.revoked(txn), jti);
+      const r = await this.client.batonRevoke(this.k.task(txn), this.k.revoked(txn), jti);
+      return r === 0 ? undefined : { changed: r === 1 };
+    });
+  }
+
+  wasNotified(txn: string, jti?: string): Promise<boolean> {
+    return guarded(
+      async () => (await this.client.sismember(this.k.notified(txn), noticeMember(jti))) === 1,
+    );
+  }
+
+  noteNotified(txn: string, jti?: string): Promise<void> {
+    return guarded(async () => {
+      await this.client.batonNoteNotified(
+        this.k.task(txn),
+        this.k.notified(txn),
+        noticeMember(jti),
+      );
     });
   }
 }
