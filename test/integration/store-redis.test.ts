@@ -3,7 +3,8 @@
  * 3-master cluster (shared or private, see startRedisCluster). Every store gets its own key
  * prefix (uniquePrefix) so runs never collide, and its keys are deleted after each test.
  */
-import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
+import { REDIS_STORE_DEFAULTS, STORE_LIMITS } from '../../src/config/defaults.js';
+import type { StoreLimits } from '../../src/store/store.js';
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import {
@@ -12,6 +13,7 @@ import {
   uniquePrefix,
   type TestRedisCluster,
 } from '../support/redis.js';
+import { describeFloodsContract } from '../support/contract/floods.js';
 import { runStoreContract } from '../support/store-contract.js';
 
 /** Deletes every key under `prefix` on one node (one key per UNLINK: keys may sit in different slots). */
@@ -48,10 +50,11 @@ async function dropPrefixCluster(nodes: TestRedisCluster['nodes'], prefix: strin
   }
 }
 
-runStoreContract('RedisStore (standalone)', async () => {
+/** A store on the shared standalone server under a fresh prefix, deleted on cleanup. */
+async function standaloneStore(limits: StoreLimits = STORE_LIMITS) {
   const url = testRedisUrl();
   const prefix = uniquePrefix();
-  const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url, prefix });
+  const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, ...limits, url, prefix });
   return {
     store,
     cleanup: async () => {
@@ -59,7 +62,10 @@ runStoreContract('RedisStore (standalone)', async () => {
       await dropPrefixStandalone(url, prefix);
     },
   };
-});
+}
+
+runStoreContract('RedisStore (standalone)', () => standaloneStore());
+describeFloodsContract('RedisStore (standalone)', standaloneStore);
 
 describe('on a 3-node cluster', () => {
   let cluster: TestRedisCluster | undefined;
@@ -71,11 +77,17 @@ describe('on a 3-node cluster', () => {
     await cluster?.stop();
   }, 60_000);
 
-  runStoreContract('RedisStore (cluster)', async () => {
+  /** A store on the cluster under a fresh prefix, deleted on cleanup. */
+  async function clusterStore(limits: StoreLimits = STORE_LIMITS) {
     if (!cluster) throw new Error('cluster did not start');
     const { nodes } = cluster;
     const prefix = uniquePrefix();
-    const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, cluster: nodes, prefix });
+    const store = await RedisStore.connect({
+      ...REDIS_STORE_DEFAULTS,
+      ...limits,
+      cluster: nodes,
+      prefix,
+    });
     return {
       store,
       cleanup: async () => {
@@ -83,5 +95,8 @@ describe('on a 3-node cluster', () => {
         await dropPrefixCluster(nodes, prefix);
       },
     };
-  });
+  }
+
+  runStoreContract('RedisStore (cluster)', () => clusterStore());
+  describeFloodsContract('RedisStore (cluster)', clusterStore);
 });
