@@ -83,6 +83,8 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   const audit = new AuditLog(store, log, {
     flushMs: DEFAULTS.auditFlushMs,
     maxBuffered: DEFAULTS.auditMaxBuffered,
+    refusalBurst: config.audit.refusalBurst,
+    refusalWindowMs: config.audit.refusalWindowSeconds * 1000,
   });
   audit.start();
   // A policy file that does not validate stops the start: nothing runs half-configured.

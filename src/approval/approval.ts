@@ -1,24 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   AccessDenied,
   AuthorizationPending,
   ExpiredToken,
   InvalidRequest,
   SlowDown,
+  TemporarilyUnavailable,
 } from '../errors.js';
-import type { BatonContext } from '../context.js';
-import { orUnavailable, type ApprovalRecord } from '../store/store.js';
-import { notifyWebhook } from './webhook.js';
+import type { AuditLog } from '../audit/log.js';
+import type { Config } from '../config/schema.js';
+import { type ApprovalBinding, bindingHash } from '../protocol/binding.js';
+import { orUnavailable, type ApprovalRecord, type ApprovalStore } from '../store/store.js';
+import { notifyWebhook, type WebhookDeps } from './webhook.js';
 import { epochSeconds } from '../clock.js';
 
-/** Everything one approval is bound to: it authorizes this call and no other. */
-export interface ApprovalBinding {
-  txn: string;
-  agent: string;
-  tool: string;
-  scope: string;
-  authorization_details?: unknown[];
-}
+export type { ApprovalBinding } from '../protocol/binding.js';
+export { bindingHash } from '../protocol/binding.js';
 
 export interface ApprovalContext {
   sub: string;
@@ -26,15 +23,11 @@ export interface ApprovalContext {
   purpose?: string;
 }
 
-export function bindingHash(b: ApprovalBinding): string {
-  const canonical = JSON.stringify([
-    b.txn,
-    b.agent,
-    b.tool,
-    b.scope.split(' ').sort().join(' '),
-    b.authorization_details ?? null,
-  ]);
-  return createHash('sha256').update(canonical).digest('base64url');
+/** What approvals need: their store, the approval settings, the audit trail and the webhook's. */
+export interface ApprovalDeps extends WebhookDeps {
+  config: WebhookDeps['config'] & Pick<Config, 'approvals'>;
+  store: ApprovalStore;
+  audit: Pick<AuditLog, 'emit'>;
 }
 
 const stored = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'try again');
@@ -46,12 +39,13 @@ const stored = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'try a
  * Returns when the approval is granted and consumed (single use); throws otherwise.
  */
 export async function requireApproval(
-  ctx: BatonContext,
+  ctx: ApprovalDeps,
   binding: ApprovalBinding,
   about: ApprovalContext,
   approvalId: string | undefined,
 ): Promise<void> {
-  const { intervalSeconds, ttlSeconds } = ctx.config.approvals;
+  const { intervalSeconds, ttlSeconds, maxPendingPerTask, maxPendingPerAgent } =
+    ctx.config.approvals;
   const now = epochSeconds();
   if (approvalId === undefined) {
     const record: ApprovalRecord = {
@@ -65,20 +59,44 @@ export async function requireApproval(
       createdAt: now,
       expiresAt: now + ttlSeconds,
     };
-    await stored(() => ctx.store.createApproval(record));
-    ctx.audit.emit({
-      type: 'approval_requested',
-      txn: binding.txn,
-      act: about.act,
-      sub: about.sub,
-      client: binding.agent,
-      decision: 'pending',
-      detail: { approval_id: record.id, tool: binding.tool, scope: binding.scope },
-    });
-    void notifyWebhook(ctx, record);
+    const opened = await stored(() =>
+      ctx.store.openApproval(
+        record,
+        { perTask: maxPendingPerTask, perAgent: maxPendingPerAgent },
+        now,
+      ),
+    );
+    if (opened.kind === 'refused')
+      // Like a rate limit (RFC 6585 §4): the agent may try again once one is decided or lapses.
+      throw new TemporarilyUnavailable(
+        opened.bound === 'task'
+          ? `this task already has ${maxPendingPerTask} approvals pending; wait for a decision`
+          : `agent ${binding.agent} already has ${maxPendingPerAgent} approvals pending; wait for a decision`,
+        { status: 429, headers: { 'Retry-After': String(opened.retryAfter) } },
+      );
+    const pending = opened.record;
+    // The same call asked again: the same approval, so a person decides it once (no new event).
+    if (opened.kind === 'created') {
+      ctx.audit.emit({
+        type: 'approval_requested',
+        txn: binding.txn,
+        act: about.act,
+        sub: about.sub,
+        client: binding.agent,
+        decision: 'pending',
+        detail: { approval_id: pending.id, tool: binding.tool, scope: binding.scope },
+      });
+      void notifyWebhook(ctx, pending);
+    }
     throw new AuthorizationPending(
       "this call needs a person's approval; repeat the request with approval_id",
-      { extra: { approval_id: record.id, interval: intervalSeconds, expires_in: ttlSeconds } },
+      {
+        extra: {
+          approval_id: pending.id,
+          interval: intervalSeconds,
+          expires_in: pending.expiresAt - now,
+        },
+      },
     );
   }
   if (!approvalId.startsWith(`${binding.txn}.`))

@@ -1,7 +1,9 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { BatonContext } from '../context.js';
+import type { Config } from '../config/schema.js';
+import type { KeySet } from '../keys/keyset.js';
+import type { Logger } from '../log.js';
 import type { ApprovalRecord } from '../store/store.js';
 import { epochSeconds } from '../clock.js';
 
@@ -11,8 +13,14 @@ import { epochSeconds } from '../clock.js';
  * against Baton's JWKS with no shared secret. Fire and forget: a slow or failing webhook never
  * blocks or fails an exchange.
  */
+export interface WebhookDeps {
+  config: Pick<Config, 'issuer'> & { approvals: Pick<Config['approvals'], 'webhook'> };
+  keys: Pick<KeySet, 'signingKey'>;
+  log: Logger;
+}
+
 export async function notifyWebhook(
-  ctx: BatonContext,
+  ctx: WebhookDeps,
   approval: ApprovalRecord,
   timeoutMs: number = DEFAULTS.approvalWebhookTimeoutMs,
 ): Promise<void> {

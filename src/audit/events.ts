@@ -11,12 +11,24 @@ export type AuditType =
   | 'approval_requested'
   | 'approval_decided'
   | 'introspection_refused'
+  | 'refusals_suppressed'
   | 'token_revoked'
   | 'task_revoked'
   | 'agent_revoked'
   | 'user_revoked'
   | 'all_revoked'
   | 'task_completed';
+
+/**
+ * Others' refusals: filed apart from a task's decisions (bounded on their own, so no volume of
+ * them evicts `task_started`, `token_issued`, revocations or the outcome), and aggregated per
+ * client when they repeat (`refusals_suppressed` carries the exact count of those not filed).
+ */
+export const REFUSAL_TYPES: ReadonlySet<AuditType> = new Set<AuditType>([
+  'exchange_refused',
+  'introspection_refused',
+  'refusals_suppressed',
+]);
 
 export interface AuditEvent {
   type: AuditType;

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { AuditEntry, AuditStore } from '../store/store.js';
-import type { AuditEvent } from './events.js';
+import { epochMillis } from '../clock.js';
+import { type AuditEvent, REFUSAL_TYPES } from './events.js';
 
 export interface PreparedEvent {
   event: AuditEvent;
@@ -11,6 +12,19 @@ export interface AuditOptions {
   flushMs: number;
   /** Events held while the store is unreachable; the oldest are dropped past it (and counted). */
   maxBuffered: number;
+  /** Refusals filed one by one per task (or globally) and client in each window; the rest counted. */
+  refusalBurst: number;
+  refusalWindowMs: number;
+}
+
+/** Refusals of one client about one task (or none) in the current window. */
+interface RefusalWindow {
+  txn?: string;
+  client?: string;
+  start: number;
+  filed: number;
+  /** Refusals not filed one by one, by type: their exact count goes out as one event. */
+  suppressed: Map<string, number>;
 }
 
 /**
@@ -22,6 +36,7 @@ export class AuditLog {
   private queue: AuditEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private readonly refusals = new Map<string, RefusalWindow>();
   dropped = 0;
 
   constructor(
@@ -37,12 +52,13 @@ export class AuditLog {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.closeWindows(true);
     await this.flush();
   }
 
   /** Serialises an event that the store will file with the token record. */
   prepare(event: Omit<AuditEvent, 'time'>): PreparedEvent {
-    const full: AuditEvent = { ...event, time: Date.now() };
+    const full: AuditEvent = { ...event, time: epochMillis() };
     return { event: full, json: JSON.stringify(full) };
   }
 
@@ -57,9 +73,71 @@ export class AuditLog {
   }
 
   emit(event: Omit<AuditEvent, 'time'>): void {
-    const full: AuditEvent = { ...event, time: Date.now() };
+    const full: AuditEvent = { ...event, time: epochMillis() };
+    if (REFUSAL_TYPES.has(full.type) && !this.admitRefusal(full)) return;
+    this.file(full);
+  }
+
+  private file(full: AuditEvent): void {
     this.log.info({ audit: full }, 'audit');
-    this.enqueue({ ...(full.txn ? { txn: full.txn } : {}), json: JSON.stringify(full) });
+    this.enqueue({
+      ...(full.txn ? { txn: full.txn } : {}),
+      json: JSON.stringify(full),
+      ...(REFUSAL_TYPES.has(full.type) ? { refusal: true } : {}),
+    });
+  }
+
+  /**
+   * A flood of refusals from one client (a stolen copy of a token being tried, a tool stuck
+   * on a revoked one) is one story: its first `refusalBurst` per window are filed, the rest
+   * counted and filed as one `refusals_suppressed` event when the window closes.
+   */
+  private admitRefusal(e: AuditEvent): boolean {
+    const key = `${e.txn ?? ''}\n${e.client ?? ''}`;
+    let w = this.refusals.get(key);
+    if (w && e.time - w.start >= this.opts.refusalWindowMs) {
+      this.closeWindow(key, w);
+      w = undefined;
+    }
+    if (!w) {
+      w = {
+        ...(e.txn ? { txn: e.txn } : {}),
+        ...(e.client ? { client: e.client } : {}),
+        start: e.time,
+        filed: 0,
+        suppressed: new Map(),
+      };
+      this.refusals.set(key, w);
+    }
+    if (w.filed < this.opts.refusalBurst) {
+      w.filed++;
+      return true;
+    }
+    w.suppressed.set(e.type, (w.suppressed.get(e.type) ?? 0) + 1);
+    return false;
+  }
+
+  private closeWindow(key: string, w: RefusalWindow): void {
+    this.refusals.delete(key);
+    let count = 0;
+    for (const n of w.suppressed.values()) count += n;
+    if (count === 0) return;
+    this.file({
+      type: 'refusals_suppressed',
+      time: epochMillis(),
+      ...(w.txn ? { txn: w.txn } : {}),
+      ...(w.client ? { client: w.client } : {}),
+      decision: 'deny',
+      reason: `${count} more refusals from ${w.client ?? 'an unauthenticated caller'} suppressed`,
+      detail: { count, by_type: Object.fromEntries(w.suppressed), since: w.start },
+    });
+  }
+
+  /** Closes the refusal windows that have run out (all of them when `all`). */
+  private closeWindows(all: boolean): void {
+    const now = epochMillis();
+    for (const [key, w] of this.refusals)
+      if (all || now - w.start >= this.opts.refusalWindowMs) this.closeWindow(key, w);
   }
 
   private enqueue(e: AuditEntry): void {
@@ -72,6 +150,7 @@ export class AuditLog {
 
   /** Writes what is queued; on failure the batch goes back to the front and is tried again. */
   flush(): Promise<void> {
+    this.closeWindows(false);
     // A caller that needs its own events written waits for the batch in flight, then its own.
     if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.queue.length === 0) return Promise.resolve();

@@ -42,12 +42,31 @@ export const DEFAULTS = {
   auditTaskMaxEvents: 10_000,
   auditGlobalMaxEvents: 200_000,
   auditMaxAgeSeconds: 7 * 24 * 3600,
+  /**
+   * Refusals (exchange_refused, introspection_refused) live apart from the decisions, bounded
+   * on their own per task and globally, so no volume of them evicts a task's story. Per task
+   * (or, without one, globally) and client, the first `auditRefusalBurst` in each window are
+   * filed one by one; the rest are counted into one `refusals_suppressed` event.
+   */
+  auditTaskMaxRefusals: 1_000,
+  auditGlobalMaxRefusals: 100_000,
+  auditRefusalBurst: 10,
+  auditRefusalWindowSeconds: 60,
   /** Audit events are written in batches this often (never on the request path). */
   auditFlushMs: 50,
   /** Agents poll a pending approval no faster than this (RFC 8628 `interval`). */
   approvalIntervalSeconds: 5,
   /** A pending or granted approval lapses after this. */
   approvalTtlSeconds: 600,
+  /**
+   * Pending approvals one task, and one agent across its tasks, may hold at once; past either,
+   * a new request is refused with 429 `temporarily_unavailable` until one is decided or lapses.
+   */
+  approvalMaxPendingPerTask: 20,
+  approvalMaxPendingPerAgent: 100,
+  /** GET /admin/approvals: page size when `limit` is absent, and the largest page. */
+  approvalPageSize: 100,
+  approvalPageMax: 1_000,
   /** How often the keys directory is re-read, so a staged key is picked up without restart. */
   keysReloadMs: 10_000,
   /** A new key is published this long before it signs, so every instance and cache knows it first. */
@@ -120,6 +139,8 @@ export const STORE_LIMITS = {
     taskMaxEvents: DEFAULTS.auditTaskMaxEvents,
     globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
     maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
+    taskMaxRefusals: DEFAULTS.auditTaskMaxRefusals,
+    globalMaxRefusals: DEFAULTS.auditGlobalMaxRefusals,
   },
 } as const;
 

@@ -169,6 +169,12 @@ export const ConfigSchema = z
         ttlSeconds: Seconds.default(DEFAULTS.approvalTtlSeconds),
         /** Notified (signed JWT, `application/jwt`) on each new pending approval; never blocks an exchange. */
         webhook: z.object({ url: Url }).strict().optional(),
+        maxPendingPerTask: z.number().int().positive().default(DEFAULTS.approvalMaxPendingPerTask),
+        maxPendingPerAgent: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULTS.approvalMaxPendingPerAgent),
       })
       .strict()
       .prefault({}),
@@ -177,6 +183,10 @@ export const ConfigSchema = z
         taskMaxEvents: z.number().int().positive().default(DEFAULTS.auditTaskMaxEvents),
         globalMaxEvents: z.number().int().positive().default(DEFAULTS.auditGlobalMaxEvents),
         maxAgeSeconds: Seconds.default(DEFAULTS.auditMaxAgeSeconds),
+        taskMaxRefusals: z.number().int().positive().default(DEFAULTS.auditTaskMaxRefusals),
+        globalMaxRefusals: z.number().int().positive().default(DEFAULTS.auditGlobalMaxRefusals),
+        refusalBurst: z.number().int().min(1).default(DEFAULTS.auditRefusalBurst),
+        refusalWindowSeconds: Seconds.default(DEFAULTS.auditRefusalWindowSeconds),
       })
       .strict()
       .prefault({}),

@@ -1,8 +1,9 @@
 /**
  * `baton/protocol`: what the server and the SDK packages share (error codes, claim and feed
- * types, the marks verdict, feed id order). No dependencies, so an SDK imports it without the
- * broker.
+ * types, the marks verdict, feed id order, the approval binding hash). No dependencies but
+ * `node:crypto` and the RFC 8785 canonicalizer, so an SDK imports it without the broker.
  */
+export * from './binding.js';
 export * from './claims.js';
 export * from './errors.js';
 export * from './feed.js';

@@ -1,5 +1,5 @@
 import type { MarkCache } from './marks.js';
-import type { TaskTree, TokenRecord } from '../store/store.js';
+import type { TaskRecord, TaskStore, TaskTree, TokenRecord } from '../store/store.js';
 import { epochSeconds } from '../clock.js';
 
 export type NodeState = 'active' | 'expired' | 'revoked' | 'task_ended';
@@ -76,4 +76,13 @@ export function buildTree(tree: TaskTree, marks: MarkCache, nowSec = epochSecond
     else roots.push(n);
   }
   return roots;
+}
+
+/** A task's record, its tokens as a tree with their states, and the revoked jtis. */
+export async function readTaskTree(
+  deps: { store: Pick<TaskStore, 'getTaskTree'>; marks: MarkCache },
+  txn: string,
+): Promise<{ task: TaskRecord; tokens: TreeNode[]; revoked: string[] } | undefined> {
+  const tree = await deps.store.getTaskTree(txn);
+  return tree && { task: tree.task, tokens: buildTree(tree, deps.marks), revoked: tree.revoked };
 }

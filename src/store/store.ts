@@ -1,8 +1,12 @@
 import { TemporarilyUnavailable } from '../errors.js';
 import type { FeedEntry, FeedEvent } from '../protocol/feed.js';
 import type {
+  ApprovalBounds,
+  ApprovalPage,
   ApprovalRecord,
+  OpenedApproval,
   AuditEntry,
+  AuditStream,
   MarkKind,
   Marks,
   Outcome,
@@ -154,7 +158,16 @@ export interface FeedStore {
 
 /** Approvals of sensitive tool calls. */
 export interface ApprovalStore {
-  createApproval(rec: ApprovalRecord): Promise<void>;
+  /**
+   * Opens a pending approval for `rec.binding`, atomically: the one already pending for the
+   * same binding if there is one (idempotent: a repeated request makes no new approval), else
+   * `rec`, unless its task or its agent already holds `bounds` pending approvals.
+   */
+  openApproval(
+    rec: ApprovalRecord,
+    bounds: ApprovalBounds,
+    nowSec: number,
+  ): Promise<OpenedApproval>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   /** Notes a poll and returns the record with the previous poll time (ms, 0 if none), atomically. */
   pollApproval(
@@ -171,18 +184,29 @@ export interface ApprovalStore {
   ): Promise<boolean>;
   /** approved -> used, once. False when it was not approved (or already used). */
   consumeApproval(id: string): Promise<boolean>;
-  /** Pending approvals that have not lapsed, oldest first. */
-  listApprovals(nowSec: number): Promise<ApprovalRecord[]>;
+  /**
+   * Pending approvals that have not lapsed, by expiry (so by creation) then id: at most `limit`
+   * after the opaque `cursor`, and `next` when more may follow.
+   */
+  listApprovals(nowSec: number, cursor: string | undefined, limit: number): Promise<ApprovalPage>;
 }
 
 /** The audit trail: task streams and the global stream. */
 export interface AuditStore {
   /** Files a batch of audit events (task streams and the global stream); off the request path. */
   appendAudit(entries: readonly AuditEntry[]): Promise<void>;
-  /** A task's events, oldest first. */
-  readTaskAudit(txn: string, limit: number): Promise<{ id: string; json: string }[]>;
-  /** The global stream after `afterId` (exclusive), oldest first. */
-  readAudit(afterId: string | undefined, limit: number): Promise<{ id: string; json: string }[]>;
+  /** One of a task's streams, oldest first. */
+  readTaskAudit(
+    txn: string,
+    limit: number,
+    stream: AuditStream,
+  ): Promise<{ id: string; json: string }[]>;
+  /** One global stream after `afterId` (exclusive), oldest first. */
+  readAudit(
+    afterId: string | undefined,
+    limit: number,
+    stream: AuditStream,
+  ): Promise<{ id: string; json: string }[]>;
 }
 
 /** Single-use ids (client-assertion `jti`s, RFC 7523 §3; DPoP proof `jti`s). */

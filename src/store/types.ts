@@ -68,7 +68,12 @@ export interface AuditEntry {
   json: string;
   /** Already written to its task's stream by startTask/recordToken; goes to the global stream only. */
   inTaskStream?: boolean;
+  /** A refusal: filed in the refusal streams (task and global), never among the decisions. */
+  refusal?: boolean;
 }
+
+/** The two streams of a task and of the global trail: its decisions, and others' refusals. */
+export type AuditStream = 'decisions' | 'refusals';
 
 export interface AuditRetention {
   /** Events kept per task stream, and in the global stream. */
@@ -76,6 +81,9 @@ export interface AuditRetention {
   globalMaxEvents: number;
   /** Seconds a task's events outlive the task's deadline; and the global stream's max age. */
   maxAgeSeconds: number;
+  /** Refusals kept per task and globally, apart from the decisions (so they never evict them). */
+  taskMaxRefusals: number;
+  globalMaxRefusals: number;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used';
@@ -101,6 +109,33 @@ export interface ApprovalRecord {
   decidedAt?: number;
   reason?: string;
 }
+
+/** Pending approvals one task, and one agent, may hold at once. */
+export interface ApprovalBounds {
+  perTask: number;
+  perAgent: number;
+}
+
+/**
+ * What opening an approval did: created `record`, found it already pending for the same
+ * binding, or refused because the task or agent is at its bound (`retryAfter`: seconds until
+ * the first of its pending approvals lapses).
+ */
+export type OpenedApproval =
+  | { kind: 'created' | 'existing'; record: ApprovalRecord }
+  | { kind: 'refused'; bound: 'task' | 'agent'; retryAfter: number };
+
+export interface ApprovalPage {
+  approvals: ApprovalRecord[];
+  next?: string;
+}
+
+/**
+ * Where a pending approval sits in the admin list: its expiry (zero-padded, so text order is
+ * time order) then its id. Cursors are this, base64url-encoded.
+ */
+export const pendingPosition = (rec: Pick<ApprovalRecord, 'expiresAt' | 'id'>): string =>
+  `${String(rec.expiresAt).padStart(12, '0')}|${rec.id}`;
 
 /** What a store is sized by; boot passes the configured values (defaults: src/config/defaults.ts). */
 export interface StoreLimits {

@@ -113,6 +113,15 @@ describe('the layering checker (synthetic graphs: it can fail)', () => {
     ]);
   });
 
+  test('lets protocol/ import only the RFC 8785 canonicalizer and node:crypto among packages', () => {
+    const out = checkLayers([
+      file('src/protocol/binding.ts', 'canonicalize', 'node:crypto', 'node:fs'),
+    ]);
+    expect(out).toEqual([
+      'src/protocol/binding.ts imports node:fs: protocol/ has no dependencies outside itself',
+    ]);
+  });
+
   test('refuses boot.ts imported by anything but cli/ and http/', () => {
     const out = checkLayers([
       file('src/cli/serve.ts', 'src/boot.ts'),

@@ -33,6 +33,8 @@ export const BOOT_IMPORTERS: readonly RegExp[] = [
   /^src\/http\//,
   /^src\/index\.ts$/,
 ];
+/** The only packages protocol/ may import: what an SDK would need anyway (RFC 8785, SHA-256). */
+export const PROTOCOL_PACKAGES: readonly string[] = ['canonicalize', 'node:crypto'];
 /** The server's package name: an SDK package may import only its protocol subpath. */
 export const SERVER_PACKAGE = 'baton';
 
@@ -66,7 +68,11 @@ export function checkLayers(files: readonly SourceFile[]): string[] {
         /^src\/(exchange|introspection|http)\//.test(target)
       )
         bad('tokens/ is below every decision and must not import exchange, introspection or http');
-      if (file.startsWith('src/protocol/') && !target?.startsWith('src/protocol/'))
+      if (
+        file.startsWith('src/protocol/') &&
+        !target?.startsWith('src/protocol/') &&
+        !(target === undefined && PROTOCOL_PACKAGES.includes(specifier))
+      )
         bad('protocol/ has no dependencies outside itself');
       if (target === 'src/boot.ts' && !allowed(file, BOOT_IMPORTERS))
         bad('boot.ts is wiring; only cli/, http/ and the package entry import it');

@@ -46,11 +46,17 @@ describe('configuration', () => {
       approvals: {
         intervalSeconds: DEFAULTS.approvalIntervalSeconds,
         ttlSeconds: DEFAULTS.approvalTtlSeconds,
+        maxPendingPerTask: DEFAULTS.approvalMaxPendingPerTask,
+        maxPendingPerAgent: DEFAULTS.approvalMaxPendingPerAgent,
       },
       audit: {
         taskMaxEvents: DEFAULTS.auditTaskMaxEvents,
         globalMaxEvents: DEFAULTS.auditGlobalMaxEvents,
         maxAgeSeconds: DEFAULTS.auditMaxAgeSeconds,
+        taskMaxRefusals: DEFAULTS.auditTaskMaxRefusals,
+        globalMaxRefusals: DEFAULTS.auditGlobalMaxRefusals,
+        refusalBurst: DEFAULTS.auditRefusalBurst,
+        refusalWindowSeconds: DEFAULTS.auditRefusalWindowSeconds,
       },
       defaults: {
         taskTtlSeconds: DEFAULTS.taskTtlSeconds,

@@ -2,6 +2,7 @@
 import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { describeFeedContract } from '../support/contract/feed.js';
+import { describeFloodsContract } from '../support/contract/floods.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const memory: MakeStore = async (limits = STORE_LIMITS) => {
@@ -10,3 +11,4 @@ const memory: MakeStore = async (limits = STORE_LIMITS) => {
 };
 runStoreContract('MemoryStore', memory);
 describeFeedContract('MemoryStore', () => memory(STORE_LIMITS));
+describeFloodsContract('MemoryStore', memory);

@@ -13,6 +13,7 @@ import {
 } from '../support/redis.js';
 import { dropKeysUnder } from '../support/redis-keys.js';
 import { describeFeedContract } from '../support/contract/feed.js';
+import { describeFloodsContract } from '../support/contract/floods.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const standalone: MakeStore = async (limits = STORE_LIMITS) => {
@@ -29,6 +30,7 @@ const standalone: MakeStore = async (limits = STORE_LIMITS) => {
 };
 runStoreContract('RedisStore (standalone)', standalone);
 describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
+describeFloodsContract('RedisStore (standalone)', standalone);
 
 describe('on a 3-node cluster', () => {
   let cluster: TestRedisCluster | undefined;
@@ -60,4 +62,5 @@ describe('on a 3-node cluster', () => {
   };
   runStoreContract('RedisStore (cluster)', onCluster);
   describeFeedContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
+  describeFloodsContract('RedisStore (cluster)', onCluster);
 });

@@ -3,11 +3,23 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { InvalidRequest, NotFound } from '../../errors.js';
 import { endTask, revokeByMark, revokeTokenTree } from '../../revocation/revoke.js';
-import { buildTree } from '../../revocation/tree.js';
+import { readTaskTree } from '../../revocation/tree.js';
+import { decidePendingApproval, listPendingApprovals, showApproval } from '../../approval/admin.js';
+import { readEventsPage, readTaskEvents } from '../../audit/read.js';
 import { verifyOwnToken } from '../../tokens/verify-own.js';
 import { requireAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
-import { epochSeconds } from '../../clock.js';
+
+const queryString = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : undefined;
+
+/** `limit` of a paged read: absent is `fallback`, else an integer from 1 to `max`. */
+function pageLimit(v: unknown, fallback: number, max: number): number {
+  const limit = v === undefined ? fallback : Number(v);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw new InvalidRequest(`limit must be an integer from 1 to ${max}`);
+  return limit;
+}
 
 const RevokeTokenBody = z.object({ token: z.string().min(1) }).strict();
 const DecisionBody = z
@@ -35,35 +47,27 @@ export function adminRouter(deps: HttpDeps): Router {
   });
 
   r.get('/admin/tasks/:txn', async (req, res) => {
-    const tree = await ctx.store.getTaskTree(String(req.params.txn));
+    const tree = await readTaskTree(ctx, String(req.params.txn));
     if (!tree) throw new NotFound('no such task (unknown, or past its deadline)');
-    res.json({ task: tree.task, tokens: buildTree(tree, ctx.marks), revoked: tree.revoked });
+    res.json(tree);
   });
 
   r.get('/admin/tasks/:txn/events', async (req, res) => {
-    await ctx.audit.flush();
-    const rows = await ctx.store.readTaskAudit(String(req.params.txn), DEFAULTS.auditTaskReadMax);
-    // Issued-token events are filed with the token, the rest in batches: order by decision time
-    // (a stable sort keeps the stream order for events of the same millisecond).
-    const events = rows
-      .map((r) => ({ id: r.id, ...(JSON.parse(r.json) as { time: number }) }))
-      .sort((a, b) => a.time - b.time);
-    res.json({ txn: req.params.txn, events });
+    const txn = String(req.params.txn);
+    res.json({ txn, events: await readTaskEvents(ctx, txn, DEFAULTS.auditTaskReadMax) });
   });
 
-  // Pages through every event: `since` is the last id seen (exclusive), `next` the cursor to pass on.
+  // Pages through every event: `since` is the last id seen (exclusive), `next` the cursor to
+  // pass on. Decisions by default; `stream=refusals` pages the refusals, bounded apart.
   r.get('/admin/events', async (req, res) => {
-    const since =
-      typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined;
+    const since = queryString(req.query.since);
     if (since !== undefined && !/^\d+(-\d+)?$/.test(since))
       throw new InvalidRequest('since must be an event id');
-    const limit = req.query.limit === undefined ? DEFAULTS.auditPageSize : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > DEFAULTS.auditPageMax)
-      throw new InvalidRequest('limit must be an integer from 1 to 1000');
-    await ctx.audit.flush();
-    const rows = await ctx.store.readAudit(since, limit);
-    const events = rows.map((r) => ({ id: r.id, ...(JSON.parse(r.json) as object) }));
-    res.json({ events, next: rows.length === limit ? rows[rows.length - 1]!.id : null });
+    const stream = queryString(req.query.stream) ?? 'decisions';
+    if (stream !== 'decisions' && stream !== 'refusals')
+      throw new InvalidRequest('stream must be decisions or refusals');
+    const limit = pageLimit(req.query.limit, DEFAULTS.auditPageSize, DEFAULTS.auditPageMax);
+    res.json(await readEventsPage(ctx, stream, since, limit));
   });
 
   r.post('/admin/tasks/:txn/revoke', async (req, res) => {
@@ -102,16 +106,17 @@ export function adminRouter(deps: HttpDeps): Router {
     });
   }
 
-  r.get('/admin/approvals', async (_req, res) => {
-    const pending = await ctx.store.listApprovals(epochSeconds());
-    res.json({ approvals: pending.map(({ binding: _b, ...shown }) => shown) });
+  // Pages through every pending approval: `cursor` is the `next` of the page before.
+  r.get('/admin/approvals', async (req, res) => {
+    const cursor = queryString(req.query.cursor);
+    if (cursor !== undefined && !/^[A-Za-z0-9_-]{1,1000}$/.test(cursor))
+      throw new InvalidRequest('cursor must be the next value of a previous page');
+    const limit = pageLimit(req.query.limit, DEFAULTS.approvalPageSize, DEFAULTS.approvalPageMax);
+    res.json(await listPendingApprovals(ctx, cursor, limit));
   });
 
   r.get('/admin/approvals/:id', async (req, res) => {
-    const rec = await ctx.store.getApproval(String(req.params.id));
-    if (!rec) throw new NotFound('no such approval');
-    const { binding: _b, ...shown } = rec;
-    res.json(shown);
+    res.json(await showApproval(ctx, String(req.params.id)));
   });
 
   for (const verdict of ['approve', 'deny'] as const) {
@@ -119,29 +124,7 @@ export function adminRouter(deps: HttpDeps): Router {
       const body = DecisionBody.safeParse(req.body ?? {});
       if (!body.success)
         throw new InvalidRequest('body may only hold {"reason": "<text up to 500 chars>"}');
-      const id = String(req.params.id);
-      const now = epochSeconds();
-      const rec = await ctx.store.getApproval(id);
-      if (!rec) throw new NotFound('no such approval');
-      if (rec.expiresAt <= now) throw new InvalidRequest('this approval request has lapsed');
-      const status = verdict === 'approve' ? 'approved' : 'denied';
-      if (!(await ctx.store.decideApproval(id, status, 'admin', body.data.reason, now)))
-        throw new InvalidRequest(`this approval was already decided (${rec.status})`);
-      ctx.audit.emit({
-        type: 'approval_decided',
-        txn: rec.txn,
-        act: rec.act,
-        sub: rec.sub,
-        client: 'admin',
-        decision: status === 'approved' ? 'allow' : 'deny',
-        detail: {
-          approval_id: id,
-          tool: rec.tool,
-          scope: rec.scope,
-          ...(body.data.reason ? { reason: body.data.reason } : {}),
-        },
-      });
-      res.json({ id, status, ...(body.data.reason ? { reason: body.data.reason } : {}) });
+      res.json(await decidePendingApproval(ctx, String(req.params.id), verdict, body.data.reason));
     });
   }
 

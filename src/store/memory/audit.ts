@@ -1,6 +1,6 @@
 import { epochMillis, epochSeconds } from '../../clock.js';
 import type { AuditStore } from '../store.js';
-import type { AuditEntry, AuditRetention } from '../types.js';
+import type { AuditEntry, AuditRetention, AuditStream } from '../types.js';
 
 interface Ring {
   items: { id: string; json: string }[];
@@ -8,10 +8,19 @@ interface Ring {
   expiresAt: number;
 }
 
-/** Task streams and the global stream as bounded rings, trimmed by length and age. */
+/**
+ * Task streams and the global stream as bounded rings, trimmed by length and age; each in two,
+ * decisions and refusals, bounded apart so refusals never evict a decision.
+ */
 export class MemoryAudit implements AuditStore {
-  private readonly tasks = new Map<string, Ring>();
-  private readonly global: Ring = { items: [], expiresAt: Infinity };
+  private readonly tasks: Record<AuditStream, Map<string, Ring>> = {
+    decisions: new Map(),
+    refusals: new Map(),
+  };
+  private readonly global: Record<AuditStream, Ring> = {
+    decisions: { items: [], expiresAt: Infinity },
+    refusals: { items: [], expiresAt: Infinity },
+  };
   private seq = 0;
 
   constructor(
@@ -27,38 +36,49 @@ export class MemoryAudit implements AuditStore {
   }
 
   /** Files one event in a task's stream, which outlives the task's deadline by the max age. */
-  fileTaskEvent(txn: string, json: string, deadline: number): void {
-    let r = this.tasks.get(txn);
+  fileTaskEvent(txn: string, json: string, deadline: number, stream: AuditStream = 'decisions') {
+    const rings = this.tasks[stream];
+    let r = rings.get(txn);
     if (!r) {
       r = { items: [], expiresAt: deadline + this.retention.maxAgeSeconds };
-      this.tasks.set(txn, r);
+      rings.set(txn, r);
     }
     r.items.push({ id: this.nextId(), json });
-    if (r.items.length > this.retention.taskMaxEvents) r.items.shift();
+    const max =
+      stream === 'refusals' ? this.retention.taskMaxRefusals : this.retention.taskMaxEvents;
+    if (r.items.length > max) r.items.shift();
   }
 
   async appendAudit(entries: readonly AuditEntry[]): Promise<void> {
     for (const e of entries) {
+      const stream: AuditStream = e.refusal ? 'refusals' : 'decisions';
       if (e.txn && !e.inTaskStream)
-        this.fileTaskEvent(e.txn, e.json, this.deadlineOf(e.txn) ?? epochSeconds());
-      this.global.items.push({ id: this.nextId(), json: e.json });
-      if (this.global.items.length > this.retention.globalMaxEvents) this.global.items.shift();
+        this.fileTaskEvent(e.txn, e.json, this.deadlineOf(e.txn) ?? epochSeconds(), stream);
+      const g = this.global[stream];
+      g.items.push({ id: this.nextId(), json: e.json });
+      const max =
+        stream === 'refusals' ? this.retention.globalMaxRefusals : this.retention.globalMaxEvents;
+      if (g.items.length > max) g.items.shift();
     }
   }
 
-  async readTaskAudit(txn: string, limit: number) {
-    const r = this.tasks.get(txn);
+  async readTaskAudit(txn: string, limit: number, stream: AuditStream) {
+    const r = this.tasks[stream].get(txn);
     return r && r.expiresAt > epochSeconds() ? r.items.slice(0, limit) : [];
   }
 
-  async readAudit(afterId: string | undefined, limit: number) {
+  async readAudit(afterId: string | undefined, limit: number, stream: AuditStream) {
     const after = afterId === undefined ? -1 : Number(afterId);
-    return this.global.items.filter((e) => Number(e.id) > after).slice(0, limit);
+    return this.global[stream].items.filter((e) => Number(e.id) > after).slice(0, limit);
   }
 
   sweep(now: number): void {
-    for (const [txn, r] of this.tasks) if (r.expiresAt <= now) this.tasks.delete(txn);
     const oldestId = (epochMillis() - this.retention.maxAgeSeconds * 1000) * 1000;
-    this.global.items = this.global.items.filter((e) => Number(e.id) >= oldestId);
+    for (const stream of ['decisions', 'refusals'] as const) {
+      const rings = this.tasks[stream];
+      for (const [txn, r] of rings) if (r.expiresAt <= now) rings.delete(txn);
+      const g = this.global[stream];
+      g.items = g.items.filter((e) => Number(e.id) >= oldestId);
+    }
   }
 }

@@ -21,7 +21,7 @@ import { Stamps } from './stamps.js';
 import { MemoryTasks } from './tasks.js';
 import { MemoryTokenState } from './token-state.js';
 
-/** Expired tasks, audit streams and single-use ids are dropped this often (besides lazily). */
+/** Expired tasks, audit streams, approvals and single-use ids are dropped this often (besides lazily). */
 const SWEEP_MS = 30_000;
 
 /**
@@ -55,6 +55,7 @@ export class MemoryStore implements TokenStore {
     this.tasks.sweep(now);
     this.replay.sweep(now);
     this.auditPart.sweep(now);
+    this.approvals.sweep(now);
   }
 
   startTask(...a: Parameters<TaskStore['startTask']>) {
@@ -112,8 +113,8 @@ export class MemoryStore implements TokenStore {
     return this.feed.subscribe(...a);
   }
 
-  createApproval(...a: Parameters<ApprovalStore['createApproval']>) {
-    return this.approvals.createApproval(...a);
+  openApproval(...a: Parameters<ApprovalStore['openApproval']>) {
+    return this.approvals.openApproval(...a);
   }
   getApproval(...a: Parameters<ApprovalStore['getApproval']>) {
     return this.approvals.getApproval(...a);

@@ -1,5 +1,12 @@
 import type { ApprovalStore } from '../store.js';
-import { APPROVAL_KEPT_AFTER_EXPIRY_SECONDS, type ApprovalRecord } from '../types.js';
+import {
+  APPROVAL_KEPT_AFTER_EXPIRY_SECONDS,
+  type ApprovalBounds,
+  type ApprovalPage,
+  type ApprovalRecord,
+  type OpenedApproval,
+  pendingPosition,
+} from '../types.js';
 import { guarded, type ScriptedClient } from './commands.js';
 import type { Keys } from './keys.js';
 
@@ -15,23 +22,67 @@ function decodeApproval(v: (string | null)[]): ApprovalRecord {
   };
 }
 
-/** Approvals: one hash each under its task's hash tag, and a sorted set of the pending ones. */
+/** Approvals: one hash each under its task's hash tag, indexed as approval-scripts.ts says. */
 export class RedisApprovals implements ApprovalStore {
   constructor(
     private readonly client: ScriptedClient,
     private readonly k: Keys,
   ) {}
 
-  createApproval(rec: ApprovalRecord): Promise<void> {
+  openApproval(
+    rec: ApprovalRecord,
+    bounds: ApprovalBounds,
+    nowSec: number,
+  ): Promise<OpenedApproval> {
     const { status, decidedBy, decidedAt, reason, ...fixed } = rec;
-    const key = this.k.approval(rec.id);
+    const keepUntil = rec.expiresAt + APPROVAL_KEPT_AFTER_EXPIRY_SECONDS;
+    const taskKeys = [
+      this.k.approval(rec.id),
+      this.k.taskApprovals(rec.txn),
+      this.k.taskBindings(rec.txn),
+    ] as const;
     return guarded(async () => {
-      await this.client
-        .multi()
-        .hset(key, 'rec', JSON.stringify(fixed), 'status', status)
-        .expireat(key, rec.expiresAt + APPROVAL_KEPT_AFTER_EXPIRY_SECONDS)
-        .exec();
-      await this.client.zadd(this.k.approvals(), rec.expiresAt, rec.id);
+      const [opened, info] = await this.client.batonOpenApproval(
+        ...taskKeys,
+        rec.id,
+        JSON.stringify(fixed),
+        status,
+        keepUntil,
+        rec.expiresAt,
+        nowSec,
+        bounds.perTask,
+        rec.binding,
+      );
+      if (opened === 0)
+        return { kind: 'refused', bound: 'task', retryAfter: Math.max(1, Number(info)) };
+      if (opened === 2) {
+        const record = await this.getApproval(String(info));
+        if (record) return { kind: 'existing', record };
+        // Indexed but gone (evicted under memory pressure): unindex it and open afresh.
+        await this.client.batonUndoApproval(
+          this.k.approval(String(info)),
+          taskKeys[1],
+          taskKeys[2],
+          String(info),
+          rec.binding,
+        );
+        return this.openApproval(rec, bounds, nowSec);
+      }
+      const listed = await this.client.batonReserveAgentApproval(
+        this.k.agentApprovals(rec.agent),
+        this.k.pendingApprovals(),
+        nowSec,
+        bounds.perAgent,
+        rec.id,
+        rec.expiresAt,
+        pendingPosition(rec),
+        keepUntil,
+      );
+      if (listed !== 1) {
+        await this.client.batonUndoApproval(...taskKeys, rec.id, rec.binding);
+        return { kind: 'refused', bound: 'agent', retryAfter: Math.max(1, -listed) };
+      }
+      return { kind: 'created', record: { ...rec } };
     });
   }
 
@@ -64,17 +115,27 @@ export class RedisApprovals implements ApprovalStore {
     reason: string | undefined,
     nowSec: number,
   ): Promise<boolean> {
+    const txn = id.slice(0, id.lastIndexOf('.'));
     return guarded(async () => {
-      const ok =
-        (await this.client.batonDecideApproval(
-          this.k.approval(id),
-          status,
-          by,
-          reason ?? '',
-          nowSec,
-        )) === 1;
-      if (ok) await this.client.zrem(this.k.approvals(), id);
-      return ok;
+      const fixed = await this.client.batonDecideApproval(
+        this.k.approval(id),
+        this.k.taskApprovals(txn),
+        id,
+        status,
+        by,
+        reason ?? '',
+        nowSec,
+      );
+      if (typeof fixed !== 'string') return false;
+      const rec = JSON.parse(fixed) as Pick<ApprovalRecord, 'agent' | 'expiresAt'>;
+      await Promise.all([
+        this.client.zrem(this.k.agentApprovals(rec.agent), id),
+        this.client.zrem(
+          this.k.pendingApprovals(),
+          pendingPosition({ id, expiresAt: rec.expiresAt }),
+        ),
+      ]);
+      return true;
     });
   }
 
@@ -82,14 +143,26 @@ export class RedisApprovals implements ApprovalStore {
     return guarded(async () => (await this.client.batonConsumeApproval(this.k.approval(id))) === 1);
   }
 
-  listApprovals(nowSec: number): Promise<ApprovalRecord[]> {
+  listApprovals(nowSec: number, cursor: string | undefined, limit: number): Promise<ApprovalPage> {
+    const list = this.k.pendingApprovals();
+    // Positions start with the zero-padded expiry: everything before `now + 1` has lapsed.
+    const lapsed = `(${String(nowSec + 1).padStart(12, '0')}`;
+    const from = cursor ? `(${Buffer.from(cursor, 'base64url').toString()}` : '-';
     return guarded(async () => {
-      await this.client.zremrangebyscore(this.k.approvals(), '-inf', nowSec);
-      const ids = await this.client.zrange(this.k.approvals(), 0, 999);
-      const recs = await Promise.all(ids.map((id) => this.getApproval(id)));
-      return recs
-        .filter((r): r is ApprovalRecord => r?.status === 'pending' && r.expiresAt > nowSec)
-        .sort((a, b) => a.createdAt - b.createdAt);
+      await this.client.zremrangebylex(list, '-', lapsed);
+      const positions = await this.client.zrangebylex(list, from, '+', 'LIMIT', 0, limit);
+      const recs = await Promise.all(
+        positions.map((p) => this.getApproval(p.slice(p.indexOf('|') + 1))),
+      );
+      const last = positions[positions.length - 1];
+      return {
+        approvals: recs.filter(
+          (r): r is ApprovalRecord => r?.status === 'pending' && r.expiresAt > nowSec,
+        ),
+        ...(positions.length === limit && last
+          ? { next: Buffer.from(last).toString('base64url') }
+          : {}),
+      };
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { StoreRejection, StoreUnavailable } from '../store.js';
 import type { TokenState } from '../types.js';
+import * as approvalLua from './approval-scripts.js';
 import * as lua from './scripts.js';
 
 export type Client = Redis | Cluster;
@@ -22,13 +23,21 @@ interface Scripts {
   ): Promise<[number, string]>;
   batonTaskAudit(k1: string, json: string, maxlen: number, ttl: number): Promise<number>;
   batonPollApproval(k1: string, nowMs: number): Promise<(string | null)[] | null>;
-  batonDecideApproval(
+  batonOpenApproval(
     k1: string,
-    status: string,
-    by: string,
-    reason: string,
-    now: number,
+    k2: string,
+    k3: string,
+    ...argv: (string | number)[]
+  ): Promise<[number, (string | number)?]>;
+  batonReserveAgentApproval(k1: string, k2: string, ...argv: (string | number)[]): Promise<number>;
+  batonUndoApproval(
+    k1: string,
+    k2: string,
+    k3: string,
+    id: string,
+    binding: string,
   ): Promise<number>;
+  batonDecideApproval(k1: string, k2: string, ...argv: (string | number)[]): Promise<string | null>;
   batonConsumeApproval(k1: string): Promise<number>;
   batonCheck(k1: string, k2: string, k3: string, ...argv: string[]): Promise<TokenState>;
   batonEnd(k1: string, k2: string, ...argv: string[]): Promise<number>;
@@ -52,7 +61,13 @@ export function defineScripts(c: Client): ScriptedClient {
   c.defineCommand('batonRecord', { numberOfKeys: 4, lua: lua.RECORD_TOKEN });
   c.defineCommand('batonTaskAudit', { numberOfKeys: 1, lua: lua.APPEND_TASK_AUDIT });
   c.defineCommand('batonPollApproval', { numberOfKeys: 1, lua: lua.POLL_APPROVAL });
-  c.defineCommand('batonDecideApproval', { numberOfKeys: 1, lua: lua.DECIDE_APPROVAL });
+  c.defineCommand('batonOpenApproval', { numberOfKeys: 3, lua: approvalLua.OPEN_APPROVAL });
+  c.defineCommand('batonReserveAgentApproval', {
+    numberOfKeys: 2,
+    lua: approvalLua.RESERVE_AGENT_APPROVAL,
+  });
+  c.defineCommand('batonUndoApproval', { numberOfKeys: 3, lua: approvalLua.UNDO_APPROVAL });
+  c.defineCommand('batonDecideApproval', { numberOfKeys: 2, lua: approvalLua.DECIDE_APPROVAL });
   c.defineCommand('batonConsumeApproval', { numberOfKeys: 1, lua: lua.CONSUME_APPROVAL });
   c.defineCommand('batonCheck', { numberOfKeys: 3, lua: lua.CHECK_TOKEN });
   c.defineCommand('batonEnd', { numberOfKeys: 2, lua: lua.END_TASK });

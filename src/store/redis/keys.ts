@@ -14,13 +14,22 @@ export const keys = (prefix: string) => ({
   notified: (txn: string) => `${prefix}{${txn}}:ntf`,
   /** Stream: the task's audit events, kept past the deadline for the audit retention. */
   events: (txn: string) => `${prefix}{${txn}}:ev`,
-  /** Stream: every audit event, fed in batches, trimmed by length and age. */
+  /** Stream: refusals about the task (others' too), bounded apart from its decisions in `events`. */
+  refusals: (txn: string) => `${prefix}{${txn}}:refused`,
+  /** Stream: every audit event but refusals, fed in batches, trimmed by length and age. */
   audit: () => `${prefix}{global}:audit`,
+  /** Stream: every refusal, trimmed by its own length and by age. */
+  auditRefusals: () => `${prefix}{global}:refused`,
   /** Hash: one approval (`rec` json + status, lastPoll, decidedBy...). Ids are `<txn>.<random>`. */
   approval: (id: string) =>
     `${prefix}{${id.slice(0, id.lastIndexOf('.'))}}:appr:${id.slice(id.lastIndexOf('.') + 1)}`,
-  /** Sorted set: approval id -> expiresAt, to list the pending ones. */
-  approvals: () => `${prefix}{global}:approvals`,
+  /** Sorted set: pending approval id -> expiresAt, per task (its bound) and per agent (its bound). */
+  taskApprovals: (txn: string) => `${prefix}{${txn}}:apprp`,
+  agentApprovals: (agent: string) => `${prefix}{global}:appra:${agent}`,
+  /** Hash: binding hash -> id of the task's approval for it (pending if in taskApprovals). */
+  taskBindings: (txn: string) => `${prefix}{${txn}}:apprb`,
+  /** Sorted set, all scores 0: `pendingPosition` of each pending approval, paged by text order. */
+  pendingApprovals: () => `${prefix}{global}:apprq`,
   /** String, SET NX with expiry: single-use ids (client assertion jtis). */
   once: (ns: string, id: string) => `${prefix}once:${ns}:${id}`,
   /** Hash: `a:<agent>` / `u:<sub>` / `all` -> stamp of the latest cross-task mark. */

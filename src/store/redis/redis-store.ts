@@ -124,8 +124,8 @@ export class RedisStore implements TokenStore {
     return this.feed.subscribe(...a);
   }
 
-  createApproval(...a: Parameters<ApprovalStore['createApproval']>) {
-    return this.approvals.createApproval(...a);
+  openApproval(...a: Parameters<ApprovalStore['openApproval']>) {
+    return this.approvals.openApproval(...a);
   }
   getApproval(...a: Parameters<ApprovalStore['getApproval']>) {
     return this.approvals.getApproval(...a);

@@ -113,13 +113,6 @@ if not v[1] then return false end
 redis.call('HSET', KEYS[1], 'lastPoll', ARGV[1])
 return v`;
 
-/** KEYS: approval. ARGV: status, by, reason, now. Only a pending approval can be decided. */
-export const DECIDE_APPROVAL = `
-if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decidedBy', ARGV[2], 'decidedAt', ARGV[4])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
-return 1`;
-
 /** KEYS: approval. Single use: approved -> used exactly once. */
 export const CONSUME_APPROVAL = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'approved' then return 0 end

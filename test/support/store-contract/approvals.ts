@@ -35,6 +35,17 @@ function approvalFixture(overrides: Partial<ApprovalRecord> = {}): ApprovalRecor
   };
 }
 
+/** Opens `rec` with bounds no case reaches (the bounds have their own contract cases). */
+async function open(store: TokenStore, rec: ApprovalRecord): Promise<void> {
+  const opened = await store.openApproval(rec, { perTask: 1_000, perAgent: 1_000 }, epochSeconds());
+  if (opened.kind !== 'created') throw new Error(`approval not created: ${opened.kind}`);
+}
+
+/** Every pending approval, in the store's order (one page large enough for the cases). */
+function pending(store: TokenStore, nowSec: number): Promise<ApprovalRecord[]> {
+  return store.listApprovals(nowSec, undefined, 1_000).then((page) => page.approvals);
+}
+
 export function describeApprovalContract(getStore: GetStore): void {
   describe('approvals', () => {
     let store: TokenStore;
@@ -44,14 +55,14 @@ export function describeApprovalContract(getStore: GetStore): void {
 
     it('getApproval returns an approval as created, and undefined for an unknown id', async () => {
       const rec = approvalFixture();
-      await store.createApproval(rec);
+      await open(store, rec);
       await expect(store.getApproval(rec.id)).resolves.toEqual(rec);
       await expect(store.getApproval(`${newTxn()}.nope`)).resolves.toBeUndefined();
     });
 
     it('pollApproval returns the record with the previous poll time (0 the first time)', async () => {
       const rec = approvalFixture();
-      await store.createApproval(rec);
+      await open(store, rec);
       await expect(store.pollApproval(rec.id, 1_000)).resolves.toEqual({
         record: rec,
         lastPollMs: 0,
@@ -70,7 +81,7 @@ export function describeApprovalContract(getStore: GetStore): void {
       'decides a pending approval once (%s): who, when and why are kept; a second decision is refused',
       async (status) => {
         const rec = approvalFixture();
-        await store.createApproval(rec);
+        await open(store, rec);
         const at = epochSeconds();
         await expect(
           store.decideApproval(rec.id, status, 'ops@example.com', 'ok', at),
@@ -93,7 +104,7 @@ export function describeApprovalContract(getStore: GetStore): void {
 
     it('a decision without a reason records none; an unknown approval cannot be decided', async () => {
       const rec = approvalFixture();
-      await store.createApproval(rec);
+      await open(store, rec);
       const at = epochSeconds();
       await expect(store.decideApproval(rec.id, 'denied', 'ops', undefined, at)).resolves.toBe(
         true,
@@ -108,7 +119,7 @@ export function describeApprovalContract(getStore: GetStore): void {
 
     it('consumeApproval uses an approved approval exactly once', async () => {
       const rec = approvalFixture();
-      await store.createApproval(rec);
+      await open(store, rec);
       await store.decideApproval(rec.id, 'approved', 'ops', undefined, epochSeconds());
       await expect(store.consumeApproval(rec.id)).resolves.toBe(true);
       await expect(store.getApproval(rec.id)).resolves.toMatchObject({ status: 'used' });
@@ -119,8 +130,8 @@ export function describeApprovalContract(getStore: GetStore): void {
     it('consumeApproval refuses a pending, a denied and an unknown approval', async () => {
       const pending = approvalFixture();
       const denied = approvalFixture();
-      await store.createApproval(pending);
-      await store.createApproval(denied);
+      await open(store, pending);
+      await open(store, denied);
       await store.decideApproval(denied.id, 'denied', 'ops', undefined, epochSeconds());
       await expect(store.consumeApproval(pending.id)).resolves.toBe(false);
       await expect(store.consumeApproval(denied.id)).resolves.toBe(false);
@@ -129,24 +140,24 @@ export function describeApprovalContract(getStore: GetStore): void {
       await expect(store.getApproval(denied.id)).resolves.toMatchObject({ status: 'denied' });
     });
 
-    it('listApprovals lists the pending approvals only, oldest first', async () => {
+    it('listApprovals lists the pending approvals only, the first to lapse first', async () => {
       const now = epochSeconds();
-      const newer = approvalFixture({ createdAt: now - 10 });
-      const older = approvalFixture({ createdAt: now - 20 });
-      const decided = approvalFixture({ createdAt: now - 30 });
-      for (const r of [newer, older, decided]) await store.createApproval(r);
+      const newer = approvalFixture({ createdAt: now - 10, expiresAt: now + 590 });
+      const older = approvalFixture({ createdAt: now - 20, expiresAt: now + 580 });
+      const decided = approvalFixture({ createdAt: now - 30, expiresAt: now + 570 });
+      for (const r of [newer, older, decided]) await open(store, r);
       await store.decideApproval(decided.id, 'approved', 'ops', undefined, now);
-      await expect(store.listApprovals(now)).resolves.toEqual([older, newer]);
+      await expect(pending(store, now)).resolves.toEqual([older, newer]);
     });
 
     it('a pending approval lapses at expiresAt: no longer listed, still readable for a late poll', async () => {
       const now = epochSeconds();
       const lapsing = approvalFixture({ createdAt: now - 60, expiresAt: now + 30 });
       const lasting = approvalFixture({ createdAt: now - 50, expiresAt: now + 600 });
-      await store.createApproval(lapsing);
-      await store.createApproval(lasting);
-      await expect(store.listApprovals(now)).resolves.toEqual([lapsing, lasting]);
-      await expect(store.listApprovals(now + 30)).resolves.toEqual([lasting]);
+      await open(store, lapsing);
+      await open(store, lasting);
+      await expect(pending(store, now)).resolves.toEqual([lapsing, lasting]);
+      await expect(pending(store, now + 30)).resolves.toEqual([lasting]);
       await expect(store.getApproval(lapsing.id)).resolves.toEqual(lapsing);
       await expect(store.pollApproval(lapsing.id, Date.now())).resolves.toMatchObject({
         record: lapsing,
@@ -159,10 +170,10 @@ export function describeApprovalContract(getStore: GetStore): void {
         createdAt: now - APPROVAL_KEPT_AFTER_EXPIRY_SECONDS - 700,
         expiresAt: now - APPROVAL_KEPT_AFTER_EXPIRY_SECONDS - 1,
       });
-      await store.createApproval(gone);
+      await open(store, gone);
       await expect(store.getApproval(gone.id)).resolves.toBeUndefined();
       await expect(store.pollApproval(gone.id, Date.now())).resolves.toBeUndefined();
-      await expect(store.listApprovals(now)).resolves.toEqual([]);
+      await expect(pending(store, now)).resolves.toEqual([]);
     });
   });
 }

@@ -27,10 +27,15 @@ export function describeAuditContract(getStore: GetStore): void {
       ];
       await store.appendAudit(batch.slice(0, 2));
       await store.appendAudit(batch.slice(2));
-      expect(jsons(await store.readTaskAudit(a, 100))).toEqual([event(a, 1), event(a, 4)]);
-      expect(jsons(await store.readTaskAudit(b, 100))).toEqual([event(b, 2)]);
-      expect(jsons(await store.readAudit(undefined, 100))).toEqual(batch.map((e) => e.json));
-      await expect(store.readTaskAudit(newTxn(), 100)).resolves.toEqual([]);
+      expect(jsons(await store.readTaskAudit(a, 100, 'decisions'))).toEqual([
+        event(a, 1),
+        event(a, 4),
+      ]);
+      expect(jsons(await store.readTaskAudit(b, 100, 'decisions'))).toEqual([event(b, 2)]);
+      expect(jsons(await store.readAudit(undefined, 100, 'decisions'))).toEqual(
+        batch.map((e) => e.json),
+      );
+      await expect(store.readTaskAudit(newTxn(), 100, 'decisions')).resolves.toEqual([]);
     });
 
     it('startTask and recordToken file their event in the task stream; inTaskStream is not filed twice', async () => {
@@ -41,27 +46,32 @@ export function describeAuditContract(getStore: GetStore): void {
         { txn, json: event(txn, 1), inTaskStream: true },
         { txn, json: event(txn, 2), inTaskStream: true },
       ]);
-      expect(jsons(await store.readTaskAudit(task.txn, 100))).toEqual([
+      expect(jsons(await store.readTaskAudit(task.txn, 100, 'decisions'))).toEqual([
         event(txn, 1),
         event(txn, 2),
       ]);
-      expect(jsons(await store.readAudit(undefined, 100))).toEqual([event(txn, 1), event(txn, 2)]);
+      expect(jsons(await store.readAudit(undefined, 100, 'decisions'))).toEqual([
+        event(txn, 1),
+        event(txn, 2),
+      ]);
     });
 
     it('readAudit(afterId, limit) returns the entries after afterId, at most limit, ids increasing', async () => {
       await store.appendAudit(Array.from({ length: 6 }, (_, i) => ({ json: event(undefined, i) })));
-      const all = await store.readAudit(undefined, 100);
+      const all = await store.readAudit(undefined, 100, 'decisions');
       expect(jsons(all)).toEqual(Array.from({ length: 6 }, (_, i) => event(undefined, i)));
       expect(new Set(all.map((e) => e.id)).size).toBe(6);
-      await expect(store.readAudit(undefined, 2)).resolves.toEqual(all.slice(0, 2));
-      await expect(store.readAudit(all[1]!.id, 3)).resolves.toEqual(all.slice(2, 5));
-      await expect(store.readAudit(all[5]!.id, 100)).resolves.toEqual([]);
+      await expect(store.readAudit(undefined, 2, 'decisions')).resolves.toEqual(all.slice(0, 2));
+      await expect(store.readAudit(all[1]!.id, 3, 'decisions')).resolves.toEqual(all.slice(2, 5));
+      await expect(store.readAudit(all[5]!.id, 100, 'decisions')).resolves.toEqual([]);
     });
 
     it('readTaskAudit returns at most limit events, the oldest', async () => {
       const txn = newTxn();
       await store.appendAudit(Array.from({ length: 5 }, (_, i) => ({ txn, json: event(txn, i) })));
-      expect(jsons(await store.readTaskAudit(txn, 3))).toEqual([0, 1, 2].map((i) => event(txn, i)));
+      expect(jsons(await store.readTaskAudit(txn, 3, 'decisions'))).toEqual(
+        [0, 1, 2].map((i) => event(txn, i)),
+      );
     });
   });
 }
@@ -95,7 +105,7 @@ export function describeAuditCapsContract(getStore: GetStore, retention: AuditRe
         await store.appendAudit(
           Array.from({ length: Math.min(50, n - i) }, (_, j) => ({ txn, json: event(txn, i + j) })),
         );
-      const kept = jsons(await store.readTaskAudit(txn, n));
+      const kept = jsons(await store.readTaskAudit(txn, n, 'decisions'));
       expect(kept.length).toBeGreaterThanOrEqual(retention.taskMaxEvents);
       expect(kept.length).toBeLessThanOrEqual(retention.taskMaxEvents + TRIM_SLACK);
       const first = n - kept.length;
@@ -110,7 +120,7 @@ export function describeAuditCapsContract(getStore: GetStore, retention: AuditRe
             json: event(undefined, i + j),
           })),
         );
-      const kept = jsons(await store.readAudit(undefined, n));
+      const kept = jsons(await store.readAudit(undefined, n, 'decisions'));
       expect(kept.length).toBeGreaterThanOrEqual(retention.globalMaxEvents);
       expect(kept.length).toBeLessThanOrEqual(retention.globalMaxEvents + TRIM_SLACK);
       const first = n - kept.length;
