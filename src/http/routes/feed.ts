@@ -4,6 +4,7 @@ import { secretMatches } from '../../auth/secrets.js';
 import { InvalidClient, InvalidRequest } from '../../errors.js';
 import type { BatonContext } from '../../context.js';
 import { FEED_ID, type FeedEntry, feedIdAfter } from '../../protocol/feed.js';
+import { withStoreDeadline } from '../../store/deadline.js';
 import { isAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
 
@@ -60,6 +61,17 @@ export function feedRouter(deps: HttpDeps): Router {
     const pending: FeedEntry[] = [];
     // Subscribe before answering: a revocation right after the client sees the 200 is not lost.
     const unfollow = ctx.feed.follow((e) => (caughtUp ? send(e) : pending.push(e)));
+    // Each catch-up read has a store budget of its own: a long catch-up is many short reads.
+    const budget = <T>(op: () => Promise<T>) =>
+      withStoreDeadline(ctx.config.store.requestTimeoutMs, op);
+    let horizon: string | undefined;
+    try {
+      // Read the store before the 200, so a store that is down answers 503, never a dead stream.
+      horizon = await budget(() => ctx.store.feedHorizon());
+    } catch (e) {
+      unfollow();
+      throw e;
+    }
     // Fail closed: if this instance loses its own subscription, events may be missed; end the
     // stream so the follower reconnects with its cursor and the catch-up read fills the gap.
     const offState = ctx.feed.onState((up) => {
@@ -81,13 +93,20 @@ export function feedRouter(deps: HttpDeps): Router {
     });
     if (last !== undefined) {
       // A cursor older than what the feed keeps: say so, so the follower re-checks what it holds.
-      const horizon = await ctx.store.feedHorizon();
       if (horizon && !feedIdAfter(last, horizon))
         res.write(`event: gap\ndata: ${JSON.stringify({ type: 'gap', lost_up_to: horizon })}\n\n`);
-      for (;;) {
-        const batch = await ctx.store.readFeed(last, CATCH_UP_BATCH);
-        batch.forEach(send);
-        if (batch.length < CATCH_UP_BATCH) break;
+      try {
+        for (;;) {
+          const after = last;
+          const batch = await budget(() => ctx.store.readFeed(after, CATCH_UP_BATCH));
+          batch.forEach(send);
+          if (batch.length < CATCH_UP_BATCH) break;
+        }
+      } catch (e) {
+        // The 200 is sent: end the stream, and the follower resumes from its last event id.
+        deps.log.warn({ route: '/revocations', err: (e as Error).message }, 'catch-up failed');
+        res.end();
+        return;
       }
     }
     caughtUp = true;
