@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MethodNotAllowed } from '../errors.js';
-import { withStoreDeadline } from '../store/deadline.js';
+import { withStoreBudget } from '../store/deadline.js';
 import { createApp } from './app.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
@@ -54,7 +54,7 @@ export function createBatonServer(deps: HttpDeps): Server {
       );
     });
     // One store budget for the whole request (src/store/deadline.ts).
-    withStoreDeadline(deps.ctx.config.store.requestTimeoutMs, () => handler(req, res)).catch(
+    withStoreBudget(deps.ctx.config.store.requestTimeoutMs, () => handler(req, res)).catch(
       (err) => sendError(res, err, deps.log, path),
     );
   });

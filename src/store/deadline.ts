@@ -1,20 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
- * The one deadline of a request's store work, carried by AsyncLocalStorage: the HTTP layer sets
+ * The one budget of a request's store work, carried by AsyncLocalStorage: the HTTP layer sets
  * it once per request and the Redis store's command wrapper reads it, so every store call the
  * request makes (a task completion makes three or four) spends the same budget, and no store
- * signature has to carry it. The memory store never waits, so it needs nothing.
+ * signature has to carry it. The clock starts at the first store call, so reading the body and
+ * verifying signatures do not spend it. The memory store never waits, so it needs nothing.
  */
-const deadlines = new AsyncLocalStorage<number>();
+interface Budget {
+  readonly ms: number;
+  deadline?: number;
+}
 
-/** Runs `fn` with a store budget of `ms` from now (epoch ms deadline), for all it awaits. */
-export function withStoreDeadline<T>(ms: number, fn: () => T): T {
-  return deadlines.run(Date.now() + ms, fn);
+const budgets = new AsyncLocalStorage<Budget>();
+
+/** Runs `fn` with a store budget of `ms` for all it awaits (a nested call has its own). */
+export function withStoreBudget<T>(ms: number, fn: () => T): T {
+  return budgets.run({ ms }, fn);
 }
 
 /** Milliseconds left of the current request's budget; undefined outside a request. */
 export function storeBudgetLeftMs(): number | undefined {
-  const at = deadlines.getStore();
-  return at === undefined ? undefined : at - Date.now();
+  const b = budgets.getStore();
+  if (!b) return undefined;
+  b.deadline ??= Date.now() + b.ms;
+  return b.deadline - Date.now();
 }

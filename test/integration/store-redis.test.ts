@@ -12,6 +12,7 @@ import {
   uniquePrefix,
   type TestRedisCluster,
 } from '../support/redis.js';
+import { describeIdempotentWritesContract } from '../support/contract/deadline.js';
 import { runStoreContract } from '../support/store-contract.js';
 
 /** Deletes every key under `prefix` on one node (one key per UNLINK: keys may sit in different slots). */
@@ -48,7 +49,7 @@ async function dropPrefixCluster(nodes: TestRedisCluster['nodes'], prefix: strin
   }
 }
 
-runStoreContract('RedisStore (standalone)', async () => {
+const makeStandalone = async () => {
   const url = testRedisUrl();
   const prefix = uniquePrefix();
   const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url, prefix });
@@ -59,7 +60,10 @@ runStoreContract('RedisStore (standalone)', async () => {
       await dropPrefixStandalone(url, prefix);
     },
   };
-});
+};
+
+runStoreContract('RedisStore (standalone)', makeStandalone);
+describeIdempotentWritesContract(makeStandalone);
 
 describe('on a 3-node cluster', () => {
   let cluster: TestRedisCluster | undefined;
@@ -71,7 +75,7 @@ describe('on a 3-node cluster', () => {
     await cluster?.stop();
   }, 60_000);
 
-  runStoreContract('RedisStore (cluster)', async () => {
+  const makeCluster = async () => {
     if (!cluster) throw new Error('cluster did not start');
     const { nodes } = cluster;
     const prefix = uniquePrefix();
@@ -83,5 +87,7 @@ describe('on a 3-node cluster', () => {
         await dropPrefixCluster(nodes, prefix);
       },
     };
-  });
+  };
+  runStoreContract('RedisStore (cluster)', makeCluster);
+  describeIdempotentWritesContract(makeCluster);
 });

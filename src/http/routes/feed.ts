@@ -4,7 +4,7 @@ import { secretMatches } from '../../auth/secrets.js';
 import { InvalidClient, InvalidRequest } from '../../errors.js';
 import type { BatonContext } from '../../context.js';
 import { FEED_ID, type FeedEntry, feedIdAfter } from '../../protocol/feed.js';
-import { withStoreDeadline } from '../../store/deadline.js';
+import { withStoreBudget } from '../../store/deadline.js';
 import { isAdmin } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
 
@@ -63,7 +63,7 @@ export function feedRouter(deps: HttpDeps): Router {
     const unfollow = ctx.feed.follow((e) => (caughtUp ? send(e) : pending.push(e)));
     // Each catch-up read has a store budget of its own: a long catch-up is many short reads.
     const budget = <T>(op: () => Promise<T>) =>
-      withStoreDeadline(ctx.config.store.requestTimeoutMs, op);
+      withStoreBudget(ctx.config.store.requestTimeoutMs, op);
     let horizon: string | undefined;
     try {
       // Read the store before the 200, so a store that is down answers 503, never a dead stream.

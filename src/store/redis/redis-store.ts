@@ -12,7 +12,7 @@ import type { StoreLimits } from '../types.js';
 import { RedisApprovals } from './approvals.js';
 import { RedisAudit } from './audit.js';
 import { type Client, defineScripts, guarded, type ScriptedClient } from './commands.js';
-import { withStoreDeadline } from '../deadline.js';
+import { withStoreBudget } from '../deadline.js';
 import { clientFactory, type RedisConnection } from './connect.js';
 import { RedisFeed } from './feed.js';
 import { keys } from './keys.js';
@@ -157,7 +157,7 @@ export class RedisStore implements TokenStore {
 
   /** PING on the readiness connection, within its own timeout whatever the request's budget. */
   async ping(): Promise<void> {
-    await withStoreDeadline(this.opts.pingTimeoutMs, () => guarded(() => this.pinger.ping()));
+    await withStoreBudget(this.opts.pingTimeoutMs, () => guarded(() => this.pinger.ping()));
   }
 
   async close(): Promise<void> {
