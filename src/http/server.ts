@@ -54,8 +54,8 @@ export function createBatonServer(deps: HttpDeps): Server {
       );
     });
     // One store budget for the whole request (src/store/deadline.ts).
-    withStoreBudget(deps.ctx.config.store.requestTimeoutMs, () => handler(req, res)).catch(
-      (err) => sendError(res, err, deps.log, path),
+    withStoreBudget(deps.ctx.config.store.requestTimeoutMs, () => handler(req, res)).catch((err) =>
+      sendError(res, err, deps.log, path),
     );
   });
   server.keepAliveTimeout = DEFAULTS.keepAliveTimeoutMs;
