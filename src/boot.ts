@@ -54,7 +54,9 @@ async function openStore(config: Config): Promise<TokenStore> {
     ...redisConnection(config.store),
     ...limits,
     prefix: config.store.prefix,
-    commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs,
+    // Work off the request path (audit batches, marks refresh) gets the same bound per command.
+    commandTimeoutMs: config.store.requestTimeoutMs,
+    pingTimeoutMs: config.store.pingTimeoutMs,
   });
 }
 

@@ -4,6 +4,7 @@
  * `description` is the `error_description` sent to the caller; `debug` is detail that is
  * logged but never sent (fosite's split). http/errors.ts maps these to JSON exactly once.
  */
+import { DEFAULTS } from './config/defaults.js';
 import type { ErrorCode } from './protocol/errors.js';
 
 export type { ErrorCode };
@@ -149,10 +150,19 @@ export class InvalidToken extends BatonError {
   }
 }
 
-/** RFC 6749 §5.2 (as extended for the token endpoint): 503, answer again later. */
+/**
+ * RFC 6749 §5.2 (as extended for the token endpoint): 503, answer again later. RFC 9110 §10.2.3:
+ * `Retry-After` says when, so clients back off instead of hammering a store that is down.
+ */
 export class TemporarilyUnavailable extends BatonError {
   static override readonly code = 'temporarily_unavailable';
-  static override readonly status = 503;
+  static override readonly status: number = 503;
+  constructor(description: string, options: BatonErrorOptions = {}) {
+    super(description, {
+      ...options,
+      headers: { 'Retry-After': String(DEFAULTS.retryAfterSeconds), ...options.headers },
+    });
+  }
 }
 
 /** 500: what the caller is told about an error Baton did not expect (the log has the rest). */

@@ -46,7 +46,10 @@ export class AuditLog {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.opts.flushMs);
+    // A tick while a batch is in flight does nothing: a hung store must not pile up waiters.
+    this.timer = setInterval(() => {
+      if (!this.flushing) void this.flush();
+    }, this.opts.flushMs);
     this.timer.unref();
   }
 
@@ -151,8 +154,14 @@ export class AuditLog {
   /** Writes what is queued; on failure the batch goes back to the front and is tried again. */
   flush(): Promise<void> {
     this.closeWindows(false);
-    // A caller that needs its own events written waits for the batch in flight, then its own.
-    if (this.flushing) return this.flushing.then(() => this.flush());
+    // A caller that needs its own events written waits for the batch in flight, then for one
+    // more (which holds its own), never longer: while the store is down, batches keep failing
+    // and a caller that waited for "the queue is empty" would wait forever.
+    if (this.flushing) return this.flushing.then(() => this.flushing ?? this.writeQueued());
+    return this.writeQueued();
+  }
+
+  private writeQueued(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
     const batch = this.queue;
     this.queue = [];

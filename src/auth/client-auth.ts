@@ -3,7 +3,9 @@ import { InvalidClient, InvalidRequest } from '../errors.js';
 import { ASYMMETRIC_ALGS } from '../config/schema.js';
 import { joseReason } from '../tokens/verify-own.js';
 import type { Client, ClientRegistry } from './clients.js';
+import { firstUseOfAssertion } from './replay.js';
 import { secretMatches } from './secrets.js';
+import type { ReplayStore } from '../store/store.js';
 import { epochSeconds } from '../clock.js';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -23,8 +25,8 @@ export interface ClientAuthDeps {
   assertionAudiences: string[];
   maxAssertionLifetimeSeconds: number;
   clockToleranceSeconds: number;
-  /** Single-use check of assertion jtis, via the store. */
-  useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean>;
+  /** Single-use check of assertion jtis (replay.ts). */
+  replay: ReplayStore;
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
@@ -133,7 +135,7 @@ async function assertionClient(deps: ClientAuthDeps, input: ClientAuthInput): Pr
     throw authFailed(id, `assertion lives longer than ${deps.maxAssertionLifetimeSeconds}s`);
   if (
     typeof payload.jti !== 'string' ||
-    !(await deps.useOnce(`assert:${id}`, payload.jti, exp + deps.clockToleranceSeconds))
+    !(await firstUseOfAssertion(deps.replay, id, payload.jti, exp + deps.clockToleranceSeconds))
   )
     throw authFailed(id, 'assertion replayed');
   return client;

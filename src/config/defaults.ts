@@ -30,8 +30,15 @@ export const DEFAULTS = {
   redisPrefix: 'baton:',
   /** The Redis server when the store names none (no url, cluster or sentinel). */
   redisUrl: 'redis://127.0.0.1:6379',
-  /** Bound on every Redis command, so a hung server turns into 503 instead of a hung request. */
-  redisCommandTimeoutMs: 2_000,
+  /**
+   * A store that does not answer: one budget for all the store work of one request (every call
+   * it makes, never multiplied by retries), then 503 `temporarily_unavailable`.
+   */
+  storeRequestTimeoutMs: 1_000,
+  /** /readyz's ping, on a connection of its own, never queued behind hung commands. */
+  storePingTimeoutMs: 500,
+  /** The `Retry-After` of every 503 `temporarily_unavailable` (RFC 9110 §10.2.3), in seconds. */
+  retryAfterSeconds: 1,
   /** Cross-task revocation marks held in process fail closed when not refreshed for this long. */
   marksMaxStalenessMs: 5_000,
   /** How often each instance re-reads the marks, besides the pub/sub feed. */
@@ -157,5 +164,6 @@ export const FEED_FOLLOWER_LIMITS = {
 export const REDIS_STORE_DEFAULTS = {
   ...STORE_LIMITS,
   prefix: DEFAULTS.redisPrefix,
-  commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs,
+  commandTimeoutMs: DEFAULTS.storeRequestTimeoutMs,
+  pingTimeoutMs: DEFAULTS.storePingTimeoutMs,
 } as const;

@@ -128,6 +128,10 @@ export const StoreSchema = z
       })
       .optional(),
     prefix: z.string().default(DEFAULTS.redisPrefix),
+    /** One budget for all the store work of a request; past it, 503 (docs/configuration.md). */
+    requestTimeoutMs: z.number().int().min(1).default(DEFAULTS.storeRequestTimeoutMs),
+    /** /readyz's ping timeout, on a connection of its own. */
+    pingTimeoutMs: z.number().int().min(1).default(DEFAULTS.storePingTimeoutMs),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { InvalidRequest, NotFound, PayloadTooLarge } from '../errors.js';
+import { withStoreBudget } from '../store/deadline.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { adminRouter } from './routes/admin.js';
@@ -16,6 +17,10 @@ export function createApp(deps: HttpDeps): express.Express {
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  // One store budget per request (src/store/deadline.ts), set after the body is read: the
+  // parsers call back from socket events, outside any context set before them.
+  const budgetMs = ctx.config.store.requestTimeoutMs;
+  app.use((_req, _res, next) => withStoreBudget(budgetMs, next));
 
   app.get('/.well-known/oauth-authorization-server', (_req, res) => {
     res

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MethodNotAllowed } from '../errors.js';
+import { withStoreBudget } from '../store/deadline.js';
 import { createApp } from './app.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
@@ -52,7 +53,10 @@ export function createBatonServer(deps: HttpDeps): Server {
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
-    handler(req, res).catch((err) => sendError(res, err, deps.log, path));
+    // One store budget for the whole request (src/store/deadline.ts).
+    withStoreBudget(deps.ctx.config.store.requestTimeoutMs, () => handler(req, res)).catch((err) =>
+      sendError(res, err, deps.log, path),
+    );
   });
   server.keepAliveTimeout = DEFAULTS.keepAliveTimeoutMs;
   return server;

@@ -1,3 +1,4 @@
+import { withStoreBudget } from '../store/deadline.js';
 import { orUnavailable, type FeedEntry, type FeedStore } from '../store/store.js';
 import { feedIdAfter } from '../protocol/feed.js';
 import { placeCursor } from './feed-cursor.js';
@@ -12,6 +13,8 @@ export interface FeedFollowDeps {
   catchUpBatch: number;
   /** A comment is sent this often so proxies keep an idle stream open. */
   heartbeatMs: number;
+  /** Each store read has a budget of its own (`store.requestTimeoutMs`): a long catch-up is many reads. */
+  readBudgetMs: number;
 }
 
 export interface Follower {
@@ -74,13 +77,15 @@ export async function followFeed(
   out.once('close', stop);
   let place: ReturnType<typeof placeCursor> | undefined;
   try {
-    if (last !== undefined) {
-      const bounds = await orUnavailable(
+    // Read the store before the 200 even without a cursor: a store that is down answers 503,
+    // never a stream that looks live and carries nothing.
+    const bounds = await withStoreBudget(deps.readBudgetMs, () =>
+      orUnavailable(
         () => deps.store.feedBounds(),
         'the feed cannot be read now; reconnect with the same cursor',
-      );
-      place = placeCursor(last, bounds);
-    }
+      ),
+    );
+    if (last !== undefined) place = placeCursor(last, bounds);
   } catch (e) {
     stop();
     throw e;
@@ -96,7 +101,10 @@ export async function followFeed(
     if (place.kind === 'gap') output.push(notice('gap', place.gap));
     try {
       for (;;) {
-        const batch = await deps.store.readFeed(last, deps.catchUpBatch);
+        const after = last;
+        const batch = await withStoreBudget(deps.readBudgetMs, () =>
+          deps.store.readFeed(after, deps.catchUpBatch),
+        );
         for (const e of batch) {
           send(e);
           if (!(await output.settled())) return;

@@ -25,8 +25,13 @@ export interface RevocationDeps {
  * one state write (a task status, one jti in the task's revoked set, or one cross-task mark),
  * then one feed append + publish. The local mark cache is updated at once, so this instance
  * never waits for its own pub/sub echo.
+ *
+ * A write that timed out may still run when the store answers again (it is already on its way),
+ * so a 503 cannot say nothing happened. Every write here is idempotent (a set member, a task
+ * status that only leaves `open`, a mark stamped now), so the caller may simply repeat it.
  */
-const write = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'nothing was revoked');
+const write = <T>(op: () => Promise<T>): Promise<T> =>
+  orUnavailable(op, 'the outcome is unknown; repeating the request is safe');
 
 async function announce(
   ctx: RevocationDeps,

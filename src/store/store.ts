@@ -37,10 +37,14 @@ export class StoreRejection extends Error {
   }
 }
 
-/** A store that cannot answer: the domain turns this into 503 `temporarily_unavailable`. */
-export class StoreUnavailable extends Error {
+/**
+ * A store that cannot answer (down, or past the request's deadline). It is itself a 503
+ * `temporarily_unavailable`, so every route that touches the store answers 503 through the one
+ * error mapping, wherever the call is; orUnavailable() adds what happened, where that is known.
+ */
+export class StoreUnavailable extends TemporarilyUnavailable {
   constructor(cause: unknown) {
-    super('store unavailable', { cause });
+    super('Baton cannot reach its store; try again shortly', { cause });
     this.name = 'StoreUnavailable';
   }
 }
@@ -51,7 +55,9 @@ export async function orUnavailable<T>(op: () => Promise<T>, whatHappened: strin
     return await op();
   } catch (e) {
     if (e instanceof StoreUnavailable)
-      throw new TemporarilyUnavailable(`Baton cannot reach its store; ${whatHappened}`, e);
+      throw new TemporarilyUnavailable(`Baton cannot reach its store; ${whatHappened}`, {
+        cause: e,
+      });
     throw e;
   }
 }

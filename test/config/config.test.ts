@@ -40,7 +40,12 @@ describe('configuration', () => {
       audit: c.audit,
       defaults: c.defaults,
     }).toEqual({
-      store: { kind: DEFAULTS.storeKind, prefix: DEFAULTS.redisPrefix },
+      store: {
+        kind: DEFAULTS.storeKind,
+        prefix: DEFAULTS.redisPrefix,
+        requestTimeoutMs: DEFAULTS.storeRequestTimeoutMs,
+        pingTimeoutMs: DEFAULTS.storePingTimeoutMs,
+      },
       keys: { dir: DEFAULTS.keysDir, alg: DEFAULTS.keyAlg, generateIfMissing: false },
       policy: { watch: DEFAULTS.policyWatch },
       approvals: {
@@ -65,6 +70,14 @@ describe('configuration', () => {
         purposeMaxLength: DEFAULTS.purposeMaxLength,
       },
     });
+  });
+
+  test('store budgets are configured, and a budget under 1 ms is refused with its path', async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    raw.store = { requestTimeoutMs: 250, pingTimeoutMs: 100 };
+    expect(parseConfig(raw).store).toMatchObject({ requestTimeoutMs: 250, pingTimeoutMs: 100 });
+    raw.store = { requestTimeoutMs: 0 };
+    expect(() => parseConfig(raw)).toThrow(/store\.requestTimeoutMs/);
   });
 
   test('loads the same config from JSON', async () => {

@@ -1,6 +1,7 @@
 /** The store contract on the embedded memory store. */
 import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import { describeIdempotentWritesContract } from '../support/contract/deadline.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
@@ -12,3 +13,4 @@ const memory: MakeStore = async (limits = STORE_LIMITS) => {
 runStoreContract('MemoryStore', memory);
 describeFeedContract('MemoryStore', () => memory(STORE_LIMITS));
 describeFloodsContract('MemoryStore', memory);
+describeIdempotentWritesContract(() => memory(STORE_LIMITS));

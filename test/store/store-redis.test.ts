@@ -12,6 +12,7 @@ import {
   uniquePrefix,
 } from '../support/redis.js';
 import { dropKeysUnder } from '../support/redis-keys.js';
+import { describeIdempotentWritesContract } from '../support/contract/deadline.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
@@ -31,6 +32,7 @@ const standalone: MakeStore = async (limits = STORE_LIMITS) => {
 runStoreContract('RedisStore (standalone)', standalone);
 describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeFloodsContract('RedisStore (standalone)', standalone);
+describeIdempotentWritesContract(() => standalone(STORE_LIMITS));
 
 describe('on a 3-node cluster', () => {
   let cluster: TestRedisCluster | undefined;
@@ -63,4 +65,5 @@ describe('on a 3-node cluster', () => {
   runStoreContract('RedisStore (cluster)', onCluster);
   describeFeedContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
   describeFloodsContract('RedisStore (cluster)', onCluster);
+  describeIdempotentWritesContract(() => onCluster(STORE_LIMITS));
 });

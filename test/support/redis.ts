@@ -33,6 +33,10 @@ export interface TestRedisServer {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** SIGSTOP: the server hangs with its connections open (a stalled host, not a crash). */
+  pause(): void;
+  /** SIGCONT: it answers again, including what was sent while it was paused. */
+  resume(): void;
 }
 
 export interface TestRedisCluster {
@@ -205,6 +209,8 @@ async function launch(port: number, dir: string): Promise<TestRedisServer> {
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
+    // A paused server would not act on SIGTERM until resumed.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
     await terminate(child);
     await rm(dir, { recursive: true, force: true });
   };
@@ -224,7 +230,13 @@ async function launch(port: number, dir: string): Promise<TestRedisServer> {
       throw new Error(`redis-server on port ${port} exited early:\n${output}`);
     }
     if (await pings(port)) {
-      return { url: `redis://${HOST}:${port}`, port, stop };
+      return {
+        url: `redis://${HOST}:${port}`,
+        port,
+        stop,
+        pause: () => child.kill('SIGSTOP'),
+        resume: () => child.kill('SIGCONT'),
+      };
     }
     await sleep(50);
   }

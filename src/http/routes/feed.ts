@@ -53,6 +53,7 @@ export function feedRouter(deps: HttpDeps): Router {
     feed,
     catchUpBatch: DEFAULTS.feedCatchUpBatch,
     heartbeatMs: DEFAULTS.feedHeartbeatMs,
+    readBudgetMs: ctx.config.store.requestTimeoutMs,
   };
   const r = Router();
   r.get('/revocations', async (req, res) => {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { storeBudgetLeftMs } from '../deadline.js';
 import { StoreRejection, StoreUnavailable } from '../store.js';
 import type { TokenState } from '../types.js';
 import * as approvalLua from './approval-scripts.js';
@@ -79,14 +80,32 @@ export function defineScripts(c: Client): ScriptedClient {
   return c as ScriptedClient;
 }
 
-/** Wraps a store call: a Redis failure becomes StoreUnavailable (503), never a guess. */
+/**
+ * Wraps a store call: a Redis failure becomes StoreUnavailable (503), never a guess. Within a
+ * request it stops waiting when the request's budget is spent (src/store/deadline.ts): ioredis
+ * keeps the command queued, so it is raced, and once the budget is gone no further call is sent.
+ * Outside a request the client's own command timeout bounds it.
+ */
 export async function guarded<T>(op: () => Promise<T>): Promise<T> {
+  const left = storeBudgetLeftMs();
+  if (left !== undefined && left <= 0)
+    throw new StoreUnavailable(new Error('request deadline spent before the store call'));
   try {
-    return await op();
+    return left === undefined ? await op() : await withinMs(op(), left);
   } catch (e) {
     if (e instanceof StoreRejection) throw e;
     throw new StoreUnavailable(e);
   }
+}
+
+/** `p`, or a rejection after `ms` (the late answer is ignored; its rejection is handled). */
+function withinMs<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within the ${ms} ms left`)), ms);
+  });
+  p.catch(() => {});
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** A script's `{1, stamp}` is the stamp; `{0, reason}` is a refusal. */

@@ -17,6 +17,9 @@ export function clientFactory(conn: RedisConnection, commandTimeoutMs: number): 
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
+    // A command already written may have run: never write it again after a reconnect (its
+    // caller was answered 503 "outcome unknown" and repeats it if it must).
+    autoResendUnfulfilledCommands: false,
     enableAutoPipelining: true,
   };
   if (conn.cluster) {

@@ -13,6 +13,7 @@ import type { StoreLimits } from '../types.js';
 import { RedisApprovals } from './approvals.js';
 import { RedisAudit } from './audit.js';
 import { type Client, defineScripts, guarded, type ScriptedClient } from './commands.js';
+import { withStoreBudget } from '../deadline.js';
 import { clientFactory, type RedisConnection } from './connect.js';
 import { RedisFeed } from './feed.js';
 import { keys } from './keys.js';
@@ -29,6 +30,8 @@ export type RedisStoreOptions = RedisConnection &
     prefix: string;
     /** Bound on every command, so a hung server turns into 503 instead of a hung request. */
     commandTimeoutMs: number;
+    /** Bound on ping() (readiness), which has a connection of its own. */
+    pingTimeoutMs: number;
   };
 
 /**
@@ -47,8 +50,9 @@ export class RedisStore implements TokenStore {
 
   private constructor(
     private readonly client: ScriptedClient,
+    private readonly pinger: Client,
     makeSubscriber: () => Client,
-    opts: RedisStoreOptions,
+    private readonly opts: RedisStoreOptions,
   ) {
     const k = keys(opts.prefix);
     this.tasks = new RedisTasks(client, k, opts.audit);
@@ -66,7 +70,11 @@ export class RedisStore implements TokenStore {
     // Without a listener ioredis prints every reconnect error; readiness is reported by ping().
     client.on('error', () => {});
     await client.connect();
-    return new RedisStore(client, make, opts);
+    // Readiness has its own connection, so its PING never waits behind hung commands.
+    const pinger = make();
+    pinger.on('error', () => {});
+    await pinger.connect();
+    return new RedisStore(client, pinger, make, opts);
   }
 
   startTask(...a: Parameters<TaskStore['startTask']>) {
@@ -157,12 +165,14 @@ export class RedisStore implements TokenStore {
     return this.replay.useOnce(...a);
   }
 
+  /** PING on the readiness connection, within its own timeout whatever the request's budget. */
   async ping(): Promise<void> {
-    await guarded(() => this.client.ping());
+    await withStoreBudget(this.opts.pingTimeoutMs, () => guarded(() => this.pinger.ping()));
   }
 
   async close(): Promise<void> {
     this.feed.close();
     this.client.disconnect();
+    this.pinger.disconnect();
   }
 }

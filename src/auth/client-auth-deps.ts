@@ -1,0 +1,23 @@
+import { DEFAULTS } from '../config/defaults.js';
+import type { ReplayStore } from '../store/store.js';
+import type { ClientAuthDeps } from './client-auth.js';
+import type { ClientRegistry } from './clients.js';
+
+/** What client authentication is built from: the issuer, the registry, the replay store. */
+export interface ClientAuthSources {
+  config: { issuer: string };
+  clients: ClientRegistry;
+  store: ReplayStore;
+}
+
+/** Client authentication for one endpoint: assertions must name the issuer or that endpoint. */
+export function clientAuthDeps(src: ClientAuthSources, path: string): ClientAuthDeps {
+  const endpoint = src.config.issuer.replace(/\/$/, '') + path;
+  return {
+    clients: src.clients,
+    assertionAudiences: [src.config.issuer, endpoint],
+    maxAssertionLifetimeSeconds: DEFAULTS.maxAssertionLifetimeSeconds,
+    clockToleranceSeconds: DEFAULTS.clockToleranceSeconds,
+    replay: src.store,
+  };
+}

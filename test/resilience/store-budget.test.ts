@@ -1,0 +1,74 @@
+/**
+ * The store budget of one request (src/store/deadline.ts) on a real redis-server paused with
+ * SIGSTOP: every call of the request spends one budget, a call made once it is spent is never
+ * sent, and a write that timed out may still apply when the server resumes (so a 503 on a write
+ * says its outcome is unknown).
+ */
+import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
+import { withStoreBudget } from '../../src/store/deadline.js';
+import { RedisStore } from '../../src/store/redis/redis-store.js';
+import { StoreUnavailable } from '../../src/store/store.js';
+import { startRedisServer, type TestRedisServer, uniquePrefix } from '../support/redis.js';
+
+const BUDGET_MS = 1000;
+const exp = () => Math.floor(Date.now() / 1000) + 60;
+
+let redis: TestRedisServer;
+let store: RedisStore;
+
+beforeEach(async () => {
+  redis = await startRedisServer();
+  store = await RedisStore.connect({
+    ...REDIS_STORE_DEFAULTS,
+    url: redis.url,
+    prefix: uniquePrefix(),
+    // Far longer than the budget: the budget, not the command timeout, is what ends the wait.
+    commandTimeoutMs: 20_000,
+  });
+});
+
+afterEach(async () => {
+  redis.resume();
+  await store.close();
+  await redis.stop();
+});
+
+test('three store calls of one request spend one budget, not three', async () => {
+  redis.pause();
+  const started = Date.now();
+  const outcomes = await withStoreBudget(BUDGET_MS, async () => {
+    const out: unknown[] = [];
+    for (const txn of ['t1', 't2', 't3'])
+      out.push(await store.getTask(txn).catch((e: unknown) => e));
+    return out;
+  });
+  // Three budgets would be 3000 ms; one is 1000 ms (the rest is slack for a shared machine).
+  expect(Date.now() - started).toBeLessThan(2 * BUDGET_MS);
+  for (const e of outcomes) expect(e).toBeInstanceOf(StoreUnavailable);
+});
+
+test('a write that timed out applies when the server resumes; a call after the budget is never sent', async () => {
+  redis.pause();
+  await withStoreBudget(BUDGET_MS, async () => {
+    await expect(store.useOnce('t', 'sent-in-time', exp())).rejects.toBeInstanceOf(
+      StoreUnavailable,
+    );
+    redis.resume();
+    await expect(store.useOnce('t', 'after-budget', exp())).rejects.toBeInstanceOf(
+      StoreUnavailable,
+    );
+  });
+  // Outside any request: the first write was already on its way and took effect...
+  await expect(store.useOnce('t', 'sent-in-time', exp())).resolves.toBe(false);
+  // ...the second was never sent.
+  await expect(store.useOnce('t', 'after-budget', exp())).resolves.toBe(true);
+});
+
+test('/readyz ping answers within its own timeout while commands hang, and recovers', async () => {
+  redis.pause();
+  const started = Date.now();
+  await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailable);
+  expect(Date.now() - started).toBeLessThan(REDIS_STORE_DEFAULTS.pingTimeoutMs + 1500);
+  redis.resume();
+  await expect(store.ping()).resolves.toBeUndefined();
+});
