@@ -4,6 +4,7 @@ import type {
   AuditStore,
   FeedStore,
   MarkStore,
+  RateLimitStore,
   ReplayStore,
   TaskStore,
   TokenStateStore,
@@ -14,6 +15,7 @@ import { MemoryApprovals } from './approvals.js';
 import { MemoryAudit } from './audit.js';
 import { MemoryFeed } from './feed.js';
 import { MemoryMarks } from './marks.js';
+import { MemoryRateLimits } from './rate-limit.js';
 import { MemoryReplay } from './replay.js';
 import { Stamps } from './stamps.js';
 import { MemoryTasks } from './tasks.js';
@@ -36,6 +38,7 @@ export class MemoryStore implements TokenStore {
   private readonly feed: MemoryFeed;
   private readonly approvals = new MemoryApprovals();
   private readonly replay = new MemoryReplay();
+  private readonly rateLimits = new MemoryRateLimits();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(limits: StoreLimits) {
@@ -51,6 +54,7 @@ export class MemoryStore implements TokenStore {
     const now = epochSeconds();
     this.tasks.sweep(now);
     this.replay.sweep(now);
+    this.rateLimits.sweep();
     this.auditPart.sweep(now);
   }
 
@@ -131,6 +135,9 @@ export class MemoryStore implements TokenStore {
 
   useOnce(...a: Parameters<ReplayStore['useOnce']>) {
     return this.replay.useOnce(...a);
+  }
+  takeBudget(...a: Parameters<RateLimitStore['takeBudget']>) {
+    return this.rateLimits.takeBudget(...a);
   }
 
   async ping(): Promise<void> {}

@@ -3,6 +3,7 @@ import type {
   AuditStore,
   FeedStore,
   MarkStore,
+  RateLimitStore,
   ReplayStore,
   TaskStore,
   TokenStateStore,
@@ -16,6 +17,7 @@ import { clientFactory, type RedisConnection } from './connect.js';
 import { RedisFeed } from './feed.js';
 import { keys } from './keys.js';
 import { RedisMarks } from './marks.js';
+import { RedisRateLimits } from './rate-limit.js';
 import { RedisReplay } from './replay.js';
 import { RedisTasks } from './tasks.js';
 import { RedisTokenState } from './token-state.js';
@@ -43,6 +45,7 @@ export class RedisStore implements TokenStore {
   private readonly approvals: RedisApprovals;
   private readonly auditPart: RedisAudit;
   private readonly replay: RedisReplay;
+  private readonly rateLimits: RedisRateLimits;
 
   private constructor(
     private readonly client: ScriptedClient,
@@ -57,6 +60,7 @@ export class RedisStore implements TokenStore {
     this.approvals = new RedisApprovals(client, k);
     this.auditPart = new RedisAudit(client, k, opts.audit);
     this.replay = new RedisReplay(client, k);
+    this.rateLimits = new RedisRateLimits(client, k);
   }
 
   static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
@@ -145,6 +149,9 @@ export class RedisStore implements TokenStore {
 
   useOnce(...a: Parameters<ReplayStore['useOnce']>) {
     return this.replay.useOnce(...a);
+  }
+  takeBudget(...a: Parameters<RateLimitStore['takeBudget']>) {
+    return this.rateLimits.takeBudget(...a);
   }
 
   async ping(): Promise<void> {
