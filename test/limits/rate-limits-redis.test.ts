@@ -131,6 +131,16 @@ describe('on a Redis of its own', () => {
     expect(withLimits).toBeLessThan(without * 1.1);
   });
 
+  test('a client over its budget is refused in process, without asking Redis', async () => {
+    const store = { kind: 'redis', url: redis.url, prefix: uniquePrefix() };
+    const [url] = await batons(1, store, { agent: { requests: 3, windowSeconds: 60 } });
+    for (let i = 0; i < 3; i++) expect((await cheapToken(url!, 'support-agent')).status).toBe(400);
+    const before = await commands();
+    for (let i = 0; i < 20; i++) expect((await cheapToken(url!, 'support-agent')).status).toBe(429);
+    // A few commands of the instance's own (marks refresh, the INFO calls): not one per refusal.
+    expect((await commands()) - before).toBeLessThan(10);
+  });
+
   test('a hung Redis (SIGSTOP) never holds a request: the in-process bucket decides alone', async () => {
     const store = await RedisStore.connect({
       ...REDIS_STORE_DEFAULTS,
