@@ -23,6 +23,25 @@ export interface BenchOptions {
   memoryTokensPerTask: number;
   /** The whole bench is aborted (and cleaned up) past this. */
   deadlineSec: number;
+  /** Rate limits on (with budgets no scenario reaches, so every check runs) or off. */
+  rateLimits: boolean;
+}
+
+/**
+ * The bench configures its rate limits itself rather than trusting the defaults: on, with
+ * budgets no scenario can reach (one agent drives thousands of requests a second), so each
+ * request pays the whole check (in-process bucket, shared leases on Redis) and none is refused.
+ */
+export function benchRateLimits(on: boolean): Record<string, unknown> {
+  const unreachable = { requests: 1_000_000_000, windowSeconds: 60 };
+  return on
+    ? {
+        agent: unreachable,
+        resourceServer: unreachable,
+        feedConnections: unreachable,
+        authFailures: { perAddress: unreachable, perClient: unreachable },
+      }
+    : { enabled: false };
 }
 
 const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--duration S] [--warmup S] [--cpu-prof] [--tsx] [--out FILE]
@@ -35,7 +54,8 @@ const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--durati
   --cpu-prof     profile Baton during an extra run of scenarios 1 and 3 (bench/profiles/)
   --tsx          run the servers under tsx (as npm start does) instead of as transpiled JavaScript
                  (as the Dockerfile runs Baton; ~40 MB less RSS)
-  --out FILE     results file (default bench/results.json)`;
+  --out FILE     results file (default bench/results.json)
+  --rate-limits on|off  rate limits with unreachable budgets (default on), or none, to see their cost`;
 
 function num(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -58,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       tsx: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
+      'rate-limits': { type: 'string', default: 'on' },
     },
     strict: true,
   });
@@ -66,6 +87,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.exit(0);
   }
   const quick = values.quick === true;
+  if (values['rate-limits'] !== 'on' && values['rate-limits'] !== 'off')
+    throw new Error(`--rate-limits must be on or off\n${USAGE}`);
   const runs = Math.round(num(values.runs, 'runs', 1, 9) ?? 1);
   return {
     quick,
@@ -82,5 +105,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     memoryTasks: quick ? 200 : 3_000,
     memoryTokensPerTask: 10,
     deadlineSec: quick ? 240 : 1_200,
+    rateLimits: values['rate-limits'] === 'on',
   };
 }

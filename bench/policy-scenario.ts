@@ -19,6 +19,8 @@ export interface PolicyScenarioDeps {
   keyFile: KeyFile;
   redisUrl: string;
   prefix: string;
+  /** The bench's own rate limits (bench/options.ts), not the demo's defaults. */
+  rateLimits: Record<string, unknown>;
   log(msg: string): void;
 }
 
@@ -80,6 +82,7 @@ export async function preparePolicyScenario(d: PolicyScenarioDeps): Promise<Poli
     spawnTarget('baton', `baton-demo${suffix || '-policy'}`, {
       rawConfig: {
         ...raw,
+        rateLimits: d.rateLimits,
         store: { kind: 'redis', url: d.redisUrl, prefix: `${d.prefix}demo${suffix}:` },
       },
       keyFile: d.keyFile,

@@ -16,7 +16,7 @@ import { prepareTargets, removeBuild } from './build.js';
 import { coresUsed, snapshot, type CpuSnapshot } from './cpu.js';
 import { setTargetRuntime, spawnTarget, stopAllChildren, type TargetChild } from './children.js';
 import { drive, type LoadResult, type LoadSpec } from './load.js';
-import { parseOptions, type BenchOptions } from './options.js';
+import { benchRateLimits, parseOptions, type BenchOptions } from './options.js';
 import { preparePolicyScenario } from './policy-scenario.js';
 import { formatProfile, summariseProfile } from './profile.js';
 import {
@@ -134,6 +134,7 @@ async function main(o: BenchOptions): Promise<Results> {
   const keyFile = await createKey('ES256');
   const rawConfig = {
     ...rawTestConfig(upstream),
+    rateLimits: benchRateLimits(o.rateLimits),
     store: { kind: 'redis', url: redis.url, prefix: PREFIX },
   };
   const [children, policyScenario] = await Promise.all([
@@ -149,6 +150,7 @@ async function main(o: BenchOptions): Promise<Results> {
       keyFile,
       redisUrl: redis.url,
       prefix: PREFIX,
+      rateLimits: rawConfig.rateLimits,
       log,
     }),
   ]);

@@ -20,6 +20,7 @@ import {
   writeDeployment,
 } from '../test/support/index.js';
 import { drive } from './load.js';
+import { benchRateLimits } from './options.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' } } });
 const durationSec = Math.min(60, Math.max(1, Number(values.duration)));
@@ -28,11 +29,10 @@ const up = await makeUpstream();
 const rows: { workers: number; rps: number; p50_ms: number; p99_ms: number }[] = [];
 try {
   for (const workers of [1, 2]) {
-    const d = await writeDeployment(
-      up,
-      { url: redis.url, prefix: uniquePrefix() },
-      (raw) => (raw.logLevel = 'warn'),
-    );
+    const d = await writeDeployment(up, { url: redis.url, prefix: uniquePrefix() }, (raw) => {
+      raw.logLevel = 'warn';
+      raw.rateLimits = benchRateLimits(true);
+    });
     const b = await spawnBaton(d.configPath, 30_000, ['--workers', String(workers)]);
     try {
       const task = (

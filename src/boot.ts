@@ -8,6 +8,8 @@ import type { BatonContext } from './context.js';
 import { createBatonServer } from './http/server.js';
 import { Metrics } from './http/metrics.js';
 import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';
+import { BudgetLimiter } from './limits/budget-limiter.js';
+import { RequestLimits } from './limits/request-limits.js';
 import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
 import { FeedHub } from './revocation/feed-hub.js';
@@ -95,9 +97,25 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     ? (await import('./policy/cedar/holder.js')).PolicyHolder.fromFile(config.policy.cedarFile, log)
     : undefined;
   if (policy && config.policy.watch) policy.watch();
+  const clients = new ClientRegistry(config);
+  const limits = new RequestLimits(
+    config.rateLimits,
+    clients,
+    new BudgetLimiter({
+      shared: store,
+      lease: config.rateLimits.lease,
+      storeTimeoutMs: config.rateLimits.storeTimeoutMs,
+      storeBackoffMs: DEFAULTS.rateLimitStoreBackoffMs,
+      onStoreError: (e) =>
+        log.warn(
+          { err: (e as Error).message },
+          'rate limits: shared budget unreachable; in-process limits only for now',
+        ),
+    }),
+  );
   const ctx: BatonContext = {
     config,
-    clients: new ClientRegistry(config),
+    clients,
     tools: new ToolIndex(config.tools),
     keys,
     own: {
@@ -115,11 +133,14 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     marks,
     feed,
     audit,
+    limits,
     log,
     ...(policy ? { policy } : {}),
     newId: () => randomUUID(),
   };
-  const server = createBatonServer({ ctx, log, metrics: new Metrics(ctx) });
+  const metrics = new Metrics(ctx);
+  limits.onLimited = (l) => metrics.rateLimited.inc({ ...l });
+  const server = createBatonServer({ ctx, log, metrics });
   const keyTimer = opts.keys
     ? undefined
     : setInterval(

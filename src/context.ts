@@ -2,6 +2,7 @@ import type { AuditLog } from './audit/log.js';
 import type { ClientRegistry, ToolIndex } from './auth/clients.js';
 import type { Config } from './config/schema.js';
 import type { KeySet } from './keys/keyset.js';
+import type { RequestLimits } from './limits/request-limits.js';
 import type { Logger } from './log.js';
 import type { PolicySource } from './policy/decide.js';
 import type { FeedHub } from './revocation/feed-hub.js';
@@ -26,6 +27,8 @@ export interface BatonContext {
   marks: MarkCache;
   feed: FeedHub;
   audit: AuditLog;
+  /** Rate limits per client, and on failed authentications (src/limits/). */
+  limits: RequestLimits;
   /** The Cedar policy in force, if any (swapped atomically on reload). */
   policy?: PolicySource & { readonly version: string | undefined };
   log: Logger;

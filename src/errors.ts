@@ -165,6 +165,25 @@ export class TemporarilyUnavailable extends BatonError {
   }
 }
 
+/**
+ * 429: a rate limit (src/limits/). Still RFC 6749's `temporarily_unavailable`, never RFC 8628's
+ * `slow_down`, which approval polling uses; `Retry-After` (RFC 9110 §10.2.3) says when to retry.
+ */
+export class TooManyRequests extends BatonError {
+  static override readonly code = 'temporarily_unavailable';
+  static override readonly status = 429;
+  constructor(
+    description: string,
+    readonly retryAfterSeconds: number,
+    options: BatonErrorOptions = {},
+  ) {
+    super(description, {
+      ...options,
+      headers: { 'Retry-After': String(retryAfterSeconds), ...options.headers },
+    });
+  }
+}
+
 /** 500: what the caller is told about an error Baton did not expect (the log has the rest). */
 export class ServerError extends BatonError {
   static override readonly code = 'server_error';

@@ -44,6 +44,28 @@ function parseBasic(header: string): { id: string; secret: string } {
   }
 }
 
+/**
+ * The client id a request claims, before any check (for counting failed authentications);
+ * undefined when it names none or cannot be read.
+ */
+export function claimedClientId(input: ClientAuthInput): string | undefined {
+  if (input.authorization?.toLowerCase().startsWith('basic ')) {
+    try {
+      return parseBasic(input.authorization).id;
+    } catch {
+      return undefined;
+    }
+  }
+  if (input.clientId !== undefined) return input.clientId;
+  if (input.clientAssertion === undefined) return undefined;
+  try {
+    const iss = decodeJwt(input.clientAssertion).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One answer for every failed authentication; which check failed (and for whom) is only logged. */
 const authFailed = (id: string, reason: string) =>
   new InvalidClient('client authentication failed', { debug: { id, reason } });

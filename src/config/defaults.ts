@@ -137,6 +137,28 @@ export const DEFAULTS = {
   /** The demo IdP: its host, and the lifetime of the access tokens it issues. */
   demoIdpHost: '127.0.0.1',
   demoIdpTokenTtlSeconds: 3600,
+  /**
+   * Rate limits (src/limits/, docs/configuration.md#rate-limits). Budgets are requests per
+   * authenticated client per fixed window, by client kind; sized well above an honest client
+   * (an agent calls /token before each tool call, a resource server /introspect per request).
+   */
+  rateLimitWindowSeconds: 60,
+  rateLimitAgentRequests: 6_000,
+  rateLimitResourceServerRequests: 60_000,
+  /** Feed connection attempts per client per window (a follower reconnects with backoff). */
+  rateLimitFeedConnections: 120,
+  /** Failed authentications per source address, and per claimed client id, per window. */
+  rateLimitAuthFailuresPerAddress: 100,
+  rateLimitAuthFailuresPerClient: 1_000,
+  /**
+   * Points an instance takes from the shared (store) budget at once; it spends them in process,
+   * so the store is asked about once per lease, and one point at a time near the limit.
+   */
+  rateLimitLease: 50,
+  /** A shared-budget call slower than this is abandoned: the in-process bucket decides alone. */
+  rateLimitStoreTimeoutMs: 100,
+  /** After a failed shared-budget call, the in-process bucket decides alone for this long. */
+  rateLimitStoreBackoffMs: 1_000,
 } as const;
 
 /** What a store is sized by when nothing is configured (boot passes the configured values). */

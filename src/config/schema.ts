@@ -27,6 +27,36 @@ const SecretHash = z
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
 const Seconds = z.number().int().positive();
 
+/** A rate-limit budget: at most `requests` per fixed window of `windowSeconds`. */
+export const BudgetSchema = z
+  .object({
+    requests: z.number().int().positive(),
+    windowSeconds: Seconds.max(86_400).default(DEFAULTS.rateLimitWindowSeconds),
+  })
+  .strict();
+const budget = (requests: number) =>
+  BudgetSchema.prefault({ requests, windowSeconds: DEFAULTS.rateLimitWindowSeconds });
+
+export const RateLimitsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Per authenticated client, over /token, /introspect, /revoke and task completion. */
+    agent: budget(DEFAULTS.rateLimitAgentRequests),
+    resourceServer: budget(DEFAULTS.rateLimitResourceServerRequests),
+    /** Connection attempts to GET /revocations, per client. */
+    feedConnections: budget(DEFAULTS.rateLimitFeedConnections),
+    authFailures: z
+      .object({
+        perAddress: budget(DEFAULTS.rateLimitAuthFailuresPerAddress),
+        perClient: budget(DEFAULTS.rateLimitAuthFailuresPerClient),
+      })
+      .strict()
+      .prefault({}),
+    lease: z.number().int().min(1).max(10_000).default(DEFAULTS.rateLimitLease),
+    storeTimeoutMs: z.number().int().positive().default(DEFAULTS.rateLimitStoreTimeoutMs),
+  })
+  .strict();
+
 export const ClientAuthSchema = z.discriminatedUnion('method', [
   z
     .object({
@@ -66,6 +96,8 @@ export const AgentSchema = z
     /** A disabled agent authenticates nowhere. */
     disabled: z.boolean().default(false),
     attributes: EntityAttributes.default({}),
+    /** This agent's own budget, over `rateLimits.agent`. */
+    rateLimit: BudgetSchema.optional(),
   })
   .strict();
 
@@ -75,7 +107,9 @@ export const ToolSchema = z
     name: Id.optional(),
     scopes: z.array(Scope).min(1),
     /** The credentials its resource server uses at /introspect and on the revocation feed. */
-    resourceServer: z.object({ clientId: Id, auth: ClientAuthSchema }).strict(),
+    resourceServer: z
+      .object({ clientId: Id, auth: ClientAuthSchema, rateLimit: BudgetSchema.optional() })
+      .strict(),
     /** The actions a `tool_call` authorization detail may name (any when absent). */
     actions: z.array(z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/)).optional(),
     maxArgumentsBytes: z
@@ -209,6 +243,7 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    rateLimits: RateLimitsSchema.prefault({}),
     defaults: z
       .object({
         taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),
@@ -291,3 +326,5 @@ export type ToolConfig = z.infer<typeof ToolSchema>;
 export type TrustedIssuerConfig = z.infer<typeof TrustedIssuerSchema>;
 export type ClientAuthConfig = z.infer<typeof ClientAuthSchema>;
 export type StoreConfig = z.infer<typeof StoreSchema>;
+export type Budget = z.infer<typeof BudgetSchema>;
+export type RateLimitsConfig = z.infer<typeof RateLimitsSchema>;

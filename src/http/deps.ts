@@ -1,4 +1,9 @@
+import type { ClientAuthInput } from '../auth/client-auth.js';
+import { clientAuthDeps } from '../auth/client-auth-deps.js';
+import type { Client } from '../auth/clients.js';
 import type { BatonContext } from '../context.js';
+import { authenticateLimited } from '../limits/authenticate.js';
+import type { LimitedRoute } from '../limits/request-limits.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 
@@ -9,4 +14,11 @@ export interface HttpDeps {
   ctx: BatonContext;
   log: Logger;
   metrics: Metrics;
+}
+
+/** Authenticates a caller of `route` under the rate limits (src/limits/authenticate.ts). */
+export function clientAuthenticator(ctx: BatonContext, path: string, route: LimitedRoute) {
+  const auth = clientAuthDeps(ctx, path);
+  return (input: ClientAuthInput, address: string | undefined): Promise<Client> =>
+    authenticateLimited(auth, ctx.limits, route, input, address);
 }

@@ -27,6 +27,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Requests refused by a rate limit (src/limits/): bounded labels, never a client id. */
+  readonly rateLimited = new Counter({
+    name: 'baton_rate_limited_total',
+    help: 'Requests refused by a rate limit, by route, client kind and limit',
+    labelNames: ['route', 'kind', 'limit'] as const,
+    registers: [this.registry],
+  });
+
   constructor(ctx: BatonContext) {
     collectDefaultMetrics({ register: this.registry, prefix: 'baton_' });
     new Gauge({

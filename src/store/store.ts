@@ -228,8 +228,26 @@ export interface StoreLifecycle {
 }
 
 /** Everything a store implements; wired once by boot, then handed out per need. */
+/** What one take from a shared rate-limit budget found (src/limits/). */
+export interface BudgetTake {
+  /** Points consumed in the current window, this take included. */
+  consumed: number;
+  /** Milliseconds until the window ends and the count starts again. */
+  msBeforeReset: number;
+}
+
+/**
+ * Rate-limit budgets shared by every instance on the store: fixed windows, one counter per key.
+ * On Redis each key is its own hash tag, apart from every task's `{txn}` slot.
+ */
+export interface RateLimitStore {
+  /** Adds `points` to `key`'s count in its current window of `windowSeconds`; never refuses. */
+  takeBudget(key: string, points: number, windowSeconds: number): Promise<BudgetTake>;
+}
+
 export interface TokenStore
   extends TaskStore,
+    RateLimitStore,
     TokenStateStore,
     MarkStore,
     FeedStore,

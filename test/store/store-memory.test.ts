@@ -2,6 +2,7 @@
 import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { describeIdempotentWritesContract } from '../support/contract/deadline.js';
+import { describeRateLimitContract } from '../support/contract/ratelimit.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
@@ -14,3 +15,4 @@ runStoreContract('MemoryStore', memory);
 describeFeedContract('MemoryStore', () => memory(STORE_LIMITS));
 describeFloodsContract('MemoryStore', memory);
 describeIdempotentWritesContract(() => memory(STORE_LIMITS));
+describeRateLimitContract('MemoryStore', memory);

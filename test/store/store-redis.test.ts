@@ -13,6 +13,7 @@ import {
 } from '../support/redis.js';
 import { dropKeysUnder } from '../support/redis-keys.js';
 import { describeIdempotentWritesContract } from '../support/contract/deadline.js';
+import { describeRateLimitContract } from '../support/contract/ratelimit.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
@@ -32,6 +33,7 @@ const standalone: MakeStore = async (limits = STORE_LIMITS) => {
 runStoreContract('RedisStore (standalone)', standalone);
 describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeFloodsContract('RedisStore (standalone)', standalone);
+describeRateLimitContract('RedisStore (standalone)', standalone);
 describeIdempotentWritesContract(() => standalone(STORE_LIMITS));
 
 describe('on a 3-node cluster', () => {
@@ -65,5 +67,6 @@ describe('on a 3-node cluster', () => {
   runStoreContract('RedisStore (cluster)', onCluster);
   describeFeedContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
   describeFloodsContract('RedisStore (cluster)', onCluster);
+  describeRateLimitContract('RedisStore (cluster)', onCluster);
   describeIdempotentWritesContract(() => onCluster(STORE_LIMITS));
 });

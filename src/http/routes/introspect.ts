@@ -1,20 +1,19 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { authenticateClient } from '../../auth/client-auth.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { InvalidRequest } from '../../errors.js';
 import { single } from '../../exchange/request.js';
 import { introspect } from '../../introspection/introspect.js';
 import { clientInputFromForm } from '../client-input.js';
-import { clientAuthDeps, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import type { FormFields } from '../../exchange/request.js';
 import { sendJson } from '../respond.js';
 
 /** What POST /introspect answers once the form is read (the bench runs this in process). */
 export function introspectHandler(ctx: HttpDeps['ctx']) {
-  const auth = clientAuthDeps(ctx, '/introspect');
-  return async (headers: IncomingHttpHeaders, form: FormFields) => {
-    const client = await authenticateClient(auth, clientInputFromForm(headers, form));
+  const authenticate = clientAuthenticator(ctx, '/introspect', '/introspect');
+  return async (headers: IncomingHttpHeaders, form: FormFields, address?: string) => {
+    const client = await authenticate(clientInputFromForm(headers, form), address);
     const token = single(form, 'token');
     single(form, 'token_type_hint'); // optional; a repeat is still malformed
     if (!token) throw new InvalidRequest('token is required');
@@ -26,6 +25,7 @@ export function introspectHandler(ctx: HttpDeps['ctx']) {
 export function introspectRoute(deps: HttpDeps) {
   const handle = introspectHandler(deps.ctx);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    sendJson(res, 200, await handle(req.headers, await readForm(req, DEFAULTS.maxBodyBytes)));
+    const form = await readForm(req, DEFAULTS.maxBodyBytes);
+    sendJson(res, 200, await handle(req.headers, form, req.socket.remoteAddress));
   };
 }

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticateClient } from '../../auth/client-auth.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { InvalidRequest, UnauthorizedClient } from '../../errors.js';
 import { single } from '../../exchange/request.js';
 import { revokeTokenTree } from '../../revocation/revoke.js';
 import { verifyOwnToken } from '../../tokens/verify-own.js';
 import { clientInputFromForm } from '../client-input.js';
-import { clientAuthDeps, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import { NO_STORE } from '../respond.js';
 
@@ -16,10 +15,13 @@ import { NO_STORE } from '../respond.js';
  * to revoke, and the answer must not help probe tokens. The hint is only a hint (§2.1).
  */
 export function revokeRoute(deps: HttpDeps) {
-  const auth = clientAuthDeps(deps.ctx, '/revoke');
+  const authenticate = clientAuthenticator(deps.ctx, '/revoke', '/revoke');
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const form = await readForm(req, DEFAULTS.maxBodyBytes);
-    const client = await authenticateClient(auth, clientInputFromForm(req.headers, form));
+    const client = await authenticate(
+      clientInputFromForm(req.headers, form),
+      req.socket.remoteAddress,
+    );
     const token = single(form, 'token');
     single(form, 'token_type_hint');
     if (!token) throw new InvalidRequest('token is required');

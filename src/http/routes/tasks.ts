@@ -1,10 +1,10 @@
 import { DEFAULTS } from '../../config/defaults.js';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { authenticateClient, type ClientAuthInput } from '../../auth/client-auth.js';
+import type { ClientAuthInput } from '../../auth/client-auth.js';
 import { InvalidRequest, UnauthorizedClient } from '../../errors.js';
 import { completeTask } from '../../revocation/revoke.js';
-import { clientAuthDeps, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, type HttpDeps } from '../deps.js';
 
 const CompleteBody = z
   .object({
@@ -35,11 +35,12 @@ export function tasksRouter(deps: HttpDeps): Router {
   const r = Router();
   r.post('/tasks/:txn/complete', async (req, res) => {
     // RFC 7523: an assertion's audience is the issuer or this endpoint's own URL.
-    const auth = clientAuthDeps(
+    const authenticate = clientAuthenticator(
       deps.ctx,
       `/tasks/${encodeURIComponent(String(req.params.txn))}/complete`,
+      '/tasks/complete',
     );
-    const client = await authenticateClient(auth, clientInputFromJson(req));
+    const client = await authenticate(clientInputFromJson(req), req.socket.remoteAddress);
     if (client.kind !== 'agent')
       throw new UnauthorizedClient(`client ${client.id} is not an agent`);
     const parsed = CompleteBody.safeParse(req.body ?? {});

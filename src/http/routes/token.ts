@@ -1,10 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { authenticateClient } from '../../auth/client-auth.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import { type ExchangeOutcome, exchangeToken } from '../../exchange/exchange.js';
 import { type FormFields, parseExchangeRequest } from '../../exchange/request.js';
 import { clientInputFromForm } from '../client-input.js';
-import { clientAuthDeps, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import { sendJson } from '../respond.js';
 
@@ -13,9 +12,13 @@ import { sendJson } from '../respond.js';
  * socket so that the bench's in-process scenario runs exactly this, not a copy of it.
  */
 export function tokenHandler(ctx: HttpDeps['ctx']) {
-  const auth = clientAuthDeps(ctx, '/token');
-  return async (headers: IncomingHttpHeaders, form: FormFields): Promise<ExchangeOutcome> => {
-    const client = await authenticateClient(auth, clientInputFromForm(headers, form));
+  const authenticate = clientAuthenticator(ctx, '/token', '/token');
+  return async (
+    headers: IncomingHttpHeaders,
+    form: FormFields,
+    address?: string,
+  ): Promise<ExchangeOutcome> => {
+    const client = await authenticate(clientInputFromForm(headers, form), address);
     const request = parseExchangeRequest(form, ctx.config.defaults.purposeMaxLength);
     return exchangeToken(ctx, client, request);
   };
@@ -25,7 +28,8 @@ export function tokenHandler(ctx: HttpDeps['ctx']) {
 export function tokenRoute(deps: HttpDeps) {
   const handle = tokenHandler(deps.ctx);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const out = await handle(req.headers, await readForm(req, DEFAULTS.maxBodyBytes));
+    const form = await readForm(req, DEFAULTS.maxBodyBytes);
+    const out = await handle(req.headers, form, req.socket.remoteAddress);
     deps.metrics.issued.inc({ operation: out.operation });
     sendJson(res, 200, out.response);
   };

@@ -5,6 +5,7 @@ import type {
   FeedStore,
   MarkStore,
   NoticeStore,
+  RateLimitStore,
   ReplayStore,
   TaskStore,
   TokenStateStore,
@@ -16,6 +17,7 @@ import { MemoryApprovals } from './approvals.js';
 import { MemoryAudit } from './audit.js';
 import { MemoryFeed } from './feed.js';
 import { MemoryMarks } from './marks.js';
+import { MemoryRateLimits } from './rate-limit.js';
 import { MemoryReplay } from './replay.js';
 import { Stamps } from './stamps.js';
 import { MemoryTasks } from './tasks.js';
@@ -38,6 +40,7 @@ export class MemoryStore implements TokenStore {
   private readonly feed: MemoryFeed;
   private readonly approvals = new MemoryApprovals();
   private readonly replay = new MemoryReplay();
+  private readonly rateLimits = new MemoryRateLimits();
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -54,6 +57,7 @@ export class MemoryStore implements TokenStore {
     const now = epochSeconds();
     this.tasks.sweep(now);
     this.replay.sweep(now);
+    this.rateLimits.sweep();
     this.auditPart.sweep(now);
     this.approvals.sweep(now);
   }
@@ -144,6 +148,9 @@ export class MemoryStore implements TokenStore {
 
   useOnce(...a: Parameters<ReplayStore['useOnce']>) {
     return this.replay.useOnce(...a);
+  }
+  takeBudget(...a: Parameters<RateLimitStore['takeBudget']>) {
+    return this.rateLimits.takeBudget(...a);
   }
 
   /** A closed store is not ready (/readyz), as a Redis store with its connection gone. */

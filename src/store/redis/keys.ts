@@ -36,6 +36,13 @@ export const keys = (prefix: string) => ({
   marks: () => `${prefix}{global}:marks`,
   /** Stream: the revocation feed, trimmed to a bounded length. */
   feed: () => `${prefix}{global}:feed`,
+  /**
+   * String, counter with the window's expiry: a rate-limit budget. `rate-limiter-flexible` joins
+   * the prefix and the key with `:`; the key is its own hash tag, never a task's `{txn}` slot,
+   * and percent-encoded so no id can close the tag early.
+   */
+  rateLimitPrefix: (windowSeconds: number) => `${prefix}rl:${windowSeconds}`,
+  rateLimitKey: (key: string) => `{rl:${encodeURIComponent(key)}}`,
   /** Pub/sub channel carrying each feed entry as it is appended. */
   channel: () => `${prefix}feed`,
 });

@@ -4,6 +4,7 @@ import type {
   FeedStore,
   MarkStore,
   NoticeStore,
+  RateLimitStore,
   ReplayStore,
   TaskStore,
   TokenStateStore,
@@ -18,6 +19,7 @@ import { clientFactory, type RedisConnection } from './connect.js';
 import { RedisFeed } from './feed.js';
 import { keys } from './keys.js';
 import { RedisMarks } from './marks.js';
+import { RedisRateLimits } from './rate-limit.js';
 import { RedisReplay } from './replay.js';
 import { RedisTasks } from './tasks.js';
 import { RedisTokenState } from './token-state.js';
@@ -47,6 +49,7 @@ export class RedisStore implements TokenStore {
   private readonly approvals: RedisApprovals;
   private readonly auditPart: RedisAudit;
   private readonly replay: RedisReplay;
+  private readonly rateLimits: RedisRateLimits;
 
   private constructor(
     private readonly client: ScriptedClient,
@@ -62,6 +65,7 @@ export class RedisStore implements TokenStore {
     this.approvals = new RedisApprovals(client, k);
     this.auditPart = new RedisAudit(client, k, opts.audit);
     this.replay = new RedisReplay(client, k);
+    this.rateLimits = new RedisRateLimits(client, k);
   }
 
   static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
@@ -163,6 +167,9 @@ export class RedisStore implements TokenStore {
 
   useOnce(...a: Parameters<ReplayStore['useOnce']>) {
     return this.replay.useOnce(...a);
+  }
+  takeBudget(...a: Parameters<RateLimitStore['takeBudget']>) {
+    return this.rateLimits.takeBudget(...a);
   }
 
   /** PING on the readiness connection, within its own timeout whatever the request's budget. */
