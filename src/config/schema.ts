@@ -66,6 +66,8 @@ export const AgentSchema = z
     /** A disabled agent authenticates nowhere. */
     disabled: z.boolean().default(false),
     attributes: EntityAttributes.default({}),
+    /** RFC 9449 §5.2 `dpop_bound_access_tokens`: `required` refuses its requests without a proof. */
+    dpop: z.enum(['optional', 'required']).optional(),
   })
   .strict();
 
@@ -85,6 +87,8 @@ export const ToolSchema = z
       .max(DEFAULTS.maxAuthorizationDetailsBytes)
       .optional(),
     attributes: EntityAttributes.default({}),
+    /** RFC 9728 `dpop_bound_access_tokens_required`: Baton issues this tool DPoP-bound tokens only. */
+    dpopRequired: z.boolean().default(false),
   })
   .strict();
 
@@ -177,6 +181,27 @@ export const ConfigSchema = z
         taskMaxEvents: z.number().int().positive().default(DEFAULTS.auditTaskMaxEvents),
         globalMaxEvents: z.number().int().positive().default(DEFAULTS.auditGlobalMaxEvents),
         maxAgeSeconds: Seconds.default(DEFAULTS.auditMaxAgeSeconds),
+      })
+      .strict()
+      .prefault({}),
+    // DPoP (RFC 9449), docs/dpop.md.
+    dpop: z
+      .object({
+        algorithms: z
+          .array(Alg)
+          .min(1)
+          .default([...DEFAULTS.dpopAlgorithms] as (typeof ASYMMETRIC_ALGS)[number][]),
+        proofWindowSeconds: Seconds.default(DEFAULTS.dpopProofWindowSeconds),
+        agents: z.enum(['optional', 'required']).default(DEFAULTS.dpopAgents),
+        /** §8 server nonces: stateless, an HMAC of the time bucket under this secret (shared by all instances). */
+        nonce: z
+          .object({
+            secret: z.string().min(32),
+            bucketSeconds: Seconds.default(DEFAULTS.dpopNonceBucketSeconds),
+          })
+          .strict()
+          .optional(),
+        handOffOfferTtlSeconds: Seconds.default(DEFAULTS.handOffOfferTtlSeconds),
       })
       .strict()
       .prefault({}),

@@ -50,7 +50,11 @@ export async function verifySubject(ctx: BatonContext, token: string): Promise<S
  * `sub` (with the issuer's prefix); for a Baton token it is its current actor, since a Baton
  * token's `sub` is always the user. The actor must be an enabled agent.
  */
-export async function verifyActor(ctx: BatonContext, token: string): Promise<AgentConfig> {
+export async function verifyActor(
+  ctx: BatonContext,
+  token: string,
+): Promise<{ agent: AgentConfig; cnf: unknown }> {
+  let cnf: unknown;
   let actorId: string;
   if (peekIssuer(token, 'actor_token') === ctx.config.issuer) {
     const claims = await verifyOwnToken(ctx.own, token, 'actor_token');
@@ -69,6 +73,7 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
         `actor_token is not active (${state === 'task_ended' ? 'its task has ended' : state})`,
       );
     actorId = claims.act.sub;
+    cnf = claims.cnf;
   } else {
     const id = await ctx.upstream.verify(token, 'actor_token');
     if (!ctx.upstream.vouchesForAgents(id.iss))
@@ -76,9 +81,10 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
         'actor_token is from an issuer not trusted to name agents (trustedIssuers[].actorTokens)',
       );
     actorId = id.sub;
+    cnf = id.claims.cnf;
   }
   const agent = agentById(ctx.clients, actorId);
   if (!agent)
     throw new InvalidRequest(`actor_token names ${actorId}, which is not an enabled agent`);
-  return agent;
+  return { agent, cnf };
 }

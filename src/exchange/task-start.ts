@@ -24,8 +24,14 @@ export async function startTask(
   user: UpstreamIdentity,
   req: ExchangeRequest,
   actor: AgentConfig,
+  jkt?: string,
 ): Promise<Issued> {
   const chain = actor.id === caller.id ? [caller.id] : [actor.id, caller.id];
+  // RFC 9449 §6: the token is bound to the prover's key, so the prover must be its holder.
+  if (jkt !== undefined && chain.length > 1)
+    throw new InvalidRequest(
+      'a DPoP-bound task is started by the agent that holds it; start it, then offer it',
+    );
   if (chain.length > 1) {
     if (!caller.mayPresentActorTokens)
       throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
@@ -70,6 +76,7 @@ export async function startTask(
     txn,
     act: nestActors(chain),
     lineage: { anc: [] },
+    ...(jkt !== undefined ? { cnf: { jkt } } : {}),
     task: { ...(req.purpose ? { purpose: req.purpose } : {}), user: userClaims },
   };
   const task = {

@@ -6,7 +6,8 @@ import { single } from '../../exchange/request.js';
 import { revokeTokenTree } from '../../revocation/revoke.js';
 import { verifyOwnToken } from '../../tokens/verify-own.js';
 import { clientInputFromForm } from '../client-input.js';
-import { clientAuthDeps, type HttpDeps } from '../deps.js';
+import { clientAuthDeps, endpointUrl, type HttpDeps } from '../deps.js';
+import { requireHolderProof } from '../../auth/dpop-holder.js';
 import { readForm } from '../form.js';
 import { NO_STORE } from '../respond.js';
 
@@ -17,6 +18,7 @@ import { NO_STORE } from '../respond.js';
  */
 export function revokeRoute(deps: HttpDeps) {
   const auth = clientAuthDeps(deps.ctx, '/revoke');
+  const htu = endpointUrl(deps.ctx, '/revoke');
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const form = await readForm(req, DEFAULTS.maxBodyBytes);
     const client = await authenticateClient(auth, clientInputFromForm(req.headers, form));
@@ -29,6 +31,12 @@ export function revokeRoute(deps: HttpDeps) {
     if (claims) {
       if (claims.client_id !== client.id)
         throw new UnauthorizedClient('this token was not issued to the calling client');
+      // RFC 9449 §6: the holder of a bound token proves its key to revoke it.
+      await requireHolderProof(deps.ctx.dpop, claims.cnf?.jkt, 'token', {
+        proofs: req.headersDistinct.dpop,
+        method: 'POST',
+        url: htu,
+      });
       await revokeTokenTree(deps.ctx, claims, client.id);
       deps.log.info(
         { op: 'revoke_token', client: client.id, txn: claims.txn, jti: claims.jti },

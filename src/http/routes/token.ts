@@ -4,7 +4,7 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { type ExchangeOutcome, exchangeToken } from '../../exchange/exchange.js';
 import { type FormFields, parseExchangeRequest } from '../../exchange/request.js';
 import { clientInputFromForm } from '../client-input.js';
-import { clientAuthDeps, type HttpDeps } from '../deps.js';
+import { clientAuthDeps, endpointUrl, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import { sendJson } from '../respond.js';
 
@@ -14,10 +14,16 @@ import { sendJson } from '../respond.js';
  */
 export function tokenHandler(ctx: HttpDeps['ctx']) {
   const auth = clientAuthDeps(ctx, '/token');
+  // RFC 9449 §4.3 rule 9: the endpoint's URL as the issuer names it (what the metadata says).
+  const htu = endpointUrl(ctx, '/token');
   return async (headers: IncomingHttpHeaders, form: FormFields): Promise<ExchangeOutcome> => {
     const client = await authenticateClient(auth, clientInputFromForm(headers, form));
     const request = parseExchangeRequest(form, ctx.config.defaults.purposeMaxLength);
-    return exchangeToken(ctx, client, request);
+    return exchangeToken(ctx, client, request, {
+      proofs: headers.dpop === undefined ? undefined : [headers.dpop].flat(),
+      method: 'POST',
+      url: htu,
+    });
   };
 }
 
