@@ -1,40 +1,41 @@
 import { DEFAULTS } from '../../config/defaults.js';
-import { Router, type Request } from 'express';
-import { secretMatches } from '../../auth/secrets.js';
-import { InvalidClient, InvalidRequest } from '../../errors.js';
+import { Router, type Request, type Response } from 'express';
+import { authenticateClient } from '../../auth/client-auth.js';
+import { InvalidClient, InvalidRequest, UnauthorizedClient } from '../../errors.js';
 import type { BatonContext } from '../../context.js';
 import { FEED_ID, type FeedEntry, feedIdAfter } from '../../protocol/feed.js';
 import { isAdmin } from '../admin-auth.js';
-import type { HttpDeps } from '../deps.js';
+import { clientAuthDeps, type HttpDeps } from '../deps.js';
 
-/** Resource servers (their secret, via Basic) and admins (Bearer admin key) may follow the feed. */
-function mayFollow(ctx: BatonContext, req: Request): boolean {
-  const h = req.headers.authorization ?? '';
-  if (/^Bearer\s/i.test(h)) return isAdmin(ctx, h);
-  if (!/^Basic\s/i.test(h)) return false;
-  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 0) return false;
-  let id: string;
-  let secret: string;
-  try {
-    id = decodeURIComponent(decoded.slice(0, i));
-    secret = decodeURIComponent(decoded.slice(i + 1));
-  } catch {
-    return false;
+/**
+ * Who may follow the feed: an admin (Bearer admin key), or a resource server authenticated by the
+ * shared client authentication (src/auth/client-auth.ts) in its configured method: Basic on GET
+ * or POST, and on POST also client_secret_post or private_key_jwt in the form body. GET has no
+ * body and an assertion in a query string would land in access logs, so assertions go by POST.
+ */
+async function authenticateFollower(ctx: BatonContext, req: Request): Promise<void> {
+  const h = req.headers.authorization;
+  if (h !== undefined && /^Bearer\s/i.test(h)) {
+    if (isAdmin(ctx, h)) return;
+    throw new InvalidClient('resource server credentials or an admin key are required');
   }
-  const client = ctx.clients.get(id);
-  const hash =
-    client?.kind === 'resource_server' && 'secretHash' in client.auth
-      ? client.auth.secretHash
-      : undefined;
-  return secretMatches(secret, hash) && hash !== undefined;
+  const body = req.method === 'POST' ? ((req.body ?? {}) as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const client = await authenticateClient(clientAuthDeps(ctx, '/revocations'), {
+    authorization: h,
+    clientId: str(body.client_id),
+    clientSecret: str(body.client_secret),
+    clientAssertion: str(body.client_assertion),
+    clientAssertionType: str(body.client_assertion_type),
+  });
+  if (client.kind !== 'resource_server')
+    throw new UnauthorizedClient(`client ${client.id} is not a resource server`);
 }
 
 const CATCH_UP_BATCH = DEFAULTS.feedCatchUpBatch;
 
 /**
- * GET /revocations — the revocation feed as Server-Sent Events. Each event's `id` is its feed
+ * GET or POST /revocations — the revocation feed as Server-Sent Events. Each event's `id` is its feed
  * cursor; a client that reconnects with `Last-Event-ID` (or `?after=`) first gets every event
  * after it, then the live stream, with nothing lost in between: the live subscription starts
  * before the catch-up read, and live events at or before the last sent id are dropped.
@@ -42,12 +43,14 @@ const CATCH_UP_BATCH = DEFAULTS.feedCatchUpBatch;
 export function feedRouter(deps: HttpDeps): Router {
   const { ctx } = deps;
   const r = Router();
-  r.get('/revocations', async (req, res) => {
-    if (!mayFollow(ctx, req))
-      throw new InvalidClient('resource server (Basic) or admin (Bearer) credentials are required');
+  const follow = async (req: Request, res: Response) => {
+    await authenticateFollower(ctx, req);
+    const bodyAfter =
+      req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?.after : undefined;
     const cursor =
       (req.headers['last-event-id'] as string | undefined) ??
-      (typeof req.query.after === 'string' ? req.query.after : undefined);
+      (typeof req.query.after === 'string' ? req.query.after : undefined) ??
+      (typeof bodyAfter === 'string' ? bodyAfter : undefined);
     if (cursor !== undefined && cursor !== '' && !FEED_ID.test(cursor))
       throw new InvalidRequest('Last-Event-ID / after must be a feed event id');
     let last = cursor || undefined;
@@ -92,6 +95,9 @@ export function feedRouter(deps: HttpDeps): Router {
     }
     caughtUp = true;
     pending.forEach(send);
-  });
+  };
+  r.get('/revocations', follow);
+  // The same stream, opened by a POST whose form carries the credentials (private_key_jwt).
+  r.post('/revocations', follow);
   return r;
 }
