@@ -7,6 +7,12 @@ import {
   SlowDown,
 } from '../errors.js';
 import type { BatonContext } from '../context.js';
+import type { ApprovalStore } from '../store/store.js';
+
+/** What the approval flow uses: config, audit, the webhook's key and log, approval storage. */
+export type ApprovalDeps = Pick<BatonContext, 'config' | 'audit' | 'keys' | 'log'> & {
+  store: ApprovalStore;
+};
 import { orUnavailable, type ApprovalRecord } from '../store/store.js';
 import { notifyWebhook } from './webhook.js';
 import { epochSeconds } from '../clock.js';
@@ -46,7 +52,7 @@ const stored = <T>(op: () => Promise<T>): Promise<T> => orUnavailable(op, 'try a
  * Returns when the approval is granted and consumed (single use); throws otherwise.
  */
 export async function requireApproval(
-  ctx: BatonContext,
+  ctx: ApprovalDeps,
   binding: ApprovalBinding,
   about: ApprovalContext,
   approvalId: string | undefined,

@@ -12,7 +12,7 @@ import { epochSeconds } from '../clock.js';
  * blocks or fails an exchange.
  */
 export async function notifyWebhook(
-  ctx: BatonContext,
+  ctx: Pick<BatonContext, 'config' | 'keys' | 'log'>,
   approval: ApprovalRecord,
   timeoutMs: number = DEFAULTS.approvalWebhookTimeoutMs,
 ): Promise<void> {

@@ -9,7 +9,7 @@ import {
 } from '../errors.js';
 import { agentById, type Client } from '../auth/clients.js';
 import { TOKEN_TYPE_ACCESS, actorChain, type BatonClaims } from '../tokens/claims.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { handOff } from './hand-off.js';
 import type { ExchangeRequest } from './request.js';
 import { verifyActor, verifySubject } from './subject.js';
@@ -46,7 +46,7 @@ export interface ExchangeOutcome {
  * "Who may do what"); each lives in its own file.
  */
 export async function exchangeToken(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   client: Client,
   req: ExchangeRequest,
   dpop: DpopRequest = { proofs: undefined, method: 'POST', url: '' },
@@ -86,7 +86,7 @@ interface Seen {
 }
 
 async function decide(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   client: Client,
   req: ExchangeRequest,
   dpop: DpopRequest,

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import type { AgentConfig } from '../config/schema.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { epochSeconds } from '../clock.js';
 import { InvalidRequest } from '../errors.js';
 import { orUnavailable } from '../store/store.js';
@@ -15,7 +15,7 @@ export const TOKEN_TYPE_HAND_OFF_OFFER = 'urn:baton:params:oauth:token-type:hand
 const OFFER_TYP = 'baton-hand-off+jwt';
 
 export type HandOffOfferDeps = Pick<
-  BatonContext,
+  ExchangeDeps,
   'config' | 'keys' | 'clients' | 'store' | 'newId'
 >;
 

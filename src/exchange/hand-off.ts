@@ -3,7 +3,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { checkHandOff, grantScopes, intersect } from '../policy/ceilings.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 import { agentById } from '../auth/clients.js';
@@ -15,7 +15,7 @@ import { epochSeconds } from '../clock.js';
  * and the current or the new actor) names the new actor through it.
  */
 export async function handOff(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   caller: AgentConfig,
   task: BatonClaims,
   req: ExchangeRequest,

@@ -4,7 +4,7 @@ import { joinScope, nestActors, pickUserClaims } from '../tokens/claims.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
 import { checkHandOff, taskStartScopes } from '../policy/ceilings.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { startAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 import { epochSeconds } from '../clock.js';
@@ -19,7 +19,7 @@ import { epochSeconds } from '../clock.js';
  * hand-off rule like any other. The caller owns the task; the actor holds the token.
  */
 export async function startTask(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   caller: AgentConfig,
   user: UpstreamIdentity,
   req: ExchangeRequest,

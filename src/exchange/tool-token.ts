@@ -2,7 +2,7 @@ import { InvalidDpopProof, InvalidRequest } from '../errors.js';
 import type { AgentConfig, ToolConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { toolGrant } from '../policy/ceilings.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { parseAuthorizationDetails } from './authorization-details.js';
 import { requireApproval } from '../approval/approval.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
@@ -16,7 +16,7 @@ import { epochSeconds } from '../clock.js';
  * The subject's exp is already ≤ the task deadline.
  */
 export async function issueToolToken(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   caller: AgentConfig,
   task: BatonClaims,
   tool: ToolConfig,

@@ -81,6 +81,6 @@ describe('revocation feed authentication', () => {
     const agent = await open('GET', {
       authorization: basic('support-agent', SECRETS['support-agent']),
     });
-    expect(agent.body).toMatchObject({ error: 'unauthorized_client' });
+    expect(agent).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
   });
 });

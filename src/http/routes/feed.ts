@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../../config/defaults.js';
 import { Router, type Request, type Response } from 'express';
 import { authenticateClient } from '../../auth/client-auth.js';
-import { InvalidClient, InvalidRequest, UnauthorizedClient } from '../../errors.js';
+import { InvalidClient, InvalidRequest } from '../../errors.js';
 import type { BatonContext } from '../../context.js';
 import { FEED_ID, type FeedEntry, feedIdAfter } from '../../protocol/feed.js';
 import { isAdmin } from '../admin-auth.js';
@@ -28,8 +28,9 @@ async function authenticateFollower(ctx: BatonContext, req: Request): Promise<vo
     clientAssertion: str(body.client_assertion),
     clientAssertionType: str(body.client_assertion_type),
   });
+  // As before: an agent's credentials are no feed credentials (401, like none at all).
   if (client.kind !== 'resource_server')
-    throw new UnauthorizedClient(`client ${client.id} is not a resource server`);
+    throw new InvalidClient('resource server credentials or an admin key are required');
 }
 
 const CATCH_UP_BATCH = DEFAULTS.feedCatchUpBatch;
