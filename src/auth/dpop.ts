@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import {
   calculateJwkThumbprint,
+  type CryptoKey,
   decodeProtectedHeader,
-  EmbeddedJWK,
+  importJWK,
   type JWK,
   jwtVerify,
   type ProtectedHeaderParameters,
 } from 'jose';
 import { epochSeconds } from '../clock.js';
+import { DEFAULTS } from '../config/defaults.js';
 import { InvalidDpopProof, UseDpopNonce } from '../errors.js';
 import { orUnavailable } from '../store/store.js';
 import type { DpopNonces } from './dpop-nonce.js';
@@ -54,6 +56,29 @@ export function normalizeHtu(u: string): string | undefined {
   }
 }
 
+/**
+ * An agent signs every proof with the same key: importing it and hashing its thumbprint once, not
+ * per request, halves the cost of a proof check (bench/dpop.ts). Keyed by the RFC 7638 members,
+ * so a header that adds members to a known key still gets the key those members name; bounded.
+ */
+const keyCache = new Map<string, { key: CryptoKey | Uint8Array; jkt: string }>();
+
+async function keyOf(jwk: JWK, alg: string): Promise<{ key: CryptoKey | Uint8Array; jkt: string }> {
+  const id = `${alg} ${jwk.kty} ${jwk.crv ?? ''} ${jwk.x ?? ''} ${jwk.y ?? ''} ${jwk.n ?? ''} ${jwk.e ?? ''}`;
+  const hit = keyCache.get(id);
+  if (hit) return hit;
+  let key: CryptoKey | Uint8Array;
+  try {
+    key = await importJWK(jwk, alg);
+  } catch {
+    throw bad('jwk is not a usable public key for its alg');
+  }
+  const entry = { key, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+  if (keyCache.size >= DEFAULTS.dpopKeyCacheSize) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(id, entry);
+  return entry;
+}
+
 const bad = (why: string) => new InvalidDpopProof(`DPoP proof ${why}`);
 
 /**
@@ -91,9 +116,10 @@ export async function verifyDpopProof(
   if ('d' in jwk || 'p' in jwk || 'k' in jwk || jwk.kty === 'oct')
     throw bad('jwk must be a public key (it has a private part)');
   // Rule 6: the signature verifies with that key. Also rule 3's claims.
+  const known = await keyOf(jwk, header.alg);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    ({ payload } = await jwtVerify(proof, known.key, {
       typ: 'dpop+jwt',
       algorithms: [...deps.algorithms],
     }));
@@ -123,7 +149,7 @@ export async function verifyDpopProof(
         headers: { 'DPoP-Nonce': deps.nonces.current() },
       });
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  const jkt = known.jkt;
   // Rule 3 (jti unseen): one record per (htu, key, jti), shared by every instance. The `{jkt}`
   // hash tag keeps a client's records on one Cluster slot; the jti is hashed so a caller's
   // value never becomes a key name. Kept until the proof could no longer pass rule 11.

@@ -110,6 +110,8 @@ export const DEFAULTS = {
   dpopAgents: 'optional' as 'optional' | 'required',
   /** A server nonce (§8) is good for its time bucket and the one before: 2 to 4 minutes here. */
   dpopNonceBucketSeconds: 120,
+  /** Imported DPoP public keys (and their thumbprints) held per process: agents reuse one key. */
+  dpopKeyCacheSize: 10_000,
   /** A hand-off offer of a bound task token is redeemable once, for this long. */
   handOffOfferTtlSeconds: 60,
 } as const;
