@@ -86,6 +86,7 @@ export async function startTask(
     createdAt: now,
     deadline: exp,
     ...(req.purpose ? { purpose: req.purpose } : {}),
+    ...(jkt !== undefined ? { jkt } : {}),
   };
   // The intent: who started what, for whom, and why.
   return startAndSign(ctx, task, claims, {

@@ -11,6 +11,7 @@ import {
   introspectAs,
   ISSUER,
   postForm,
+  postJson,
   type RunningBaton,
   SECRETS,
   startTestBaton,
@@ -237,6 +238,39 @@ describe('at resource servers and Baton’s holder endpoints', () => {
       await proof(support),
     );
     expect(err(after).error_description).toBe('subject_token has been revoked');
+  });
+});
+
+describe('task completion of a bound task', () => {
+  it('needs a proof by the key the task was started with (htu = the completion URL)', async () => {
+    const txn = claimsOf(await boundTask()).txn;
+    const path = `/tasks/${encodeURIComponent(txn)}/complete`;
+    const auth = { authorization: basic('support-agent', SECRETS['support-agent']) };
+    const without = await postJson(`${url}${path}`, { outcome: 'succeeded' }, auth);
+    expect(err(without)).toEqual({
+      status: 400,
+      error: 'invalid_request',
+      error_description: 'this task is DPoP-bound; send a DPoP proof by the key it is bound to',
+    });
+    const other = await postJson(
+      `${url}${path}`,
+      { outcome: 'succeeded' },
+      {
+        ...auth,
+        dpop: await billing.proof('POST', `${ISSUER}${path}`),
+      },
+    );
+    expect(err(other).error).toBe('invalid_request');
+    const ok = await postJson(
+      `${url}${path}`,
+      { outcome: 'succeeded' },
+      {
+        ...auth,
+        dpop: await support.proof('POST', `${ISSUER}${path}`),
+      },
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.body.status).toBe('completed');
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type TestRedisCluster,
 } from '../support/redis.js';
 import { runStoreContract } from '../support/store-contract.js';
+import { describeDpopContract } from '../support/contract/dpop.js';
 
 /** Deletes every key under `prefix` on one node (one key per UNLINK: keys may sit in different slots). */
 async function dropPrefixOn(node: Redis, prefix: string): Promise<void> {
@@ -48,7 +49,7 @@ async function dropPrefixCluster(nodes: TestRedisCluster['nodes'], prefix: strin
   }
 }
 
-runStoreContract('RedisStore (standalone)', async () => {
+const standalone = async () => {
   const url = testRedisUrl();
   const prefix = uniquePrefix();
   const store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url, prefix });
@@ -59,7 +60,9 @@ runStoreContract('RedisStore (standalone)', async () => {
       await dropPrefixStandalone(url, prefix);
     },
   };
-});
+};
+runStoreContract('RedisStore (standalone)', standalone);
+describeDpopContract('RedisStore (standalone)', standalone);
 
 describe('on a 3-node cluster', () => {
   let cluster: TestRedisCluster | undefined;
@@ -71,7 +74,7 @@ describe('on a 3-node cluster', () => {
     await cluster?.stop();
   }, 60_000);
 
-  runStoreContract('RedisStore (cluster)', async () => {
+  const onCluster = async () => {
     if (!cluster) throw new Error('cluster did not start');
     const { nodes } = cluster;
     const prefix = uniquePrefix();
@@ -83,5 +86,7 @@ describe('on a 3-node cluster', () => {
         await dropPrefixCluster(nodes, prefix);
       },
     };
-  });
+  };
+  runStoreContract('RedisStore (cluster)', onCluster);
+  describeDpopContract('RedisStore (cluster)', onCluster);
 });
