@@ -1,3 +1,4 @@
+import { dpopNonces } from './auth/dpop-nonce.js';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -136,6 +137,14 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     limits,
     log,
     ...(policy ? { policy } : {}),
+    dpop: {
+      algorithms: config.dpop.algorithms,
+      windowSeconds: config.dpop.proofWindowSeconds,
+      useOnce: (ns, id, exp) => store.useOnce(ns, id, exp),
+      ...(config.dpop.nonce
+        ? { nonces: dpopNonces(config.dpop.nonce.secret, config.dpop.nonce.bucketSeconds) }
+        : {}),
+    },
     newId: () => randomUUID(),
   };
   const metrics = new Metrics(ctx);

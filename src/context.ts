@@ -1,5 +1,6 @@
 import type { AuditLog } from './audit/log.js';
 import type { ClientRegistry, ToolIndex } from './auth/clients.js';
+import type { DpopDeps } from './auth/dpop.js';
 import type { Config } from './config/schema.js';
 import type { KeySet } from './keys/keyset.js';
 import type { RequestLimits } from './limits/request-limits.js';
@@ -32,5 +33,7 @@ export interface BatonContext {
   /** The Cedar policy in force, if any (swapped atomically on reload). */
   policy?: PolicySource & { readonly version: string | undefined };
   log: Logger;
+  /** DPoP proof checks (RFC 9449 §4.3): allow-list, window, shared replay record, nonces. */
+  dpop: DpopDeps;
   newId(): string;
 }

@@ -135,6 +135,18 @@ export class ExpiredToken extends BatonError {
   static override readonly status = 400;
 }
 
+/** RFC 9449 §5: a DPoP proof is malformed or fails a check of §4.3. */
+export class InvalidDpopProof extends BatonError {
+  static override readonly code = 'invalid_dpop_proof';
+  static override readonly status = 400;
+}
+
+/** RFC 9449 §8: the proof lacks the server's current nonce; `DPoP-Nonce` carries a fresh one. */
+export class UseDpopNonce extends BatonError {
+  static override readonly code = 'use_dpop_nonce';
+  static override readonly status = 400;
+}
+
 /** Bearer-protected endpoints (admin API): RFC 6750 §3. */
 export class InvalidToken extends BatonError {
   static override readonly code = 'invalid_token';

@@ -10,9 +10,13 @@ export interface ClientAuthSources {
   store: ReplayStore;
 }
 
+/** An endpoint's URL as the issuer names it (assertion `aud`, DPoP `htu`, RFC 9449 §4.3). */
+export const endpointUrl = (src: { config: { issuer: string } }, path: string): string =>
+  src.config.issuer.replace(/\/$/, '') + path;
+
 /** Client authentication for one endpoint: assertions must name the issuer or that endpoint. */
 export function clientAuthDeps(src: ClientAuthSources, path: string): ClientAuthDeps {
-  const endpoint = src.config.issuer.replace(/\/$/, '') + path;
+  const endpoint = endpointUrl(src, path);
   return {
     clients: src.clients,
     assertionAudiences: [src.config.issuer, endpoint],

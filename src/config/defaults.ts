@@ -159,6 +159,23 @@ export const DEFAULTS = {
   rateLimitStoreTimeoutMs: 100,
   /** After a failed shared-budget call, the in-process bucket decides alone for this long. */
   rateLimitStoreBackoffMs: 1_000,
+
+  // DPoP (RFC 9449; docs/dpop.md).
+  /** Proof algorithms accepted (§4.3 rule 5): asymmetric only; ES256 is what agents use. */
+  dpopAlgorithms: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as readonly string[],
+  /**
+   * A proof's `iat` may be this far from Baton's clock, either way (§4.3 rule 11, §11.1). Its
+   * `jti` is remembered that long (and the skew beyond it), so a replay inside the window fails.
+   */
+  dpopProofWindowSeconds: 60,
+  /** Agents without their own `dpop` setting: `optional` (bind when a proof comes) or `required`. */
+  dpopAgents: 'optional' as 'optional' | 'required',
+  /** A server nonce (§8) is good for its time bucket and the one before: 2 to 4 minutes here. */
+  dpopNonceBucketSeconds: 120,
+  /** Imported DPoP public keys (and their thumbprints) held per process: agents reuse one key. */
+  dpopKeyCacheSize: 10_000,
+  /** A hand-off offer of a bound task token is redeemable once, for this long. */
+  handOffOfferTtlSeconds: 60,
 } as const;
 
 /** What a store is sized by when nothing is configured (boot passes the configured values). */

@@ -98,6 +98,8 @@ export const AgentSchema = z
     attributes: EntityAttributes.default({}),
     /** This agent's own budget, over `rateLimits.agent`. */
     rateLimit: BudgetSchema.optional(),
+    /** RFC 9449 §5.2 `dpop_bound_access_tokens`: `required` refuses its requests without a proof. */
+    dpop: z.enum(['optional', 'required']).optional(),
   })
   .strict();
 
@@ -119,6 +121,8 @@ export const ToolSchema = z
       .max(DEFAULTS.maxAuthorizationDetailsBytes)
       .optional(),
     attributes: EntityAttributes.default({}),
+    /** RFC 9728 `dpop_bound_access_tokens_required`: Baton issues this tool DPoP-bound tokens only. */
+    dpopRequired: z.boolean().default(false),
   })
   .strict();
 
@@ -244,6 +248,27 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     rateLimits: RateLimitsSchema.prefault({}),
+    // DPoP (RFC 9449), docs/dpop.md.
+    dpop: z
+      .object({
+        algorithms: z
+          .array(Alg)
+          .min(1)
+          .default([...DEFAULTS.dpopAlgorithms] as (typeof ASYMMETRIC_ALGS)[number][]),
+        proofWindowSeconds: Seconds.default(DEFAULTS.dpopProofWindowSeconds),
+        agents: z.enum(['optional', 'required']).default(DEFAULTS.dpopAgents),
+        /** §8 server nonces: stateless, an HMAC of the time bucket under this secret (shared by all instances). */
+        nonce: z
+          .object({
+            secret: z.string().min(32),
+            bucketSeconds: Seconds.default(DEFAULTS.dpopNonceBucketSeconds),
+          })
+          .strict()
+          .optional(),
+        handOffOfferTtlSeconds: Seconds.default(DEFAULTS.handOffOfferTtlSeconds),
+      })
+      .strict()
+      .prefault({}),
     defaults: z
       .object({
         taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),

@@ -3,7 +3,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { checkHandOff, grantScopes, intersect } from '../policy/ceilings.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { recordAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 import { agentById } from '../auth/clients.js';
@@ -15,11 +15,12 @@ import { epochSeconds } from '../clock.js';
  * and the current or the new actor) names the new actor through it.
  */
 export async function handOff(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   caller: AgentConfig,
   task: BatonClaims,
   req: ExchangeRequest,
   actor: AgentConfig | undefined,
+  jkt?: string,
 ): Promise<Issued> {
   const current = task.act.sub;
   let next: AgentConfig;
@@ -34,6 +35,11 @@ export async function handOff(
   } else {
     next = caller;
   }
+  // RFC 9449 §6: the new token is bound to the prover's key, so the prover must be its new holder.
+  if (jkt !== undefined && next.id !== caller.id)
+    throw new InvalidRequest(
+      `a DPoP-bound hand-off is taken by the new actor with its own proof; ${caller.id} is not ${next.id}`,
+    );
   if (next.id === current)
     throw new InvalidRequest(`${current} already holds this task; ask for a tool token instead`);
   const depth = actorChain(task.act).length + 1;
@@ -72,6 +78,7 @@ export async function handOff(
     act: { sub: next.id, act: task.act },
     // Every ancestor, so a cascade reaches it whatever maxDepth is now (depth is capped by checkHandOff).
     lineage: { anc: [task.jti, ...task.lineage.anc] },
+    ...(jkt !== undefined ? { cnf: { jkt } } : {}),
     ...(task.task ? { task: task.task } : {}),
   };
   return recordAndSign(ctx, claims, task.lineage.st, true, {

@@ -7,7 +7,7 @@ import {
 } from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import { signToken } from '../tokens/mint.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import type { AuditEvent } from '../audit/events.js';
 
 /** The claims before the store has stamped them (the stamps go into `lineage.st`). */
@@ -56,7 +56,7 @@ async function storeCall<T>(op: () => Promise<T>): Promise<T> {
  * `inheritedStamps` are the parent's per-actor stamps; `newLevel` says this token adds an actor.
  */
 export async function recordAndSign(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   claims: UnstampedClaims,
   inheritedStamps: number[],
   newLevel: boolean,
@@ -80,7 +80,7 @@ export async function recordAndSign(
 
 /** Task start: creates the task and records its first token in one atomic step. */
 export async function startAndSign(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   task: Omit<TaskRecord, 'stamp' | 'status'>,
   claims: UnstampedClaims,
   event: Omit<AuditEvent, 'time'>,

@@ -5,6 +5,7 @@ import {
   TOKEN_TYPE_JWT,
   splitScope,
 } from '../tokens/claims.js';
+import { TOKEN_TYPE_HAND_OFF_OFFER } from './hand-off-offer.js';
 
 /** RFC 8693 §2.1, parsed and checked for shape; meaning is decided later. */
 export interface ExchangeRequest {
@@ -22,6 +23,8 @@ export interface ExchangeRequest {
   authorizationDetails?: string;
   /** Baton extension: the pending approval this request repeats. */
   approvalId?: string;
+  /** Baton extension: the agent a bound task is offered to (docs/dpop.md, "Hand-off"). */
+  handOffTo?: string;
 }
 
 /** Form fields as read off the wire: every value of every name, in order. */
@@ -71,7 +74,7 @@ export function parseExchangeRequest(form: FormFields, purposeMaxLength: number)
 
   const subjectToken = required(form, 'subject_token');
   const subjectTokenType = required(form, 'subject_token_type');
-  if (!ACCEPTED_TYPES.has(subjectTokenType))
+  if (!ACCEPTED_TYPES.has(subjectTokenType) && subjectTokenType !== TOKEN_TYPE_HAND_OFF_OFFER)
     throw new InvalidRequest(`subject_token_type ${excerpt(subjectTokenType)} is not supported`);
 
   const actorToken = single(form, 'actor_token');
@@ -102,6 +105,9 @@ export function parseExchangeRequest(form: FormFields, purposeMaxLength: number)
   const approvalId = single(form, 'approval_id');
   if (approvalId !== undefined && !/^[A-Za-z0-9._~-]{1,200}$/.test(approvalId))
     throw new InvalidRequest('approval_id is malformed');
+  const handOffTo = single(form, 'hand_off_to');
+  if (handOffTo !== undefined && !/^[A-Za-z0-9._:@-]{1,128}$/.test(handOffTo))
+    throw new InvalidRequest('hand_off_to is not an agent id');
   const audiences = [...(form.get('audience') ?? [])];
   if (audiences.some((a) => a === '')) throw new InvalidRequest('audience must not be empty');
   return {
@@ -115,5 +121,6 @@ export function parseExchangeRequest(form: FormFields, purposeMaxLength: number)
     ...(purpose !== undefined ? { purpose } : {}),
     ...(authorizationDetails !== undefined ? { authorizationDetails } : {}),
     ...(approvalId !== undefined ? { approvalId } : {}),
+    ...(handOffTo !== undefined ? { handOffTo } : {}),
   };
 }

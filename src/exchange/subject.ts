@@ -5,7 +5,7 @@ import type { BatonClaims } from '../tokens/claims.js';
 import { verifyOwnToken } from '../tokens/verify-own.js';
 import { VerifiedTokenCache } from '../tokens/verified-cache.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import type { TokenState } from '../store/store.js';
 import type { AgentConfig } from '../config/schema.js';
 import { decodeJwt } from 'jose';
@@ -29,7 +29,7 @@ function peekIssuer(token: string, what: string): string {
  * Verifies the subject token: a Baton task token (a tool token is terminal and refused) or a
  * user token from a trusted issuer. Any failure is `invalid_request` (RFC 8693 §2.2.2).
  */
-export async function verifySubject(ctx: BatonContext, token: string): Promise<Subject> {
+export async function verifySubject(ctx: ExchangeDeps, token: string): Promise<Subject> {
   // A task token seen before is in the verified cache: skip even the unverified peek at `iss`.
   const key = VerifiedTokenCache.keyOf(token);
   const seen = ctx.own.cache.has(key);
@@ -50,7 +50,11 @@ export async function verifySubject(ctx: BatonContext, token: string): Promise<S
  * `sub` (with the issuer's prefix); for a Baton token it is its current actor, since a Baton
  * token's `sub` is always the user. The actor must be an enabled agent.
  */
-export async function verifyActor(ctx: BatonContext, token: string): Promise<AgentConfig> {
+export async function verifyActor(
+  ctx: ExchangeDeps,
+  token: string,
+): Promise<{ agent: AgentConfig; cnf: unknown }> {
+  let cnf: unknown;
   let actorId: string;
   if (peekIssuer(token, 'actor_token') === ctx.config.issuer) {
     const claims = await verifyOwnToken(ctx.own, token, 'actor_token');
@@ -69,6 +73,7 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
         `actor_token is not active (${state === 'task_ended' ? 'its task has ended' : state})`,
       );
     actorId = claims.act.sub;
+    cnf = claims.cnf;
   } else {
     const id = await ctx.upstream.verify(token, 'actor_token');
     if (!ctx.upstream.vouchesForAgents(id.iss))
@@ -76,9 +81,10 @@ export async function verifyActor(ctx: BatonContext, token: string): Promise<Age
         'actor_token is from an issuer not trusted to name agents (trustedIssuers[].actorTokens)',
       );
     actorId = id.sub;
+    cnf = id.claims.cnf;
   }
   const agent = agentById(ctx.clients, actorId);
   if (!agent)
     throw new InvalidRequest(`actor_token names ${actorId}, which is not an enabled agent`);
-  return agent;
+  return { agent, cnf };
 }

@@ -1,6 +1,6 @@
 import { InvalidTarget } from '../errors.js';
 import type { ToolConfig } from '../config/schema.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { excerpt, type ExchangeRequest } from './request.js';
 
 export type Target = { kind: 'baton' } | { kind: 'tool'; tool: ToolConfig } | { kind: 'none' };
@@ -9,7 +9,7 @@ export type Target = { kind: 'baton' } | { kind: 'tool'; tool: ToolConfig } | { 
  * `resource` and `audience` together name at most one target (one token, one tool): Baton itself
  * (its issuer) or a configured tool (by resource URI, or by name as an audience).
  */
-export function resolveTarget(ctx: BatonContext, req: ExchangeRequest): Target {
+export function resolveTarget(ctx: ExchangeDeps, req: ExchangeRequest): Target {
   const named = [...new Set([...req.resources, ...req.audiences])];
   const targets = new Map<string, Target>();
   for (const n of named) {

@@ -4,7 +4,7 @@ import { joinScope, nestActors, pickUserClaims } from '../tokens/claims.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
 import { checkHandOff, taskStartScopes } from '../policy/ceilings.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { startAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 import { epochSeconds } from '../clock.js';
@@ -19,13 +19,19 @@ import { epochSeconds } from '../clock.js';
  * hand-off rule like any other. The caller owns the task; the actor holds the token.
  */
 export async function startTask(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   caller: AgentConfig,
   user: UpstreamIdentity,
   req: ExchangeRequest,
   actor: AgentConfig,
+  jkt?: string,
 ): Promise<Issued> {
   const chain = actor.id === caller.id ? [caller.id] : [actor.id, caller.id];
+  // RFC 9449 §6: the token is bound to the prover's key, so the prover must be its holder.
+  if (jkt !== undefined && chain.length > 1)
+    throw new InvalidRequest(
+      'a DPoP-bound task is started by the agent that holds it; start it, then offer it',
+    );
   if (chain.length > 1) {
     if (!caller.mayPresentActorTokens)
       throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
@@ -70,6 +76,7 @@ export async function startTask(
     txn,
     act: nestActors(chain),
     lineage: { anc: [] },
+    ...(jkt !== undefined ? { cnf: { jkt } } : {}),
     task: { ...(req.purpose ? { purpose: req.purpose } : {}), user: userClaims },
   };
   const task = {
@@ -79,6 +86,7 @@ export async function startTask(
     createdAt: now,
     deadline: exp,
     ...(req.purpose ? { purpose: req.purpose } : {}),
+    ...(jkt !== undefined ? { jkt } : {}),
   };
   // The intent: who started what, for whom, and why.
   return startAndSign(ctx, task, claims, {

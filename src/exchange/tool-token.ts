@@ -1,8 +1,8 @@
-import { InvalidRequest } from '../errors.js';
+import { InvalidDpopProof, InvalidRequest } from '../errors.js';
 import type { AgentConfig, ToolConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { toolGrant } from '../policy/ceilings.js';
-import type { BatonContext } from '../context.js';
+import type { ExchangeDeps } from './deps.js';
 import { parseAuthorizationDetails } from './authorization-details.js';
 import { requireApproval } from '../approval/approval.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
@@ -16,17 +16,23 @@ import { epochSeconds } from '../clock.js';
  * The subject's exp is already ≤ the task deadline.
  */
 export async function issueToolToken(
-  ctx: BatonContext,
+  ctx: ExchangeDeps,
   caller: AgentConfig,
   task: BatonClaims,
   tool: ToolConfig,
   req: ExchangeRequest,
+  jkt?: string,
 ): Promise<Issued> {
   if (task.act.sub !== caller.id)
     throw new InvalidRequest(`subject_token's current actor is ${task.act.sub}, not ${caller.id}`);
   if (req.actorToken !== undefined)
     throw new InvalidRequest(
       'actor_token is not accepted for a tool token; the current actor calls for itself',
+    );
+  // RFC 9728 dpop_bound_access_tokens_required: this tool gets no bearer tokens.
+  if (tool.dpopRequired && jkt === undefined)
+    throw new InvalidDpopProof(
+      `${tool.resource} accepts DPoP-bound tokens only; send a DPoP proof`,
     );
   const details =
     req.authorizationDetails !== undefined
@@ -86,6 +92,8 @@ export async function issueToolToken(
     txn: task.txn,
     act: task.act,
     lineage: { anc: [task.jti, ...task.lineage.anc] },
+    // RFC 9449 §6: the same key as the task token (a bound subject came with a proof by it).
+    ...(jkt !== undefined ? { cnf: { jkt } } : {}),
     ...(details ? { authorization_details: details } : {}),
   };
   // The delegated action: which tool, with what scope, for how long.

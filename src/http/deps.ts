@@ -7,7 +7,7 @@ import type { LimitedRoute } from '../limits/request-limits.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 
-export { clientAuthDeps } from '../auth/client-auth-deps.js';
+export { clientAuthDeps, endpointUrl } from '../auth/client-auth-deps.js';
 
 /** What every HTTP handler gets: the domain context and a logger. */
 export interface HttpDeps {

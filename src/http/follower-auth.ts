@@ -1,59 +1,50 @@
-import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import type { Client } from '../auth/clients.js';
-import { secretMatches } from '../auth/secrets.js';
+import { clientAuthDeps } from '../auth/client-auth-deps.js';
 import type { BatonContext } from '../context.js';
 import { InvalidClient } from '../errors.js';
+import { authenticateLimited } from '../limits/authenticate.js';
 import { isAdmin } from './admin-auth.js';
 
-/** The Basic credentials of a request, or undefined when it carries none that parse. */
-function basicCredentials(h: string): { id: string; secret: string } | undefined {
-  if (!/^Basic\s/i.test(h)) return undefined;
-  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 0) return undefined;
-  try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, i)),
-      secret: decodeURIComponent(decoded.slice(i + 1)),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A resource server (its secret, via Basic) or an admin (Bearer admin key), or neither. */
-function follower(ctx: BatonContext, h: string): Client | 'admin' | undefined {
-  if (/^Bearer\s/i.test(h)) return isAdmin(ctx, h) ? 'admin' : undefined;
-  const creds = basicCredentials(h);
-  if (!creds) return undefined;
-  const client = ctx.clients.get(creds.id);
-  const hash =
-    client?.kind === 'resource_server' && 'secretHash' in client.auth
-      ? client.auth.secretHash
-      : undefined;
-  return secretMatches(creds.secret, hash) && hash !== undefined ? client : undefined;
-}
+const REFUSED = 'resource server credentials or an admin key are required';
 
 /**
- * Who may follow the revocation feed, under the rate limits: a failure spends the failure
- * budgets (src/limits/request-limits.ts), a resource server's connection attempt its feed
- * connection budget. Admins have no client budget.
+ * Who may follow the revocation feed: an admin (Bearer admin key), or a resource server
+ * authenticated by the shared client authentication (src/auth/client-auth.ts) in its configured
+ * method: Basic on GET or POST, and on POST also client_secret_post or private_key_jwt in the
+ * form body. GET has no body, and an assertion in a query string would land in access logs, so
+ * assertions go by POST. All of it under the rate limits: a failure spends the failure budgets,
+ * a resource server's connection attempt its feed-connection budget; admins have no budget.
  */
 export async function authenticateFollower(
   ctx: BatonContext,
-  req: IncomingMessage,
+  req: Request,
 ): Promise<Client | 'admin'> {
   const address = req.socket.remoteAddress;
-  await ctx.limits.admitAddress('/revocations', address);
-  const h = req.headers.authorization ?? '';
-  const who = follower(ctx, h);
-  if (!who) {
-    const refusal = await ctx.limits.failed('/revocations', address, basicCredentials(h)?.id);
+  const h = req.headers.authorization;
+  if (h !== undefined && /^Bearer\s/i.test(h)) {
+    await ctx.limits.admitAddress('/revocations', address);
+    if (isAdmin(ctx, h)) return 'admin';
     throw (
-      refusal ??
-      new InvalidClient('resource server (Basic) or admin (Bearer) credentials are required')
+      (await ctx.limits.failed('/revocations', address, undefined)) ?? new InvalidClient(REFUSED)
     );
   }
-  if (who !== 'admin') await ctx.limits.succeeded('/revocations', who);
-  return who;
+  const body = req.method === 'POST' ? ((req.body ?? {}) as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const client = await authenticateLimited(
+    clientAuthDeps(ctx, '/revocations'),
+    ctx.limits,
+    '/revocations',
+    {
+      authorization: h,
+      clientId: str(body.client_id),
+      clientSecret: str(body.client_secret),
+      clientAssertion: str(body.client_assertion),
+      clientAssertionType: str(body.client_assertion_type),
+    },
+    address,
+  );
+  // An agent's credentials are no feed credentials (401, like none at all).
+  if (client.kind !== 'resource_server') throw new InvalidClient(REFUSED);
+  return client;
 }

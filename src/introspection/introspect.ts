@@ -29,7 +29,9 @@ export type IntrospectionResponse =
       iat: number;
       nbf: number;
       jti: string;
-      token_type: 'Bearer';
+      /** RFC 9449 §6.2: `DPoP` for a bound token, whose `cnf.jkt` the resource server checks. */
+      token_type: 'Bearer' | 'DPoP';
+      cnf?: { jkt: string };
       txn: string;
       act: Actor;
       authorization_details?: unknown[];
@@ -127,7 +129,8 @@ export async function introspect(
     iat: claims.iat,
     nbf: claims.nbf,
     jti: claims.jti,
-    token_type: 'Bearer',
+    token_type: claims.cnf ? 'DPoP' : 'Bearer',
+    ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}),
     txn: claims.txn,
     act: claims.act,
     ...(claims.authorization_details

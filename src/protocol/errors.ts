@@ -20,6 +20,9 @@ export const ERROR_CODES = [
   'invalid_token',
   'not_found',
   'method_not_allowed',
+  // RFC 9449 §5 and §8: a DPoP proof that fails a check, or one without the nonce asked for.
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

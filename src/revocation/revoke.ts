@@ -1,3 +1,5 @@
+import type { VerifiedProof } from '../auth/dpop.js';
+import { requireProofFor } from '../auth/dpop-holder.js';
 import { AccessDenied, NotFound } from '../errors.js';
 import type { AuditLog } from '../audit/log.js';
 import {
@@ -81,6 +83,7 @@ export async function completeTask(
   txn: string,
   outcome: Outcome,
   summary?: string,
+  proof?: VerifiedProof,
 ): Promise<TaskEnded> {
   const task = await write(() => ctx.store.getTask(txn));
   if (!task) throw new NotFound('no such task');
@@ -88,6 +91,8 @@ export async function completeTask(
     throw new AccessDenied('only the agent that started the task may complete it', {
       status: 403,
     });
+  // RFC 9449 §6: a task started bound is completed with a proof by the key it was started with.
+  requireProofFor(task.jkt, proof, 'this task');
   return endTask(ctx, txn, 'completed', agentId, outcome, summary);
 }
 

@@ -10,6 +10,8 @@ export interface TaskRecord {
   txn: string;
   /** The agent that started the task. */
   owner: string;
+  /** RFC 9449: the thumbprint of the key the task was started bound to; completing it needs a proof by it. */
+  jkt?: string;
   sub: string;
   purpose?: string;
   /** Epoch seconds. */

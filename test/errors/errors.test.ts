@@ -9,6 +9,7 @@ import {
   ExpiredToken,
   InvalidAuthorizationDetails,
   InvalidClient,
+  InvalidDpopProof,
   InvalidRequest,
   InvalidScope,
   InvalidTarget,
@@ -21,6 +22,7 @@ import {
   TemporarilyUnavailable,
   UnauthorizedClient,
   UnsupportedGrantType,
+  UseDpopNonce,
 } from '../../src/errors.js';
 import { sendError } from '../../src/http/errors.js';
 import { ERROR_CODES } from '../../src/protocol/errors.js';
@@ -43,6 +45,8 @@ const CLASSES = [
   [ServerError, 'server_error', 500],
   [NotFound, 'not_found', 404],
   [MethodNotAllowed, 'method_not_allowed', 405],
+  [InvalidDpopProof, 'invalid_dpop_proof', 400],
+  [UseDpopNonce, 'use_dpop_nonce', 400],
 ] as const;
 
 describe('error classes', () => {

@@ -179,8 +179,10 @@ async function run(
   }
   expect(expected.ok).toBe(true);
   // Invariant 1, never narrowed: exactly the scopes asked for (or all that are allowed).
-  if (expected.ok) expect(new Set(splitScope(out.claims.scope))).toEqual(new Set(expected.scopes));
-  return { token: out.response.access_token, claims: out.claims };
+  const claims = out.claims;
+  if (!claims) throw new Error(`no claims for a ${out.operation}`);
+  if (expected.ok) expect(new Set(splitScope(claims.scope))).toEqual(new Set(expected.scopes));
+  return { token: out.response.access_token, claims };
 }
 
 function checkCommon(

@@ -14,6 +14,7 @@ import {
 import { dropKeysUnder } from '../support/redis-keys.js';
 import { describeIdempotentWritesContract } from '../support/contract/deadline.js';
 import { describeRateLimitContract } from '../support/contract/ratelimit.js';
+import { describeDpopContract } from '../support/contract/dpop.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
@@ -33,6 +34,7 @@ const standalone: MakeStore = async (limits = STORE_LIMITS) => {
 runStoreContract('RedisStore (standalone)', standalone);
 describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeFloodsContract('RedisStore (standalone)', standalone);
+describeDpopContract('RedisStore (standalone)', standalone);
 describeRateLimitContract('RedisStore (standalone)', standalone);
 describeIdempotentWritesContract(() => standalone(STORE_LIMITS));
 
@@ -67,6 +69,7 @@ describe('on a 3-node cluster', () => {
   runStoreContract('RedisStore (cluster)', onCluster);
   describeFeedContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
   describeFloodsContract('RedisStore (cluster)', onCluster);
+  describeDpopContract('RedisStore (cluster)', onCluster);
   describeRateLimitContract('RedisStore (cluster)', onCluster);
   describeIdempotentWritesContract(() => onCluster(STORE_LIMITS));
 });

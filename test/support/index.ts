@@ -9,6 +9,7 @@
  *   (`startRedisServer`, `startRedisCluster`), key prefixes (`uniquePrefix`, `runPrefix`).
  * - redis-keys.ts: what a test leaves behind (`keysUnder`, `dropKeysUnder`: SCAN + UNLINK, on
  *   a standalone server or on every cluster master).
+ * - dpop.ts: DPoP key pairs, proofs and /token calls with a proof (`dpopKey`, `dpopExchange`).
  * - processes.ts: Baton as OS processes (`writeDeployment`, `spawnBaton`, `stopAllBatons`).
  *
  * Jest-only helpers (they call `expect`) are imported by tests directly: revocation-flows.ts,
@@ -19,3 +20,4 @@ export * from './fixtures.js';
 export * from './processes.js';
 export * from './redis.js';
 export * from './redis-keys.js';
+export * from './dpop.js';

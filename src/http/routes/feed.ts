@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../../config/defaults.js';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { InvalidRequest } from '../../errors.js';
 import { FEED_ID } from '../../protocol/feed.js';
 import { type FeedFollowDeps, followFeed } from '../../revocation/feed-follow.js';
@@ -7,8 +7,10 @@ import type { HttpDeps } from '../deps.js';
 import { authenticateFollower } from '../follower-auth.js';
 
 /**
- * GET /revocations — the revocation feed as Server-Sent Events (src/revocation/feed-follow.ts).
- * The route authenticates, parses the cursor (`Last-Event-ID` or `?after=`) and streams.
+ * GET or POST /revocations — the revocation feed as Server-Sent Events
+ * (src/revocation/feed-follow.ts). POST carries the credentials in its form (private_key_jwt,
+ * client_secret_post). The route authenticates, parses the cursor (`Last-Event-ID`, `?after=`,
+ * or `after` in a POST form) and streams.
  */
 export function feedRouter(deps: HttpDeps): Router {
   const { ctx } = deps;
@@ -22,11 +24,14 @@ export function feedRouter(deps: HttpDeps): Router {
     readBudgetMs: ctx.config.store.requestTimeoutMs,
   };
   const r = Router();
-  r.get('/revocations', async (req, res) => {
+  const stream = async (req: Request, res: Response) => {
     const who = await authenticateFollower(ctx, req);
+    const bodyAfter =
+      req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?.after : undefined;
     const cursor =
       (req.headers['last-event-id'] as string | undefined) ??
-      (typeof req.query.after === 'string' ? req.query.after : undefined);
+      (typeof req.query.after === 'string' ? req.query.after : undefined) ??
+      (typeof bodyAfter === 'string' ? bodyAfter : undefined);
     if (cursor !== undefined && cursor !== '' && !FEED_ID.test(cursor))
       throw new InvalidRequest('Last-Event-ID / after must be a feed event id');
     await followFeed(
@@ -41,6 +46,9 @@ export function feedRouter(deps: HttpDeps): Router {
           'X-Accel-Buffering': 'no',
         }),
     );
-  });
+  };
+  r.get('/revocations', stream);
+  // The same stream, opened by a POST whose form carries the credentials (private_key_jwt).
+  r.post('/revocations', stream);
   return r;
 }

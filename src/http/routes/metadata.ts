@@ -27,6 +27,8 @@ export function metadata(config: Config, signingAlgs: string[]) {
       'urn:ietf:params:oauth:token-type:access_token',
       'urn:ietf:params:oauth:token-type:jwt',
     ],
+    // RFC 9449 §5.1: the algorithms Baton accepts in DPoP proofs.
+    dpop_signing_alg_values_supported: [...config.dpop.algorithms],
     // Baton's extensions, under their own names.
     task_completion_endpoint: `${base}/tasks/{txn}/complete`,
     revocation_feed_endpoint: `${base}/revocations`,

@@ -5,7 +5,8 @@ import { single } from '../../exchange/request.js';
 import { revokeTokenTree } from '../../revocation/revoke.js';
 import { verifyOwnToken } from '../../tokens/verify-own.js';
 import { clientInputFromForm } from '../client-input.js';
-import { clientAuthenticator, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
+import { requireHolderProof } from '../../auth/dpop-holder.js';
 import { readForm } from '../form.js';
 import { NO_STORE } from '../respond.js';
 
@@ -16,6 +17,7 @@ import { NO_STORE } from '../respond.js';
  */
 export function revokeRoute(deps: HttpDeps) {
   const authenticate = clientAuthenticator(deps.ctx, '/revoke', '/revoke');
+  const htu = endpointUrl(deps.ctx, '/revoke');
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const form = await readForm(req, DEFAULTS.maxBodyBytes);
     const client = await authenticate(
@@ -31,6 +33,12 @@ export function revokeRoute(deps: HttpDeps) {
     if (claims) {
       if (claims.client_id !== client.id)
         throw new UnauthorizedClient('this token was not issued to the calling client');
+      // RFC 9449 §6: the holder of a bound token proves its key to revoke it.
+      await requireHolderProof(deps.ctx.dpop, claims.cnf?.jkt, 'token', {
+        proofs: req.headersDistinct.dpop,
+        method: 'POST',
+        url: htu,
+      });
       await revokeTokenTree(deps.ctx, claims, client.id);
       deps.log.info(
         { op: 'revoke_token', client: client.id, txn: claims.txn, jti: claims.jti },

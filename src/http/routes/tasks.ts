@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { ClientAuthInput } from '../../auth/client-auth.js';
 import { InvalidRequest, UnauthorizedClient } from '../../errors.js';
 import { completeTask } from '../../revocation/revoke.js';
-import { clientAuthenticator, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
+import { verifyDpopProof } from '../../auth/dpop.js';
 
 const CompleteBody = z
   .object({
@@ -49,12 +50,18 @@ export function tasksRouter(deps: HttpDeps): Router {
         `body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
       );
     const txn = String(req.params.txn);
+    const proof = await verifyDpopProof(deps.ctx.dpop, {
+      proofs: req.headersDistinct.dpop,
+      method: 'POST',
+      url: endpointUrl(deps.ctx, `/tasks/${encodeURIComponent(txn)}/complete`),
+    });
     const ended = await completeTask(
       deps.ctx,
       client.id,
       txn,
       parsed.data.outcome,
       parsed.data.summary,
+      proof,
     );
     res.set('Cache-Control', 'no-store').json({
       txn,

@@ -3,7 +3,7 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { type ExchangeOutcome, exchangeToken } from '../../exchange/exchange.js';
 import { type FormFields, parseExchangeRequest } from '../../exchange/request.js';
 import { clientInputFromForm } from '../client-input.js';
-import { clientAuthenticator, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import { sendJson } from '../respond.js';
 
@@ -13,6 +13,8 @@ import { sendJson } from '../respond.js';
  */
 export function tokenHandler(ctx: HttpDeps['ctx']) {
   const authenticate = clientAuthenticator(ctx, '/token', '/token');
+  // RFC 9449 §4.3 rule 9: the endpoint's URL as the issuer names it (what the metadata says).
+  const htu = endpointUrl(ctx, '/token');
   return async (
     headers: IncomingHttpHeaders,
     form: FormFields,
@@ -20,7 +22,11 @@ export function tokenHandler(ctx: HttpDeps['ctx']) {
   ): Promise<ExchangeOutcome> => {
     const client = await authenticate(clientInputFromForm(headers, form), address);
     const request = parseExchangeRequest(form, ctx.config.defaults.purposeMaxLength);
-    return exchangeToken(ctx, client, request);
+    return exchangeToken(ctx, client, request, {
+      proofs: headers.dpop === undefined ? undefined : [headers.dpop].flat(),
+      method: 'POST',
+      url: htu,
+    });
   };
 }
 

@@ -60,6 +60,7 @@ export function encodeTask(t: Omit<TaskRecord, 'stamp' | 'status'>): string[] {
     String(t.deadline),
   ];
   if (t.purpose !== undefined) f.push('purpose', t.purpose);
+  if (t.jkt !== undefined) f.push('jkt', t.jkt);
   return f;
 }
 
@@ -74,6 +75,7 @@ export function decodeTask(txn: string, h: Record<string, string>): TaskRecord |
     status: h.status as TaskRecord['status'],
     stamp: Number(h.stamp),
     ...(h.purpose !== undefined ? { purpose: h.purpose } : {}),
+    ...(h.jkt !== undefined ? { jkt: h.jkt } : {}),
     ...(h.outcome ? { outcome: h.outcome as TaskRecord['outcome'] } : {}),
     ...(h.summary ? { summary: h.summary } : {}),
     ...(h.endedBy ? { endedBy: h.endedBy } : {}),
