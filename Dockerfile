@@ -2,6 +2,8 @@
 FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm workspaces: the SDK packages (packages/) are part of the lockfile and of `npm run build`.
+COPY packages ./packages
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -10,6 +12,7 @@ RUN npm run build
 FROM node:22-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY --from=build /app/packages ./packages
 RUN npm ci --omit=dev --ignore-scripts
 COPY --from=build /app/dist ./dist
 # The demo writes its dev key here on first start; mount the shared key source here in production.

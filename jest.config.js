@@ -2,9 +2,18 @@
 export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  // The server's tests and each SDK package's own (packages/<name>/test/).
+  roots: ['<rootDir>/test', '<rootDir>/packages'],
   testMatch: ['**/*.test.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/'],
+  moduleNameMapper: {
+    // The SDK packages run from their source, as tsconfig.json's paths say.
+    '^@baton/protocol$': '<rootDir>/src/protocol/index.ts',
+    '^@baton/resource-server/express$':
+      '<rootDir>/packages/resource-server/src/adapters/express.ts',
+    '^@baton/(agent|resource-server)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: { ignoreCodes: [151001] } }],
   },

@@ -135,8 +135,13 @@ describe('the layering checker (synthetic graphs: it can fail)', () => {
   test('refuses an SDK package importing server code other than the protocol module', () => {
     const out = checkLayers(
       [
-        file('packages/agent/src/index.ts', 'src/protocol/errors.ts', ['baton/protocol', '']),
-        file('packages/agent/src/bad.ts', 'src/errors.ts', ['baton', ''], ['baton/store', '']),
+        file('packages/agent/src/index.ts', 'packages/agent/src/a.ts', ['@baton/protocol', '']),
+        file(
+          'packages/agent/src/bad.ts',
+          'src/protocol/errors.ts',
+          ['baton', ''],
+          ['baton/protocol', ''],
+        ),
       ].map((s) => ({
         ...s,
         imports: s.imports.map((i) => (i.target === '' ? { specifier: i.specifier } : i)),

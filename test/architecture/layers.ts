@@ -35,8 +35,12 @@ export const BOOT_IMPORTERS: readonly RegExp[] = [
 ];
 /** The only packages protocol/ may import: what an SDK would need anyway (RFC 8785, SHA-256). */
 export const PROTOCOL_PACKAGES: readonly string[] = ['canonicalize', 'node:crypto'];
-/** The server's package name: an SDK package may import only its protocol subpath. */
+/** The server's package name: an SDK package never imports it (an agent must not install the broker). */
 export const SERVER_PACKAGE = 'baton';
+/** What the SDK packages share with the server: src/protocol/, published as its own package. */
+export const PROTOCOL_PACKAGE = '@baton/protocol';
+/** An SDK package's shipped source (its tests may use the server's harness). */
+const SDK_SOURCE = /^packages\/[^/]+\/src\//;
 
 /**
  * The node of the folder graph a file belongs to: a top-level folder of src/ (`src/exchange`),
@@ -76,11 +80,13 @@ export function checkLayers(files: readonly SourceFile[]): string[] {
         bad('protocol/ has no dependencies outside itself');
       if (target === 'src/boot.ts' && !allowed(file, BOOT_IMPORTERS))
         bad('boot.ts is wiring; only cli/, http/ and the package entry import it');
-      if (file.startsWith('packages/')) {
-        if (target?.startsWith('src/') && !target.startsWith('src/protocol/'))
-          bad('an SDK package imports nothing of the server but src/protocol/');
-        if (isPackage(specifier, SERVER_PACKAGE) && specifier !== `${SERVER_PACKAGE}/protocol`)
-          bad(`an SDK package imports nothing of the server but ${SERVER_PACKAGE}/protocol`);
+      if (SDK_SOURCE.test(file)) {
+        if (target && !target.startsWith(file.split('/').slice(0, 2).join('/')))
+          bad(
+            `an SDK package imports other code only as a package (the server's as ${PROTOCOL_PACKAGE})`,
+          );
+        if (isPackage(specifier, SERVER_PACKAGE))
+          bad(`an SDK package imports nothing of the server but ${PROTOCOL_PACKAGE}`);
       }
     }
   }
