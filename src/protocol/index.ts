@@ -8,3 +8,4 @@ export * from './claims.js';
 export * from './errors.js';
 export * from './feed.js';
 export * from './marks.js';
+export * from './tool-call.js';
