@@ -8,6 +8,7 @@ export type AuditType =
   | 'task_started'
   | 'token_issued'
   | 'exchange_refused'
+  | 'hand_off_offered'
   | 'approval_requested'
   | 'approval_decided'
   | 'introspection_refused'

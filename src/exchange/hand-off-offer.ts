@@ -16,7 +16,7 @@ const OFFER_TYP = 'baton-hand-off+jwt';
 
 export type HandOffOfferDeps = Pick<
   ExchangeDeps,
-  'config' | 'keys' | 'clients' | 'store' | 'newId'
+  'config' | 'keys' | 'clients' | 'store' | 'newId' | 'audit'
 >;
 
 /**
@@ -43,15 +43,27 @@ export async function offerHandOff(
   const now = epochSeconds();
   const ttl = Math.min(deps.config.dpop.handOffOfferTtlSeconds, task.exp - now);
   const key = deps.keys.signingKey();
+  const jti = deps.newId();
   const offer = await new SignJWT({ txn: task.txn, parent: task.jti, to: to.id, tok: subjectToken })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: OFFER_TYP })
     .setIssuer(deps.config.issuer)
     .setAudience(deps.config.issuer)
     .setSubject(caller.id)
-    .setJti(deps.newId())
+    .setJti(jti)
     .setIssuedAt(now)
     .setExpirationTime(now + ttl)
     .sign(key.signingKeyObject);
+  // The offer is part of the task's story: who offered it to whom, before anyone redeemed it.
+  deps.audit.emit({
+    type: 'hand_off_offered',
+    txn: task.txn,
+    act: actorChain(task.act),
+    client: caller.id,
+    sub: task.sub,
+    decision: 'allow',
+    rule: 'dpop: a bound task token changes hands by an offer',
+    detail: { offer: jti, parent: task.jti, from: caller.id, to: to.id, ttl },
+  });
   return { offer, expiresIn: ttl };
 }
 

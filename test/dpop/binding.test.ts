@@ -5,6 +5,7 @@
  */
 import { TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
 import {
+  ADMIN_KEY,
   BILLING,
   basic,
   claimsOf,
@@ -337,6 +338,23 @@ describe('the hand-off rule: a bound task token changes hands only with a proof 
       error: 'invalid_request',
       error_description: 'this hand-off offer has been redeemed already',
     });
+    // The offer and its redemption are both in the task's story, in that order.
+    const story = (await (
+      await fetch(`${url}/admin/tasks/${c.txn}/events`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      })
+    ).json()) as { events: { type: string; detail?: Record<string, unknown> }[] };
+    const offered = story.events.findIndex((e) => e.type === 'hand_off_offered');
+    expect(story.events[offered]?.detail).toMatchObject({
+      from: 'support-agent',
+      to: 'billing-agent',
+      parent: claimsOf(task).jti,
+      offer: claimsOf(offer.body.access_token as string).jti,
+    });
+    const redeemed = story.events.findIndex(
+      (e) => e.type === 'token_issued' && e.detail?.operation === 'hand_off',
+    );
+    expect(redeemed).toBeGreaterThan(offered);
     // The new holder's key works for tool tokens; the old one no longer does for the new token.
     const tool = await dpopExchange(
       url,
