@@ -1,3 +1,4 @@
+import { normalizeResourceUri, otherSlashSpelling } from '../protocol/resource-uri.js';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { AgentConfig, ClientAuthConfig, Config, ToolConfig } from '../config/schema.js';
 
@@ -57,16 +58,29 @@ export function agentById(clients: ClientRegistry, id: string): AgentConfig | un
   return c?.kind === 'agent' && !c.agent.disabled ? c.agent : undefined;
 }
 
-/** Tools by resource URI and by name (an `audience` may use either). */
+/**
+ * Tools by name and by resource URI (an `audience` may use either). URIs match after RFC 3986
+ * §6.2.2–6.2.3 normalisation (src/protocol/resource-uri.ts), so a spelling that differs in case,
+ * default port or empty path is the same tool.
+ */
 export class ToolIndex {
-  private readonly byKey = new Map<string, ToolConfig>();
+  private readonly byName = new Map<string, ToolConfig>();
+  private readonly byUri = new Map<string, ToolConfig>();
   constructor(tools: ToolConfig[]) {
     for (const t of tools) {
-      this.byKey.set(t.resource, t);
-      if (t.name) this.byKey.set(t.name, t);
+      this.byUri.set(normalizeResourceUri(t.resource) ?? t.resource, t);
+      if (t.name) this.byName.set(t.name, t);
     }
   }
   find(target: string): ToolConfig | undefined {
-    return this.byKey.get(target);
+    const named = this.byName.get(target);
+    if (named) return named;
+    const uri = normalizeResourceUri(target);
+    return uri === undefined ? undefined : this.byUri.get(uri);
+  }
+  /** The tool a URI would name with its trailing slash added or removed (another URI, §6.2.3). */
+  nearMiss(target: string): ToolConfig | undefined {
+    const uri = normalizeResourceUri(target);
+    return uri === undefined ? undefined : this.byUri.get(otherSlashSpelling(uri));
   }
 }

@@ -1,3 +1,4 @@
+import { normalizeResourceUri } from '../protocol/resource-uri.js';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
 
@@ -292,7 +293,23 @@ export const ConfigSchema = z
       agentIds.add(a.id);
     });
     const clientIds = new Set(agentIds);
+    const resources = new Map<string, string>();
     c.tools.forEach((t, i) => {
+      // RFC 3986 §6.2.2: two spellings of one URI would be one tool at /token.
+      const uri = normalizeResourceUri(t.resource);
+      if (uri === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools', i, 'resource'],
+          message: 'a resource is an absolute URI without a fragment (RFC 8707 §2)',
+        });
+      else if (resources.has(uri))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools', i, 'resource'],
+          message: `${t.resource} is the same URI as ${resources.get(uri)} (RFC 3986 §6.2.2)`,
+        });
+      else resources.set(uri, t.resource);
       if (clientIds.has(t.resourceServer.clientId))
         ctx.addIssue({
           code: 'custom',

@@ -16,7 +16,15 @@ export function resolveTarget(ctx: ExchangeDeps, req: ExchangeRequest): Target {
     if (n === ctx.config.issuer) targets.set('baton', { kind: 'baton' });
     else {
       const tool = ctx.tools.find(n);
-      if (!tool) throw new InvalidTarget(`${excerpt(n)} is not a tool Baton knows`);
+      if (!tool) {
+        // RFC 3986 §6.2.3: a trailing slash makes another URI; say which one was meant.
+        const near = ctx.tools.nearMiss(n);
+        throw new InvalidTarget(
+          near
+            ? `${excerpt(n)} is not a tool Baton knows; the configured resource is ${near.resource} (a trailing slash makes another URI)`
+            : `${excerpt(n)} is not a tool Baton knows`,
+        );
+      }
       targets.set(tool.resource, { kind: 'tool', tool });
     }
   }

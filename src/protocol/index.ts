@@ -9,3 +9,4 @@ export * from './errors.js';
 export * from './feed.js';
 export * from './marks.js';
 export * from './tool-call.js';
+export * from './resource-uri.js';

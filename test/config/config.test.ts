@@ -135,6 +135,16 @@ describe('configuration', () => {
     expect(() => parseConfig(raw)).toThrow(/agents\.3\.id: duplicate agent id/);
   });
 
+  test('two spellings of one resource URI are refused (RFC 3986 §6.2.2), and so is a fragment', async () => {
+    const raw = rawTestConfig(await makeUpstream()) as { tools: Record<string, unknown>[] };
+    raw.tools[1]!.resource = 'HTTPS://Tools.Test:443/tickets';
+    expect(() => parseConfig(raw)).toThrow(
+      /tools\.1\.resource: HTTPS:\/\/Tools\.Test:443\/tickets is the same URI as https:\/\/tools\.test\/tickets/,
+    );
+    raw.tools[1]!.resource = 'https://tools.test/billing#x';
+    expect(() => parseConfig(raw)).toThrow(/tools\.1\.resource: a resource is an absolute URI/);
+  });
+
   test('HMAC algorithms cannot be configured for a trusted issuer (RFC 8725 §2.1)', async () => {
     const raw = rawTestConfig(await makeUpstream()) as {
       trustedIssuers: Record<string, unknown>[];
