@@ -4,6 +4,8 @@
  * integration tests use the real oidc-provider instead (src/demo/idp.ts).
  */
 import { createHmac, createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { ASSERTION_TYPE } from '../../src/auth/client-auth.js';
 import { hashSecret } from '../../src/auth/secrets.js';
@@ -11,7 +13,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { bootBaton, type BatonInstance } from '../../src/boot.js';
 import { createKey, KeySet } from '../../src/keys/keyset.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import type { TokenStore } from '../../src/store/store.js';
 import {
   GRANT_TOKEN_EXCHANGE,
@@ -168,18 +170,33 @@ export interface RunningBaton {
   close(): Promise<void>;
 }
 
-/** A Baton over real HTTP on 127.0.0.1 with an ephemeral port. */
+/** A Baton over real HTTP on 127.0.0.1 with an ephemeral port (silent unless given a logger). */
 export async function startBaton(
   config: Config,
-  opts: { store?: TokenStore; keys?: KeySet } = {},
+  opts: { store?: TokenStore; keys?: KeySet; log?: Logger } = {},
 ): Promise<RunningBaton> {
   const baton = await bootBaton(config, {
     keys: opts.keys ?? (await testKeys(config)),
-    log: createLogger('silent'),
+    log: opts.log ?? createLogger('silent'),
     ...(opts.store ? { store: opts.store } : {}),
   });
   const url = await baton.listen(0, '127.0.0.1');
   return { baton, url, config, close: () => baton.close() };
+}
+
+/** A logger that keeps every line it writes (debug and up), for tests of what is logged. */
+export function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino(
+    { level: 'debug', base: { svc: 'baton' } },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  return { log, lines };
 }
 
 /** The common file setup: a fresh upstream IdP and a Baton of the test cast on it. */
