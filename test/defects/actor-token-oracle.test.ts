@@ -45,9 +45,7 @@ beforeAll(async () => {
   actors.revoked = await startTaskToken(url, upstream, 'billing-agent');
   expect(await revokeAs(url, 'billing-agent', actors.revoked)).toBe(200);
   actors.ended = await startTaskToken(url, upstream, 'billing-agent');
-  expect((await completeTaskAs(url, 'billing-agent', claimsOf(actors.ended).txn)).status).toBe(
-    200,
-  );
+  expect((await completeTaskAs(url, 'billing-agent', claimsOf(actors.ended).txn)).status).toBe(200);
   actors.upstream = await upstream.userToken({ sub: 'billing-agent' });
   actors.garbage = 'not-a-token';
   actors.forged = `${actors.live.slice(0, -8)}AAAAAAAA`;

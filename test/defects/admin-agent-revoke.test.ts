@@ -25,7 +25,11 @@ it.each([
   ['a resource server’s client id', 'tickets-rs'],
   ['an id no client has', 'nobody'],
 ])('refuses %s with 404 not_found and writes no mark', async (_what, id) => {
-  for (const r of [await revoke(id), await revoke(id, {}), await revoke(id, { allow_unknown: false })]) {
+  for (const r of [
+    await revoke(id),
+    await revoke(id, {}),
+    await revoke(id, { allow_unknown: false }),
+  ]) {
     expect({ status: r.status, error: r.body.error }).toEqual({ status: 404, error: 'not_found' });
     expect(String(r.body.error_description)).toContain('"allow_unknown": true');
   }

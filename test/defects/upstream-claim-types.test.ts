@@ -37,18 +37,21 @@ const CASES: [name: string, claims: Record<string, unknown>, claim: string][] = 
 /** A token of the trusted IdP with `claims` set raw (so only they are wrong). */
 const tokenWith = (claims: Record<string, unknown>) => upstream.userToken({ raw: claims });
 
-it.each(CASES)('a subject token whose %s is refused (invalid_request)', async (_n, claims, claim) => {
-  const r = await exchange(url, 'support-agent', {
-    subject_token: await tokenWith(claims),
-    audience: ISSUER,
-  });
-  expect({ status: r.status, error: r.body.error }).toEqual({
-    status: 400,
-    error: 'invalid_request',
-  });
-  expect(String(r.body.error_description)).toContain(`subject_token's ${claim} claim`);
-  expect(r.body.access_token).toBeUndefined();
-});
+it.each(CASES)(
+  'a subject token whose %s is refused (invalid_request)',
+  async (_n, claims, claim) => {
+    const r = await exchange(url, 'support-agent', {
+      subject_token: await tokenWith(claims),
+      audience: ISSUER,
+    });
+    expect({ status: r.status, error: r.body.error }).toEqual({
+      status: 400,
+      error: 'invalid_request',
+    });
+    expect(String(r.body.error_description)).toContain(`subject_token's ${claim} claim`);
+    expect(r.body.access_token).toBeUndefined();
+  },
+);
 
 it.each(CASES.filter(([, c]) => 'sub' in c))(
   'an actor token whose %s is refused (invalid_request)',
