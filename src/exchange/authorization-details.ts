@@ -23,9 +23,15 @@ function fail(msg: string): never {
   throw new InvalidAuthorizationDetails(msg);
 }
 
+/**
+ * Size caps count UTF-8 bytes, what the token and the store carry: a string's `length` counts
+ * UTF-16 code units, so text in most scripts would pass at up to three times the cap.
+ */
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
 /** Parses the form value (a JSON array) and checks each entry against the tool it targets. */
 export function parseAuthorizationDetails(raw: string, tool: ToolConfig): ToolCall[] {
-  if (raw.length > MAX_DETAILS_BYTES)
+  if (utf8Bytes(raw) > MAX_DETAILS_BYTES)
     fail(`authorization_details exceeds ${MAX_DETAILS_BYTES} bytes`);
   let parsed: unknown;
   try {
@@ -66,7 +72,8 @@ function checkToolCall(d: unknown, tool: ToolConfig): ToolCall {
     if (typeof o.arguments !== 'object' || o.arguments === null || Array.isArray(o.arguments))
       fail('tool_call.arguments must be an object');
     const max = tool.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENT_BYTES;
-    if (JSON.stringify(o.arguments).length > max) fail(`tool_call.arguments exceed ${max} bytes`);
+    if (utf8Bytes(JSON.stringify(o.arguments)) > max)
+      fail(`tool_call.arguments exceed ${max} bytes`);
   }
   return {
     type: 'tool_call',

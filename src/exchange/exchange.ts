@@ -97,6 +97,11 @@ async function decide(
       `client ${client.id} is a resource server; it may not exchange tokens`,
     );
   const caller = client.agent;
+  // Who may present an actor is decided before the actor token is read at all: verifying it
+  // (signature, marks, its task's state in the store) first would let any agent learn from the
+  // answer whether a token it holds a copy of is live, revoked or garbage. One answer for all.
+  if (req.actorToken !== undefined && !caller.mayPresentActorTokens)
+    throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
   // RFC 9449 §5: the proof is checked (and its jti recorded) before anything else is decided.
   const proof = await verifyDpopProof(ctx.dpop, dpop);
   requireProofOfAgent(caller.id, (caller.dpop ?? ctx.config.dpop.agents) === 'required', proof);

@@ -1,4 +1,4 @@
-import { InvalidRequest, UnauthorizedClient } from '../errors.js';
+import { InvalidRequest } from '../errors.js';
 import type { AgentConfig } from '../config/schema.js';
 import { actorChain, joinScope, splitScope, type BatonClaims } from '../tokens/claims.js';
 import { checkHandOff, grantScopes, intersect } from '../policy/ceilings.js';
@@ -25,8 +25,7 @@ export async function handOff(
   const current = task.act.sub;
   let next: AgentConfig;
   if (actor) {
-    if (!caller.mayPresentActorTokens)
-      throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
+    // mayPresentActorTokens was checked before the actor token was verified (exchange.ts).
     if (caller.id !== current && caller.id !== actor.id)
       throw new InvalidRequest(
         `subject_token's current actor is ${current}; ${caller.id} may not present it`,

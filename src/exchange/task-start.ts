@@ -1,4 +1,4 @@
-import { InvalidRequest, UnauthorizedClient } from '../errors.js';
+import { InvalidRequest } from '../errors.js';
 import type { AgentConfig } from '../config/schema.js';
 import { joinScope, nestActors, pickUserClaims } from '../tokens/claims.js';
 import type { UpstreamIdentity } from '../tokens/verify-upstream.js';
@@ -32,11 +32,9 @@ export async function startTask(
     throw new InvalidRequest(
       'a DPoP-bound task is started by the agent that holds it; start it, then offer it',
     );
-  if (chain.length > 1) {
-    if (!caller.mayPresentActorTokens)
-      throw new UnauthorizedClient(`client ${caller.id} may not present actor tokens`);
-    checkHandOff(ctx.config, caller, actor, chain.length);
-  }
+  // A caller presenting an actor was checked for mayPresentActorTokens before it was verified
+  // (exchange.ts).
+  if (chain.length > 1) checkHandOff(ctx.config, caller, actor, chain.length);
   // RFC 8693 §4.4: may_act in the subject names who may act for it.
   if (
     user.mayAct &&

@@ -6,6 +6,7 @@ import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { adminRouter } from './routes/admin.js';
 import { feedRouter } from './routes/feed.js';
+import { fromPathDecodingError, requireDecodablePath } from './path.js';
 import { metadata } from './routes/metadata.js';
 import { tasksRouter } from './routes/tasks.js';
 
@@ -15,6 +16,7 @@ export function createApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requireDecodablePath);
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
   // One store budget per request (src/store/deadline.ts), set after the body is read: the
@@ -78,7 +80,7 @@ export function createApp(deps: HttpDeps): express.Express {
         deps.log,
         req.path,
       );
-    sendError(res, err, deps.log, req.path);
+    sendError(res, fromPathDecodingError(err) ?? err, deps.log, req.path);
   });
   return app;
 }

@@ -1,6 +1,4 @@
-import type { VerifiedProof } from '../auth/dpop.js';
-import { requireProofFor } from '../auth/dpop-holder.js';
-import { AccessDenied, NotFound } from '../errors.js';
+import { NotFound } from '../errors.js';
 import type { AuditLog } from '../audit/log.js';
 import {
   orUnavailable,
@@ -32,7 +30,7 @@ export interface RevocationDeps {
  * so a 503 cannot say nothing happened. Every write here is idempotent (a set member, a task
  * status that only leaves `open`, a mark stamped now), so the caller may simply repeat it.
  */
-const write = <T>(op: () => Promise<T>): Promise<T> =>
+export const write = <T>(op: () => Promise<T>): Promise<T> =>
   orUnavailable(op, 'the outcome is unknown; repeating the request is safe');
 
 async function announce(
@@ -74,26 +72,6 @@ export interface TaskEnded {
   alreadyEnded: boolean;
   /** The outcome recorded (the first completion's; a repeat does not change it). */
   outcome?: Outcome;
-}
-
-/** POST /tasks/{txn}/complete: only the agent that started the task. Idempotent. */
-export async function completeTask(
-  ctx: RevocationDeps,
-  agentId: string,
-  txn: string,
-  outcome: Outcome,
-  summary?: string,
-  proof?: VerifiedProof,
-): Promise<TaskEnded> {
-  const task = await write(() => ctx.store.getTask(txn));
-  if (!task) throw new NotFound('no such task');
-  if (task.owner !== agentId)
-    throw new AccessDenied('only the agent that started the task may complete it', {
-      status: 403,
-    });
-  // RFC 9449 §6: a task started bound is completed with a proof by the key it was started with.
-  requireProofFor(task.jkt, proof, 'this task');
-  return endTask(ctx, txn, 'completed', agentId, outcome, summary);
 }
 
 const taskEventType = { completed: 'task_completed', revoked: 'task_revoked' } as const;

@@ -30,6 +30,51 @@ interface Trusted {
   jwks: JWTVerifyGetKey;
 }
 
+/**
+ * The claims Baton reads as text must be text: a `sub` of `{}` is no user, and coercing it with
+ * `String()` would make every such token the user "[object Object]". A claim of the wrong type
+ * is the token's fault, `invalid_request` (RFC 8693 §2.2.2), never a guess. (`iss` is compared
+ * with the configured issuer and `exp` checked as a number by jose.)
+ */
+function stringClaim(payload: Record<string, unknown>, name: string, what: string): string {
+  const v = payload[name];
+  if (typeof v !== 'string' || v === '')
+    throw new InvalidRequest(`${what}'s ${name} claim must be a non-empty string`);
+  return v;
+}
+
+/** RFC 8693 §4.2 `scope` (a string), else the `scp` array some IdPs send; neither is no scope. */
+function scopeOf(payload: Record<string, unknown>, what: string): string {
+  if (payload.scope !== undefined) {
+    if (typeof payload.scope !== 'string')
+      throw new InvalidRequest(`${what}'s scope claim must be a string`);
+    return payload.scope;
+  }
+  if (payload.scp !== undefined) {
+    if (!Array.isArray(payload.scp) || !payload.scp.every((x) => typeof x === 'string'))
+      throw new InvalidRequest(`${what}'s scp claim must be an array of strings`);
+    return payload.scp.join(' ');
+  }
+  return '';
+}
+
+/**
+ * RFC 8693 §4.4 `may_act` restricts who may act: one that cannot be read must refuse the token,
+ * not drop the restriction (fail closed).
+ */
+function mayActOf(
+  payload: Record<string, unknown>,
+  what: string,
+): Pick<UpstreamIdentity, 'mayAct'> {
+  const m = payload.may_act;
+  if (m === undefined) return {};
+  const bad = () => new InvalidRequest(`${what}'s may_act claim must be {"sub": "<string>", ...}`);
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw bad();
+  const { sub, iss } = m as { sub?: unknown; iss?: unknown };
+  if (typeof sub !== 'string' || (iss !== undefined && typeof iss !== 'string')) throw bad();
+  return { mayAct: { sub, ...(iss !== undefined ? { iss } : {}) } };
+}
+
 /** Verifies tokens of the configured trusted issuers against their JWKS, iss, aud, exp, nbf and algs. */
 export class UpstreamVerifier {
   private readonly byIssuer = new Map<string, Trusted>();
@@ -87,27 +132,13 @@ export class UpstreamVerifier {
     } catch (e) {
       throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, { cause: e });
     }
-    const rawScope =
-      typeof payload.scope === 'string'
-        ? payload.scope
-        : Array.isArray(payload.scp)
-          ? payload.scp.join(' ')
-          : '';
-    const mayAct = payload.may_act as { sub?: unknown; iss?: unknown } | undefined;
     const id: UpstreamIdentity = {
       iss: trusted.cfg.issuer,
-      sub: trusted.cfg.subjectPrefix + String(payload.sub),
-      scope: splitScope(rawScope),
+      sub: trusted.cfg.subjectPrefix + stringClaim(payload, 'sub', what),
+      scope: splitScope(scopeOf(payload, what)),
       exp: payload.exp as number,
       claims: payload,
-      ...(mayAct && typeof mayAct.sub === 'string'
-        ? {
-            mayAct: {
-              sub: mayAct.sub,
-              ...(typeof mayAct.iss === 'string' ? { iss: mayAct.iss } : {}),
-            },
-          }
-        : {}),
+      ...mayActOf(payload, what),
     };
     this.cache.set(key, id, id.exp, '');
     return id;

@@ -222,14 +222,21 @@ describe('actor_token', () => {
     expect(noToken.body.error).toBe('invalid_request');
   });
 
-  it('refuses an actor_token on a tool-token request (invalid_request)', async () => {
+  it('refuses an actor_token on a tool-token request: unauthorized_client from an agent without mayPresentActorTokens (checked first), invalid_request from one with it', async () => {
     const task = await startTaskToken(url, upstream, 'support-agent');
     const r = await exchange(url, 'support-agent', {
       subject_token: task,
       resource: TICKETS,
       ...withActor(await actor('support-agent')),
     });
-    expect(r.body.error).toBe('invalid_request');
+    expect(r.body.error).toBe('unauthorized_client');
+    const own = await startTaskToken(url, upstream, 'orchestrator');
+    const allowed = await exchange(url, 'orchestrator', {
+      subject_token: own,
+      resource: TICKETS,
+      ...withActor(await actor('orchestrator')),
+    });
+    expect(allowed.body).toMatchObject({ error: 'invalid_request' });
   });
 
   it('refuses a user token whose may_act names another agent (invalid_request)', async () => {

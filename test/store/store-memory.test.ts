@@ -6,6 +6,7 @@ import { describeRateLimitContract } from '../support/contract/ratelimit.js';
 import { describeDpopContract } from '../support/contract/dpop.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
+import { describeReplayKeysContract } from '../support/contract/replay-keys.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const memory: MakeStore = async (limits = STORE_LIMITS) => {
@@ -18,3 +19,4 @@ describeFloodsContract('MemoryStore', memory);
 describeIdempotentWritesContract(() => memory(STORE_LIMITS));
 describeRateLimitContract('MemoryStore', memory);
 describeDpopContract('MemoryStore', memory);
+describeReplayKeysContract('MemoryStore', memory);

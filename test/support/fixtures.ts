@@ -4,6 +4,8 @@
  * integration tests use the real oidc-provider instead (src/demo/idp.ts).
  */
 import { createHmac, createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { ASSERTION_TYPE } from '../../src/auth/client-auth.js';
 import { hashSecret } from '../../src/auth/secrets.js';
@@ -11,7 +13,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { bootBaton, type BatonInstance } from '../../src/boot.js';
 import { createKey, KeySet } from '../../src/keys/keyset.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import type { TokenStore } from '../../src/store/store.js';
 import {
   GRANT_TOKEN_EXCHANGE,
@@ -46,6 +48,8 @@ export interface Upstream {
     aud?: string;
     expIn?: number;
     extra?: Record<string, unknown>;
+    /** Claims set last, over the standard ones, whatever their type (for claim-type tests). */
+    raw?: Record<string, unknown>;
     iss?: string;
     alg?: string;
     key?: CryptoKey;
@@ -64,14 +68,15 @@ export async function makeUpstream(issuer = 'https://idp.test'): Promise<Upstrea
       return new SignJWT({
         scope: o.scope ?? 'tickets:read tickets:write billing:read',
         ...o.extra,
+        iss: o.iss ?? issuer,
+        sub: o.sub ?? 'alice@example.com',
+        aud: o.aud ?? ISSUER,
+        iat: now,
+        exp: now + (o.expIn ?? 3600),
+        jti: randomUUID(),
+        ...o.raw,
       })
         .setProtectedHeader({ alg: o.alg ?? 'ES256', kid: 'idp-1', typ: 'at+jwt' })
-        .setIssuer(o.iss ?? issuer)
-        .setSubject(o.sub ?? 'alice@example.com')
-        .setAudience(o.aud ?? ISSUER)
-        .setIssuedAt(now)
-        .setExpirationTime(now + (o.expIn ?? 3600))
-        .setJti(randomUUID())
         .sign(o.key ?? privateKey);
     },
   };
@@ -168,18 +173,33 @@ export interface RunningBaton {
   close(): Promise<void>;
 }
 
-/** A Baton over real HTTP on 127.0.0.1 with an ephemeral port. */
+/** A Baton over real HTTP on 127.0.0.1 with an ephemeral port (silent unless given a logger). */
 export async function startBaton(
   config: Config,
-  opts: { store?: TokenStore; keys?: KeySet } = {},
+  opts: { store?: TokenStore; keys?: KeySet; log?: Logger } = {},
 ): Promise<RunningBaton> {
   const baton = await bootBaton(config, {
     keys: opts.keys ?? (await testKeys(config)),
-    log: createLogger('silent'),
+    log: opts.log ?? createLogger('silent'),
     ...(opts.store ? { store: opts.store } : {}),
   });
   const url = await baton.listen(0, '127.0.0.1');
   return { baton, url, config, close: () => baton.close() };
+}
+
+/** A logger that keeps every line it writes (debug and up), for tests of what is logged. */
+export function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino(
+    { level: 'debug', base: { svc: 'baton' } },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  return { log, lines };
 }
 
 /** The common file setup: a fresh upstream IdP and a Baton of the test cast on it. */

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { InvalidRequest, NotFound } from '../../errors.js';
 import { endTask, revokeByMark, revokeTokenTree } from '../../revocation/revoke.js';
+import { revokeAgent } from '../../revocation/agent.js';
 import { readTaskTree } from '../../revocation/tree.js';
 import { decidePendingApproval, listPendingApprovals, showApproval } from '../../approval/admin.js';
 import { readEventsPage, readTaskEvents } from '../../audit/read.js';
@@ -22,6 +23,7 @@ function pageLimit(v: unknown, fallback: number, max: number): number {
 }
 
 const RevokeTokenBody = z.object({ token: z.string().min(1) }).strict();
+const AgentRevokeBody = z.object({ allow_unknown: z.boolean().optional() }).strict();
 const DecisionBody = z
   .object({ reason: z.string().max(DEFAULTS.approvalReasonMaxLength).optional() })
   .strict();
@@ -97,14 +99,24 @@ export function adminRouter(deps: HttpDeps): Router {
     });
   });
 
-  for (const kind of ['agent', 'user'] as const) {
-    r.post(`/admin/${kind}s/:id/revoke`, async (req, res) => {
-      const id = String(req.params.id);
-      const before = await revokeByMark(ctx, kind, 'admin', id);
-      log.info({ op: `revoke_${kind}`, by: 'admin', id }, `${kind} revoked`);
-      res.json({ revoked: kind, id, before });
+  r.post('/admin/agents/:id/revoke', async (req, res) => {
+    const body = AgentRevokeBody.safeParse(req.body ?? {});
+    if (!body.success)
+      throw new InvalidRequest('body may only hold {"allow_unknown": true | false}');
+    const id = String(req.params.id);
+    const { before, configured } = await revokeAgent(ctx, id, 'admin', {
+      allowUnknown: body.data.allow_unknown === true,
     });
-  }
+    log.info({ op: 'revoke_agent', by: 'admin', id, configured }, 'agent revoked');
+    res.json({ revoked: 'agent', id, before, configured });
+  });
+
+  r.post('/admin/users/:id/revoke', async (req, res) => {
+    const id = String(req.params.id);
+    const before = await revokeByMark(ctx, 'user', 'admin', id);
+    log.info({ op: 'revoke_user', by: 'admin', id }, 'user revoked');
+    res.json({ revoked: 'user', id, before });
+  });
 
   // Pages through every pending approval: `cursor` is the `next` of the page before.
   r.get('/admin/approvals', async (req, res) => {

@@ -2,10 +2,9 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { ClientAuthInput } from '../../auth/client-auth.js';
-import { InvalidRequest, UnauthorizedClient } from '../../errors.js';
-import { completeTask } from '../../revocation/revoke.js';
+import { InvalidRequest } from '../../errors.js';
+import { completeTaskByCaller } from '../../revocation/complete.js';
 import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
-import { verifyDpopProof } from '../../auth/dpop.js';
 
 const CompleteBody = z
   .object({
@@ -31,37 +30,34 @@ export function clientInputFromJson(req: Request): ClientAuthInput {
   };
 }
 
-/** POST /tasks/{txn}/complete — the task's owner ends it; every token of the task dies. */
+/**
+ * POST /tasks/{txn}/complete — the task's owner ends it; every token of the task dies. The route
+ * authenticates and parses the body; who may complete is completeTaskByCaller's
+ * (src/revocation/complete.ts).
+ */
 export function tasksRouter(deps: HttpDeps): Router {
   const r = Router();
   r.post('/tasks/:txn/complete', async (req, res) => {
-    // RFC 7523: an assertion's audience is the issuer or this endpoint's own URL.
-    const authenticate = clientAuthenticator(
-      deps.ctx,
-      `/tasks/${encodeURIComponent(String(req.params.txn))}/complete`,
-      '/tasks/complete',
-    );
+    const txn = String(req.params.txn);
+    // This endpoint's own URL: a client assertion's `aud` may name it (RFC 7523 §3), or the
+    // issuer; nothing else (docs/endpoints.md). It is also the DPoP proof's `htu`.
+    const path = `/tasks/${encodeURIComponent(txn)}/complete`;
+    const authenticate = clientAuthenticator(deps.ctx, path, '/tasks/complete');
     const client = await authenticate(clientInputFromJson(req), req.socket.remoteAddress);
-    if (client.kind !== 'agent')
-      throw new UnauthorizedClient(`client ${client.id} is not an agent`);
     const parsed = CompleteBody.safeParse(req.body ?? {});
     if (!parsed.success)
       throw new InvalidRequest(
         `body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
       );
-    const txn = String(req.params.txn);
-    const proof = await verifyDpopProof(deps.ctx.dpop, {
-      proofs: req.headersDistinct.dpop,
-      method: 'POST',
-      url: endpointUrl(deps.ctx, `/tasks/${encodeURIComponent(txn)}/complete`),
-    });
-    const ended = await completeTask(
+    const ended = await completeTaskByCaller(
       deps.ctx,
-      client.id,
+      client,
       txn,
-      parsed.data.outcome,
-      parsed.data.summary,
-      proof,
+      {
+        outcome: parsed.data.outcome,
+        ...(parsed.data.summary !== undefined ? { summary: parsed.data.summary } : {}),
+      },
+      { proofs: req.headersDistinct.dpop, method: 'POST', url: endpointUrl(deps.ctx, path) },
     );
     res.set('Cache-Control', 'no-store').json({
       txn,

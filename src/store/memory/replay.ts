@@ -1,4 +1,5 @@
 import { epochSeconds } from '../../clock.js';
+import { onceKey } from '../once-key.js';
 import type { ReplayStore } from '../store.js';
 
 /** Single-use ids, each held until its expiry (epoch seconds). */
@@ -6,7 +7,7 @@ export class MemoryReplay implements ReplayStore {
   private readonly seen = new Map<string, number>();
 
   async useOnce(namespace: string, id: string, expSeconds: number): Promise<boolean> {
-    const k = `${namespace}\u0000${id}`;
+    const k = onceKey(namespace, id);
     const exp = this.seen.get(k);
     if (exp !== undefined && exp > epochSeconds()) return false;
     this.seen.set(k, expSeconds);
