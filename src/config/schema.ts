@@ -15,6 +15,8 @@ export const ASYMMETRIC_ALGS = [
   'EdDSA',
 ] as const;
 const Alg = z.enum(ASYMMETRIC_ALGS);
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 const Url = z.url({ protocol: /^https?$/ });
 const Id = z
   .string()
@@ -178,9 +180,7 @@ export const ConfigSchema = z
     issuer: Url,
     port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
     host: z.string().default(DEFAULTS.host),
-    logLevel: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default(DEFAULTS.logLevel),
+    logLevel: z.enum(LOG_LEVELS).default(DEFAULTS.logLevel),
     store: StoreSchema.prefault({}),
     keys: z
       .object({

@@ -10,7 +10,8 @@
  * - redis-keys.ts: what a test leaves behind (`keysUnder`, `dropKeysUnder`: SCAN + UNLINK, on
  *   a standalone server or on every cluster master).
  * - dpop.ts: DPoP key pairs, proofs and /token calls with a proof (`dpopKey`, `dpopExchange`).
- * - processes.ts: Baton as OS processes (`writeDeployment`, `spawnBaton`, `stopAllBatons`).
+ * - processes.ts: Baton as OS processes (`writeDeployment`, `spawnBaton`, `stopAllBatons`) and
+ *   one-shot CLI runs (`runBaton`: exit code, stdout, stderr).
  *
  * Jest-only helpers (they call `expect`) are imported by tests directly: revocation-flows.ts,
  * story.ts, store-fixtures.ts and store-contract.ts. global-setup.ts and global-teardown.ts
