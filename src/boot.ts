@@ -145,6 +145,13 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
       config.trustedIssuers,
       DEFAULTS.clockToleranceSeconds,
       DEFAULTS.verifiedTokenCacheSize,
+      {
+        timeoutMs: config.upstreamJwks.timeoutMs,
+        cooldownMs: config.upstreamJwks.cooldownMs,
+        maxAgeMs: config.upstreamJwks.maxAgeMs,
+        warnIntervalMs: config.upstreamJwks.warnIntervalSeconds * 1000,
+        warn: (fields, message) => log.warn(fields, message),
+      },
     ),
     store,
     marks,

@@ -247,6 +247,20 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** How the JWKS of trusted issuers (`jwksUri`) are fetched (docs/configuration.md). */
+    upstreamJwks: z
+      .object({
+        timeoutMs: z.number().int().positive().default(DEFAULTS.upstreamJwksTimeoutMs),
+        cooldownMs: z.number().int().min(0).default(DEFAULTS.upstreamJwksCooldownMs),
+        maxAgeMs: z.number().int().positive().default(DEFAULTS.upstreamJwksMaxAgeMs),
+        warnIntervalSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(DEFAULTS.upstreamJwksWarnIntervalSeconds),
+      })
+      .strict()
+      .prefault({}),
     rateLimits: RateLimitsSchema.prefault({}),
     // DPoP (RFC 9449), docs/dpop.md.
     dpop: z

@@ -11,7 +11,9 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { bootBaton, type BatonInstance } from '../../src/boot.js';
 import { createKey, KeySet } from '../../src/keys/keyset.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import type { TokenStore } from '../../src/store/store.js';
 import {
   GRANT_TOKEN_EXCHANGE,
@@ -171,15 +173,28 @@ export interface RunningBaton {
 /** A Baton over real HTTP on 127.0.0.1 with an ephemeral port. */
 export async function startBaton(
   config: Config,
-  opts: { store?: TokenStore; keys?: KeySet } = {},
+  opts: { store?: TokenStore; keys?: KeySet; log?: Logger } = {},
 ): Promise<RunningBaton> {
   const baton = await bootBaton(config, {
     keys: opts.keys ?? (await testKeys(config)),
-    log: createLogger('silent'),
+    log: opts.log ?? createLogger('silent'),
     ...(opts.store ? { store: opts.store } : {}),
   });
   const url = await baton.listen(0, '127.0.0.1');
   return { baton, url, config, close: () => baton.close() };
+}
+
+/** A structured log whose entries a test reads back (`entries`, parsed JSON, oldest first). */
+export function capturedLog(level = 'debug'): { log: Logger; entries: Record<string, unknown>[] } {
+  const entries: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) entries.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level }, sink), entries };
 }
 
 /** The common file setup: a fresh upstream IdP and a Baton of the test cast on it. */

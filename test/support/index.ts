@@ -3,8 +3,9 @@
  *
  * - fixtures.ts: the test cast's config (`rawTestConfig`, `testConfig`), an upstream IdP with real
  *   keys (`makeUpstream`), a Baton over HTTP (`startBaton`, `startTestBaton`), client credentials
- *   (`SECRETS`, `basic`, `credentials`), form and JSON calls (`formBody`, `postForm`, `exchange`,
- *   `introspectAs`, ...) and hand-built tokens for the security tests.
+ *   (`SECRETS`, `basic`, `credentials`), a log to read back (`capturedLog`), form and JSON calls
+ *   (`formBody`, `postForm`, `exchange`, `introspectAs`, ...) and hand-built tokens for the
+ *   security tests.
  * - redis.ts: the shared servers (`testRedisUrl`, `testClusterNodes`), private ones
  *   (`startRedisServer`, `startRedisCluster`), key prefixes (`uniquePrefix`, `runPrefix`).
  * - redis-keys.ts: what a test leaves behind (`keysUnder`, `dropKeysUnder`: SCAN + UNLINK, on
