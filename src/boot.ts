@@ -70,7 +70,7 @@ async function openKeys(config: Config): Promise<KeySet> {
   return KeySet.fromDir(config.keys.dir, maxLifetime);
 }
 
-/** The Cedar policy set of `policy.cedarFile`; a file that cannot be read is named with its field. */
+/** The Cedar policy set of `policy.cedarFile`; a file that cannot be read is named by its field. */
 async function openPolicy(config: Config, log: Logger) {
   const file = config.policy.cedarFile;
   if (!file) return undefined;
@@ -81,7 +81,8 @@ async function openPolicy(config: Config, log: Logger) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
       throw new Error(
-        `policy.cedarFile: no file at ${file} (a relative path is read from the config file's folder)`,
+        `policy.cedarFile: no file at ${file} ` +
+          "(a relative path is read from the config file's folder)",
       );
     if (code) throw new Error(`policy.cedarFile: cannot read ${file} (${code})`);
     throw e;

@@ -40,7 +40,8 @@ program
   .description('serve the config named by BATON_CONFIG, or the demo when it is unset')
   .option(
     '--workers <n>',
-    `one process per core behind one port (needs BATON_CONFIG with the Redis store); default BATON_WORKERS or ${DEFAULTS.workers}`,
+    'one process per core behind one port (needs BATON_CONFIG with the Redis store); ' +
+      `default BATON_WORKERS or ${DEFAULTS.workers}`,
   )
   .action(async (o: { workers?: string }) => {
     try {

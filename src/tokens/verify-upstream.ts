@@ -141,7 +141,8 @@ export class UpstreamVerifier {
     this.warnedAt.set(e.issuer, now);
     this.keysConfig.warn(
       { issuer: e.issuer, jwksUri: e.jwksUri, cause: e.reason },
-      `cannot fetch the signing keys of trusted issuer ${e.issuer} (${e.reason}); its tokens are answered 503 until it answers`,
+      `cannot fetch the signing keys of trusted issuer ${e.issuer} (${e.reason}); ` +
+        'its tokens are answered 503 until it answers',
     );
   }
 }

@@ -98,7 +98,7 @@ describe('a trusted issuer whose JWKS cannot be fetched', () => {
     expect(w[0]).toMatchObject({ issuer: upstream.issuer, jwksUri: jwks.uri, cause: why });
   });
 
-  test('once it answers, its tokens verify again; a kid in no fetched set is invalid_request', async () => {
+  test('answering again, tokens verify; a kid in no fetched set is invalid_request', async () => {
     jwks.set('ok');
     expect((await startTask(b.url, await upstream.userToken())).status).toBe(200);
 

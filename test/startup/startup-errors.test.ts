@@ -100,7 +100,7 @@ describe('environment variables are blamed by name, never the config file', () =
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
-  test('a REDIS_URL that is not a Redis URL is named, and its value (a password) not echoed', async () => {
+  test('a REDIS_URL that is no Redis URL is named, its value (a password) not echoed', async () => {
     const d = await deployment();
     const r = await serve(d, { REDIS_URL: `http://user:${PASSWORD}@127.0.0.1:6379` });
     expect(r.code).toBe(1);
@@ -146,7 +146,7 @@ describe('files the config points at', () => {
     expectOneCleanLine(r.stderr);
   });
 
-  test("a relative cedarFile is read from the config file's folder, wherever baton runs", async () => {
+  test("a relative cedarFile is read from the config's folder, not the working dir", async () => {
     const d = await deployment((raw) => {
       raw.policy = { cedarFile: 'policies/baton.cedar', watch: false };
     });

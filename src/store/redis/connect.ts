@@ -61,12 +61,14 @@ export function describeConnection(conn: RedisConnection): string {
       typeof n === 'object' ? `${n.host ?? ''}:${n.port ?? ''}` : String(n);
     return `Redis Cluster ${conn.cluster.map(at).join(',')}`;
   }
-  if (conn.sentinel)
-    return `Redis via Sentinel ${conn.sentinel.sentinels.map((n) => `${n.host}:${n.port}`).join(',')} (master "${conn.sentinel.name}")`;
+  if (conn.sentinel) {
+    const nodes = conn.sentinel.sentinels.map((n) => `${n.host}:${n.port}`).join(',');
+    return `Redis via Sentinel ${nodes} (master "${conn.sentinel.name}")`;
+  }
   return `Redis at ${redactRedisUrl(conn.url)}`;
 }
 
-/** What went wrong, in words, from the last error ioredis reported (its connect() only says "closed"). */
+/** What went wrong, in words, from the last error ioredis reported (connect() says "closed"). */
 export function describeCause(e: unknown): string {
   if (!(e instanceof Error)) return 'the connection closed';
   const code = (e as { code?: unknown }).code;
