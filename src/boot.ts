@@ -70,6 +70,25 @@ async function openKeys(config: Config): Promise<KeySet> {
   return KeySet.fromDir(config.keys.dir, maxLifetime);
 }
 
+/** The Cedar policy set of `policy.cedarFile`; a file that cannot be read is named by its field. */
+async function openPolicy(config: Config, log: Logger) {
+  const file = config.policy.cedarFile;
+  if (!file) return undefined;
+  const { PolicyHolder } = await import('./policy/cedar/holder.js');
+  try {
+    return PolicyHolder.fromFile(file, log);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new Error(
+        `policy.cedarFile: no file at ${file} ` +
+          "(a relative path is read from the config file's folder)",
+      );
+    if (code) throw new Error(`policy.cedarFile: cannot read ${file} (${code})`);
+    throw e;
+  }
+}
+
 /** Wires config -> keys, store, verifiers, marks -> domain context -> HTTP server. */
 export async function bootBaton(config: Config, opts: BootOptions = {}): Promise<BatonInstance> {
   const log = opts.log ?? createLogger(config.logLevel);
@@ -94,9 +113,7 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   audit.start();
   // A policy file that does not validate stops the start: nothing runs half-configured.
   // cedar-wasm is loaded only when a policy set is configured (it costs ~17 MB of RSS).
-  const policy = config.policy.cedarFile
-    ? (await import('./policy/cedar/holder.js')).PolicyHolder.fromFile(config.policy.cedarFile, log)
-    : undefined;
+  const policy = await openPolicy(config, log);
   if (policy && config.policy.watch) policy.watch();
   const clients = new ClientRegistry(config);
   const limits = new RequestLimits(
@@ -129,6 +146,13 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
       config.trustedIssuers,
       DEFAULTS.clockToleranceSeconds,
       DEFAULTS.verifiedTokenCacheSize,
+      {
+        timeoutMs: config.upstreamJwks.timeoutMs,
+        cooldownMs: config.upstreamJwks.cooldownMs,
+        maxAgeMs: config.upstreamJwks.maxAgeMs,
+        warnIntervalMs: config.upstreamJwks.warnIntervalSeconds * 1000,
+        warn: (fields, message) => log.warn(fields, message),
+      },
     ),
     store,
     marks,

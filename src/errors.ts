@@ -23,6 +23,11 @@ export interface BatonErrorOptions {
   status?: number;
   /** The error this one stands for (logged, never sent). */
   cause?: unknown;
+  /**
+   * Its cause was already logged where it was found (rate-limited), so the per-request line
+   * of a 5xx is debug, not warn: a dependency that is down does not flood the log.
+   */
+  logged?: boolean;
 }
 
 export abstract class BatonError extends Error {
@@ -36,6 +41,7 @@ export abstract class BatonError extends Error {
   readonly headers?: Record<string, string>;
   readonly extra?: Record<string, unknown>;
   readonly rule?: string;
+  readonly logged: boolean;
 
   constructor(
     readonly description: string,
@@ -53,6 +59,7 @@ export abstract class BatonError extends Error {
     this.headers = options.headers;
     this.extra = options.extra;
     this.rule = options.rule;
+    this.logged = options.logged === true;
   }
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSecret, hashSecret } from '../auth/secrets.js';
 import { ConfigError } from '../config/load.js';
+import { parseWorkers, readEnv } from '../config/env.js';
 import { generateKeyFile, KeySet, readKeyFiles, type SigningAlg } from '../keys/keyset.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { availableParallelism } from 'node:os';
@@ -12,20 +13,44 @@ import { forkWorkers } from './workers.js';
 import { epochSeconds } from '../clock.js';
 
 const program = new Command('baton').description('Baton: a credential broker for AI agents');
+// Commander's own usage errors (unknown option, missing argument) are thrown to the catch at
+// the end, which exits 2 as for every usage error; set before the subcommands, which inherit it.
+program.exitOverride();
+
+/** The command running (`keys generate`), to name it in an error. */
+let running = '';
+program.hook('preAction', (_root, action) => {
+  const names: string[] = [];
+  for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+  running = names.join(' ');
+});
+
+/** A mistake in the command line: one line on stderr, exit code 2 (no stack trace). */
+class UsageError extends Error {}
+
+/** A whole number of seconds from an option, or a usage error naming the option. */
+function seconds(option: string, v: string): number {
+  if (!/^\d+$/.test(v))
+    throw new UsageError(`${option} must be a whole number of seconds (got "${v}")`);
+  return Number(v);
+}
 
 program
   .command('serve', { isDefault: true })
   .description('serve the config named by BATON_CONFIG, or the demo when it is unset')
   .option(
     '--workers <n>',
-    'one process per core behind one port (needs BATON_CONFIG with the Redis store)',
-    process.env.BATON_WORKERS ?? String(DEFAULTS.workers),
+    'one process per core behind one port (needs BATON_CONFIG with the Redis store); ' +
+      `default BATON_WORKERS or ${DEFAULTS.workers}`,
   )
-  .action(async (o: { workers: string }) => {
+  .action(async (o: { workers?: string }) => {
     try {
-      const workers = o.workers === 'auto' ? availableParallelism() : Number(o.workers);
-      if (!Number.isInteger(workers) || workers < 1)
-        throw new Error('--workers must be a positive integer or auto');
+      const asked =
+        o.workers === undefined
+          ? (readEnv(process.env).workers ?? DEFAULTS.workers)
+          : parseWorkers(o.workers);
+      if (asked === undefined) throw new UsageError('--workers must be a positive integer or auto');
+      const workers = asked === 'auto' ? availableParallelism() : asked;
       if (workers > 1 && forkWorkers(workers)) return;
       const served = await serve();
       const stop = async () => {
@@ -36,6 +61,7 @@ program
       process.on('SIGINT', () => void stop());
       process.on('SIGHUP', () => void served.baton.reload());
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       process.stderr.write(
         `${e instanceof ConfigError ? e.message : `baton failed to start: ${(e as Error).message}`}\n`,
       );
@@ -55,11 +81,11 @@ keys
   )
   .action(async (o: { dir: string; alg: string; activateIn?: string }) => {
     if (!['ES256', 'EdDSA', 'RS256'].includes(o.alg))
-      throw new Error('alg must be ES256, EdDSA or RS256');
+      throw new UsageError(`--alg must be ES256, EdDSA or RS256 (got "${o.alg}")`);
     // A rotation is published before it signs, so verifiers holding a cached JWKS know it first.
     const lead =
       o.activateIn !== undefined
-        ? Number(o.activateIn)
+        ? seconds('--activate-in', o.activateIn)
         : readKeyFiles(o.dir).length
           ? DEFAULTS.keyPublishLeadSeconds
           : 0;
@@ -87,7 +113,7 @@ keys
     String(DEFAULTS.taskTtlSeconds),
   )
   .action(async (o: { dir: string; maxTokenLifetime: string }) => {
-    const ks = await KeySet.fromDir(o.dir, Number(o.maxTokenLifetime));
+    const ks = await KeySet.fromDir(o.dir, seconds('--max-token-lifetime', o.maxTokenLifetime));
     const live = new Set(ks.published().map((k) => k.kid));
     for (const f of readKeyFiles(o.dir))
       if (!live.has(f.kid)) {
@@ -121,8 +147,18 @@ policy
     try {
       userClaims = o.userClaims ? (JSON.parse(o.userClaims) as Record<string, unknown>) : undefined;
     } catch {
-      process.stderr.write('--user-claims must be a JSON object\n');
-      process.exit(2);
+      throw new UsageError('--user-claims must be a JSON object');
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        code === 'ENOENT'
+          ? `no policy file at ${file}`
+          : `cannot read ${file} (${code ?? 'error'})`,
+      );
     }
     const question = o.agent
       ? {
@@ -137,7 +173,7 @@ policy
           ...(o.from ? { from: o.from } : {}),
         }
       : undefined;
-    const out = formatCheck(checkPolicy(readFileSync(file, 'utf8'), question, file));
+    const out = formatCheck(checkPolicy(text, question, file));
     process.stdout.write(`${out.text}\n`);
     process.exitCode = out.exitCode;
   });
@@ -150,4 +186,12 @@ program
     process.stdout.write(`secret:     ${s}\nsecretHash: ${hashSecret(s)}\n`);
   });
 
-await program.parseAsync();
+// One line on stderr for every failure, never a stack trace: 2 for a usage error, else 1.
+try {
+  await program.parseAsync();
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  const message = e instanceof ConfigError ? e.message : (e as Error).message;
+  process.stderr.write(`baton${running ? ` ${running}` : ''}: ${message}\n`);
+  process.exit(e instanceof UsageError ? 2 : 1);
+}

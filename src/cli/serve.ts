@@ -1,4 +1,5 @@
 import { applyEnvOverrides, loadConfigFile, parseConfig, type Env } from '../config/load.js';
+import { readEnv } from '../config/env.js';
 import { bootBaton, type BatonInstance } from '../boot.js';
 import { DEFAULTS } from '../config/defaults.js';
 
@@ -13,8 +14,9 @@ export async function serve(
   env: Env = process.env,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<Served> {
-  if (env.BATON_CONFIG) {
-    const baton = await bootBaton(loadConfigFile(env.BATON_CONFIG, env));
+  const { configPath } = readEnv(env);
+  if (configPath) {
+    const baton = await bootBaton(loadConfigFile(configPath, env));
     const url = await baton.listen();
     baton.log.info(
       { url, issuer: baton.ctx.config.issuer, store: baton.ctx.config.store.kind },
@@ -26,15 +28,16 @@ export async function serve(
 }
 
 async function serveDemo(env: Env, out: (s: string) => void): Promise<Served> {
-  const port = Number(env.PORT ?? DEFAULTS.port);
-  const issuer = env.BATON_ISSUER ?? `http://localhost:${port}`;
-  const idpPort = Number(env.DEMO_IDP_PORT ?? port + 1);
+  const e = readEnv(env);
+  const port = e.port ?? DEFAULTS.port;
+  const issuer = e.issuer ?? `http://localhost:${port}`;
+  const idpPort = e.demoIdpPort ?? port + 1;
   // oidc-provider is loaded only for the demo (it is not on the broker's request path).
   const { startDemoIdp } = await import('../demo/idp.js');
   const { demoConfig, demoBanner, DEMO } = await import('../demo/cast.js');
   const idp = await startDemoIdp({
     port: idpPort,
-    host: env.DEMO_IDP_HOST ?? DEFAULTS.demoIdpHost,
+    host: e.demoIdpHost ?? DEFAULTS.demoIdpHost,
     audience: issuer,
   });
   const config = parseConfig(

@@ -116,6 +116,10 @@ export const DEFAULTS = {
   /** Upstream JWKS: re-fetch at most this often on an unknown kid, and refresh after this age. */
   upstreamJwksCooldownMs: 30_000,
   upstreamJwksMaxAgeMs: 10 * 60_000,
+  /** An upstream JWKS fetch slower than this fails (503 to the caller); jose's own default. */
+  upstreamJwksTimeoutMs: 5_000,
+  /** While an issuer's JWKS cannot be fetched, at most one warning per issuer this often. */
+  upstreamJwksWarnIntervalSeconds: 60,
   /** The approval webhook is abandoned after this (it never blocks an exchange). */
   approvalWebhookTimeoutMs: 2_000,
   /** Lifetime of the signed JWT the webhook posts. */

@@ -1,30 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { type Env, readEnv } from './env.js';
 import { ConfigSchema, type Config } from './schema.js';
 
-/** Startup failure: the message names every bad field by its path. Nothing starts half-configured. */
-export class ConfigError extends Error {
-  constructor(
-    readonly problems: string[],
-    source: string,
-  ) {
-    super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error.js';
+export type { Env } from './env.js';
 
-export type Env = Record<string, string | undefined>;
-
-/** Per-deployment overrides: what differs between instances of one config. */
+/** Per-deployment overrides: what differs between instances of one config (src/config/env.ts). */
 export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Record<string, unknown> {
+  const e = readEnv(env);
   const out: Record<string, unknown> = { ...raw };
-  if (env.PORT !== undefined) out.port = Number(env.PORT);
-  if (env.BATON_HOST) out.host = env.BATON_HOST;
-  if (env.BATON_ISSUER) out.issuer = env.BATON_ISSUER;
-  if (env.BATON_LOG_LEVEL ?? env.LOG_LEVEL) out.logLevel = env.BATON_LOG_LEVEL ?? env.LOG_LEVEL;
-  if (env.REDIS_URL)
-    out.store = { ...(raw.store as object | undefined), kind: 'redis', url: env.REDIS_URL };
+  if (e.port !== undefined) out.port = e.port;
+  if (e.host) out.host = e.host;
+  if (e.issuer) out.issuer = e.issuer;
+  if (e.logLevel) out.logLevel = e.logLevel;
+  if (e.redisUrl)
+    out.store = { ...(raw.store as object | undefined), kind: 'redis', url: e.redisUrl };
   return out;
 }
 
@@ -41,7 +35,11 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   return result.data;
 }
 
-/** Reads a YAML or JSON file (YAML is a superset of JSON), applies env overrides, validates. */
+/**
+ * Reads a YAML or JSON file (YAML is a superset of JSON), applies env overrides, validates.
+ * A relative `policy.cedarFile` is resolved against the config file's folder, so the pair can
+ * move together (docs/configuration.md).
+ */
 export function loadConfigFile(path: string, env: Env = process.env): Config {
   let raw: unknown;
   try {
@@ -51,5 +49,12 @@ export function loadConfigFile(path: string, env: Env = process.env): Config {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigError(['(root): expected a mapping'], path);
-  return parseConfig(applyEnvOverrides(raw as Record<string, unknown>, env), path);
+  const config = parseConfig(applyEnvOverrides(raw as Record<string, unknown>, env), path);
+  const cedarFile = config.policy.cedarFile;
+  if (cedarFile && !isAbsolute(cedarFile))
+    return {
+      ...config,
+      policy: { ...config.policy, cedarFile: resolve(dirname(path), cedarFile) },
+    };
+  return config;
 }

@@ -16,6 +16,8 @@ export const ASYMMETRIC_ALGS = [
   'EdDSA',
 ] as const;
 const Alg = z.enum(ASYMMETRIC_ALGS);
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 const Url = z.url({ protocol: /^https?$/ });
 const Id = z
   .string()
@@ -179,9 +181,7 @@ export const ConfigSchema = z
     issuer: Url,
     port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
     host: z.string().default(DEFAULTS.host),
-    logLevel: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default(DEFAULTS.logLevel),
+    logLevel: z.enum(LOG_LEVELS).default(DEFAULTS.logLevel),
     store: StoreSchema.prefault({}),
     keys: z
       .object({
@@ -245,6 +245,20 @@ export const ConfigSchema = z
           .default(DEFAULTS.feedFollowerMaxBufferedBytes),
         followerMaxLagMs: z.number().int().positive().default(DEFAULTS.feedFollowerMaxLagMs),
         followerRetryAfterSeconds: Seconds.default(DEFAULTS.feedFollowerRetryAfterSeconds),
+      })
+      .strict()
+      .prefault({}),
+    /** How the JWKS of trusted issuers (`jwksUri`) are fetched (docs/configuration.md). */
+    upstreamJwks: z
+      .object({
+        timeoutMs: z.number().int().positive().default(DEFAULTS.upstreamJwksTimeoutMs),
+        cooldownMs: z.number().int().min(0).default(DEFAULTS.upstreamJwksCooldownMs),
+        maxAgeMs: z.number().int().positive().default(DEFAULTS.upstreamJwksMaxAgeMs),
+        warnIntervalSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(DEFAULTS.upstreamJwksWarnIntervalSeconds),
       })
       .strict()
       .prefault({}),

@@ -12,7 +12,7 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger, route:
   if (err instanceof BatonError) {
     e = err;
     const fields = { route, code: e.code, debug: describe(e.debug), cause: describe(e.cause) };
-    if (e.status >= 500) log.warn(fields, e.description);
+    if (e.status >= 500 && !e.logged) log.warn(fields, e.description);
     else log.debug(fields, e.description);
   } else {
     log.error({ route, err: describe(err) }, 'unexpected error');

@@ -42,6 +42,15 @@ function loadKey(f: KeyFile): Promise<LoadedKey> {
   );
 }
 
+/** A key whose JWKs do not import is named by its kid (its file is `<kid>.json`), never shown. */
+async function loadOrExplain(f: KeyFile): Promise<LoadedKey> {
+  try {
+    return await loadKey(f);
+  } catch {
+    throw new Error(`key ${f.kid} (${f.kid}.json): its JWKs are not a valid ${f.alg} key pair`);
+  }
+}
+
 const nowSec = () => epochSeconds();
 
 /** A new key pair as a key file's content. `activateAt` in the future stages it: published first, signing later. */
@@ -84,7 +93,43 @@ export function readKeyFiles(dir: string): KeyFile[] {
   } catch {
     return [];
   }
-  return names.map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as KeyFile);
+  return names.map((n) => readKeyFile(join(dir, n)));
+}
+
+const ALGS: readonly string[] = ['ES256', 'EdDSA', 'RS256'];
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * One key file, or an error naming the file and what is wrong with it. The error never quotes
+ * the content (JSON.parse's message does: it would print a private key to the terminal).
+ */
+function readKeyFile(path: string): KeyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(
+      `cannot read key file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  let f: unknown;
+  try {
+    f = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `key file ${path} is not valid JSON; restore it or remove it from the key source`,
+    );
+  }
+  const bad = (what: string) =>
+    new Error(`key file ${path} is not a Baton key file (${what}); restore it or remove it`);
+  if (!isObject(f)) throw bad('not a JSON object');
+  if (typeof f.kid !== 'string' || !f.kid) throw bad('no kid');
+  if (typeof f.alg !== 'string' || !ALGS.includes(f.alg))
+    throw bad('alg is not ES256, EdDSA or RS256');
+  if (typeof f.activateAt !== 'number') throw bad('no activateAt');
+  if (!isObject(f.privateJwk) || !isObject(f.publicJwk)) throw bad('no privateJwk or publicJwk');
+  return f as unknown as KeyFile;
 }
 
 /**
@@ -124,7 +169,7 @@ export class KeySet {
     const loaded: LoadedKey[] = [];
     for (const f of files) {
       const known = this.keys.find((k) => k.kid === f.kid);
-      loaded.push(known && known.activateAt === f.activateAt ? known : await loadKey(f));
+      loaded.push(known && known.activateAt === f.activateAt ? known : await loadOrExplain(f));
     }
     loaded.sort((a, b) => a.activateAt - b.activateAt);
     this.keys = loaded;

@@ -1,7 +1,6 @@
 import { DEFAULTS } from '../config/defaults.js';
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
   decodeJwt,
   jwtVerify,
   type JWTVerifyGetKey,
@@ -12,7 +11,8 @@ import type { TrustedIssuerConfig } from '../config/schema.js';
 import { splitScope } from './claims.js';
 import { joseReason } from './verify-own.js';
 import { VerifiedTokenCache } from './verified-cache.js';
-import { epochSeconds } from '../clock.js';
+import { epochMillis, epochSeconds } from '../clock.js';
+import { type RemoteKeysOptions, remoteKeySet, UpstreamKeysUnavailable } from './upstream-keys.js';
 
 /** A verified token from a trusted upstream issuer (a user token, or an actor token). */
 export interface UpstreamIdentity {
@@ -24,6 +24,22 @@ export interface UpstreamIdentity {
   claims: Record<string, unknown>;
   mayAct?: { sub: string; iss?: string };
 }
+
+/** How upstream key sets are fetched, and where a failure to fetch one is told. */
+export interface UpstreamKeysConfig extends RemoteKeysOptions {
+  /** At most one warning per issuer in this many milliseconds while its key set is unreachable. */
+  warnIntervalMs: number;
+  /** The warning (boot passes the log's `warn`); never given a token. */
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+const DEFAULT_KEYS_CONFIG: UpstreamKeysConfig = {
+  timeoutMs: DEFAULTS.upstreamJwksTimeoutMs,
+  cooldownMs: DEFAULTS.upstreamJwksCooldownMs,
+  maxAgeMs: DEFAULTS.upstreamJwksMaxAgeMs,
+  warnIntervalMs: DEFAULTS.upstreamJwksWarnIntervalSeconds * 1000,
+  warn: () => {},
+};
 
 interface Trusted {
   cfg: TrustedIssuerConfig;
@@ -79,18 +95,18 @@ function mayActOf(
 export class UpstreamVerifier {
   private readonly byIssuer = new Map<string, Trusted>();
   private readonly cache: VerifiedTokenCache<UpstreamIdentity>;
+  /** When each issuer's unreachable key set was last warned about (epoch ms). */
+  private readonly warnedAt = new Map<string, number>();
 
   constructor(
     issuers: TrustedIssuerConfig[],
     private readonly clockToleranceSeconds: number,
     cacheSize: number,
+    private readonly keysConfig: UpstreamKeysConfig = DEFAULT_KEYS_CONFIG,
   ) {
     for (const cfg of issuers) {
       const jwks = cfg.jwksUri
-        ? createRemoteJWKSet(new URL(cfg.jwksUri), {
-            cooldownDuration: DEFAULTS.upstreamJwksCooldownMs,
-            cacheMaxAge: DEFAULTS.upstreamJwksMaxAgeMs,
-          })
+        ? remoteKeySet(cfg.issuer, cfg.jwksUri, keysConfig)
         : createLocalJWKSet(cfg.jwks as JSONWebKeySet);
       this.byIssuer.set(cfg.issuer, { cfg, jwks });
     }
@@ -130,6 +146,10 @@ export class UpstreamVerifier {
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (e) {
+      if (e instanceof UpstreamKeysUnavailable) {
+        this.warnUnreachable(e);
+        throw e;
+      }
       throw new InvalidRequest(`${what} is not acceptable: ${joseReason(e)}`, { cause: e });
     }
     const id: UpstreamIdentity = {
@@ -142,5 +162,18 @@ export class UpstreamVerifier {
     };
     this.cache.set(key, id, id.exp, '');
     return id;
+  }
+
+  /** One warning per issuer and interval: a down IdP must be seen at info level, not flood it. */
+  private warnUnreachable(e: UpstreamKeysUnavailable): void {
+    const now = epochMillis();
+    const last = this.warnedAt.get(e.issuer);
+    if (last !== undefined && now - last < this.keysConfig.warnIntervalMs) return;
+    this.warnedAt.set(e.issuer, now);
+    this.keysConfig.warn(
+      { issuer: e.issuer, jwksUri: e.jwksUri, cause: e.reason },
+      `cannot fetch the signing keys of trusted issuer ${e.issuer} (${e.reason}); ` +
+        'its tokens are answered 503 until it answers',
+    );
   }
 }

@@ -101,6 +101,51 @@ describe('configuration', () => {
     });
   });
 
+  test('a bad environment variable is named, never blamed on the file (every problem at once)', async () => {
+    const path = write('b.yaml', stringify(rawTestConfig(await makeUpstream())));
+    let caught: unknown;
+    try {
+      loadConfigFile(path, { PORT: 'abc', LOG_LEVEL: 'chatty', REDIS_URL: 'localhost:6379' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).problems).toEqual([
+      'PORT ("abc"): is not a port number (an integer from 0 to 65535)',
+      'LOG_LEVEL ("chatty"): is not a log level (fatal, error, warn, info, debug, trace, silent)',
+      'REDIS_URL: is not a redis:// or rediss:// URL',
+    ]);
+    expect((caught as Error).message).toContain('(environment variables)');
+    expect((caught as Error).message).not.toContain(path);
+  });
+
+  test("a relative policy.cedarFile is resolved against the config file's folder", async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    raw.policy = { cedarFile: 'policies/baton.cedar' };
+    const path = write('baton.yaml', stringify(raw));
+    expect(loadConfigFile(path, {}).policy.cedarFile).toBe(
+      join(path, '..', 'policies', 'baton.cedar'),
+    );
+    raw.policy = { cedarFile: '/etc/baton/baton.cedar' };
+    expect(loadConfigFile(write('baton.yaml', stringify(raw)), {}).policy.cedarFile).toBe(
+      '/etc/baton/baton.cedar',
+    );
+  });
+
+  test('upstream JWKS fetching: documented defaults, each configurable, bad values refused', async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    expect(parseConfig(raw).upstreamJwks).toEqual({
+      timeoutMs: DEFAULTS.upstreamJwksTimeoutMs,
+      cooldownMs: DEFAULTS.upstreamJwksCooldownMs,
+      maxAgeMs: DEFAULTS.upstreamJwksMaxAgeMs,
+      warnIntervalSeconds: DEFAULTS.upstreamJwksWarnIntervalSeconds,
+    });
+    raw.upstreamJwks = { timeoutMs: 250, cooldownMs: 0, maxAgeMs: 1000, warnIntervalSeconds: 5 };
+    expect(parseConfig(raw).upstreamJwks).toEqual(raw.upstreamJwks);
+    raw.upstreamJwks = { timeoutMs: 0 };
+    expect(() => parseConfig(raw)).toThrow(/upstreamJwks\.timeoutMs/);
+  });
+
   test('a bad file names every bad field by its path and why', async () => {
     const raw = rawTestConfig(await makeUpstream()) as {
       agents: Record<string, unknown>[];

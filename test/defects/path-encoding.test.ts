@@ -6,7 +6,7 @@
  */
 import {
   ADMIN_KEY,
-  capturingLogger,
+  capturedLog,
   credentials,
   makeUpstream,
   startBaton,
@@ -15,7 +15,7 @@ import {
 } from '../support/fixtures.js';
 
 let b: RunningBaton;
-const { log, lines } = capturingLogger();
+const { log, entries: lines } = capturedLog();
 
 beforeAll(async () => {
   b = await startBaton(testConfig(await makeUpstream()), { log });

@@ -187,19 +187,17 @@ export async function startBaton(
   return { baton, url, config, close: () => baton.close() };
 }
 
-/** A logger that keeps every line it writes (debug and up), for tests of what is logged. */
-export function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const log = pino(
-    { level: 'debug', base: { svc: 'baton' } },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-        done();
-      },
-    }),
-  );
-  return { log, lines };
+/** A structured log whose entries a test reads back (`entries`, parsed JSON, oldest first). */
+export function capturedLog(level = 'debug'): { log: Logger; entries: Record<string, unknown>[] } {
+  const entries: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) entries.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level }, sink), entries };
 }
 
 /** The common file setup: a fresh upstream IdP and a Baton of the test cast on it. */

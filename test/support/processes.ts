@@ -1,6 +1,6 @@
 /**
  * Baton as separate OS processes (`node --import tsx src/cli/baton.ts serve`), for tests of
- * several instances sharing one store. Every child is registered so that it is killed when the
+ * several instances sharing one store, and one-shot CLI runs (`runBaton`). Every child is registered so that it is killed when the
  * test calls stopAllBatons() (afterAll) and, failing that, when the jest worker exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -85,18 +85,58 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
+/** Only what a child needs from ours: no NODE_OPTIONS of jest, no env override of the config. */
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'])
+    if (process.env[k] !== undefined) env[k] = process.env[k];
+  return { ...env, ...extra };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `baton <args>` (src/cli/baton.ts) to its end with only `env` besides PATH and HOME, as
+ * a user would from a shell; for the CLI's exit codes and messages. Killed after `timeoutMs`.
+ */
+export function runBaton(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/baton.ts', ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  installExitHook();
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 async function launch(
   configPath: string,
   port: number,
   timeoutMs: number,
   args: string[] = [],
 ): Promise<BatonProcess> {
-  // Only what the child needs from ours: no NODE_OPTIONS of jest, no env override of the config.
-  const env: NodeJS.ProcessEnv = {};
-  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'])
-    if (process.env[k] !== undefined) env[k] = process.env[k];
-  env.BATON_CONFIG = configPath;
-  env.PORT = String(port);
+  const env = childEnv({ BATON_CONFIG: configPath, PORT: String(port) });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/baton.ts', 'serve', ...args], {
     cwd: ROOT,
     env,

@@ -40,3 +40,64 @@ export function clientFactory(conn: RedisConnection, commandTimeoutMs: number): 
   const url = conn.url;
   return () => new Redis(url, base);
 }
+
+/** The URL without its password (in the userinfo or a `password` query parameter). */
+export function redactRedisUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return '(an unparsable URL)';
+  }
+  if (u.password) u.password = '***';
+  if (u.searchParams.has('password')) u.searchParams.set('password', '***');
+  return u.toString();
+}
+
+/** Where Baton was told to find Redis, fit for a log or an error: never a password. */
+export function describeConnection(conn: RedisConnection): string {
+  if (conn.cluster) {
+    const at = (n: ClusterNode) =>
+      typeof n === 'object' ? `${n.host ?? ''}:${n.port ?? ''}` : String(n);
+    return `Redis Cluster ${conn.cluster.map(at).join(',')}`;
+  }
+  if (conn.sentinel) {
+    const nodes = conn.sentinel.sentinels.map((n) => `${n.host}:${n.port}`).join(',');
+    return `Redis via Sentinel ${nodes} (master "${conn.sentinel.name}")`;
+  }
+  return `Redis at ${redactRedisUrl(conn.url)}`;
+}
+
+/** What went wrong, in words, from the last error ioredis reported (connect() says "closed"). */
+export function describeCause(e: unknown): string {
+  if (!(e instanceof Error)) return 'the connection closed';
+  const code = (e as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED')
+    return 'connection refused (ECONNREFUSED): is redis-server running there?';
+  if (code === 'ETIMEDOUT' || /timed? ?out/i.test(e.message))
+    return 'no answer in time (ETIMEDOUT): check the host, port and firewall';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${code})`;
+  if (/^(WRONGPASS|NOAUTH|NOPERM)|AUTH/.test(e.message))
+    return `authentication failed (${e.message.split(' ')[0]}): check the user and password`;
+  return e.message;
+}
+
+/**
+ * Connects, or throws an error naming Redis, where (without the password) and why. ioredis's
+ * own rejection is a bare "Connection is closed."; the cause is in the last `error` event.
+ */
+export async function connectOrExplain(client: Client, conn: RedisConnection): Promise<void> {
+  let last: unknown;
+  const onError = (e: unknown) => {
+    last = e;
+  };
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (e) {
+    client.disconnect();
+    throw new Error(`cannot connect to ${describeConnection(conn)}: ${describeCause(last ?? e)}`);
+  } finally {
+    client.off('error', onError);
+  }
+}

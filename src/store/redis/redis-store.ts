@@ -15,7 +15,7 @@ import { RedisApprovals } from './approvals.js';
 import { RedisAudit } from './audit.js';
 import { type Client, defineScripts, guarded, type ScriptedClient } from './commands.js';
 import { withStoreBudget } from '../deadline.js';
-import { clientFactory, type RedisConnection } from './connect.js';
+import { clientFactory, connectOrExplain, type RedisConnection } from './connect.js';
 import { RedisFeed } from './feed.js';
 import { keys } from './keys.js';
 import { RedisMarks } from './marks.js';
@@ -73,11 +73,16 @@ export class RedisStore implements TokenStore {
     const client = defineScripts(make());
     // Without a listener ioredis prints every reconnect error; readiness is reported by ping().
     client.on('error', () => {});
-    await client.connect();
+    await connectOrExplain(client, opts);
     // Readiness has its own connection, so its PING never waits behind hung commands.
     const pinger = make();
     pinger.on('error', () => {});
-    await pinger.connect();
+    try {
+      await connectOrExplain(pinger, opts);
+    } catch (e) {
+      client.disconnect();
+      throw e;
+    }
     return new RedisStore(client, pinger, make, opts);
   }
 
