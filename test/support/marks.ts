@@ -2,11 +2,17 @@
  * A real marks cache (src/revocation/marks.ts) on a memory store, for the rule tests: marks are
  * applied the way the revocation feed delivers them.
  */
-import { STORE_LIMITS } from '../../src/config/defaults.js';
+import { DEFAULTS, STORE_LIMITS } from '../../src/config/defaults.js';
+import { markRetentionSeconds } from '../../src/config/task-lifetime.js';
 import { FeedHub } from '../../src/revocation/feed-hub.js';
 import { MarkCache } from '../../src/revocation/marks.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
-import type { FeedEvent } from '../../src/store/store.js';
+import { readAllMarks } from '../../src/store/mark-pages.js';
+import type { FeedEvent, MarkStore } from '../../src/store/store.js';
+
+const DEFAULT_MAX_AGE = markRetentionSeconds({
+  defaults: { taskTtlSeconds: DEFAULTS.taskTtlSeconds },
+});
 
 /** A marks cache that has just been confirmed fresh and holds exactly `events`. */
 export async function marksWith(
@@ -16,7 +22,12 @@ export async function marksWith(
   const store = new MemoryStore(STORE_LIMITS);
   const feed = new FeedHub(store);
   await feed.start();
-  const marks = new MarkCache(store, feed, maxStalenessMs, 3_600_000);
+  const marks = new MarkCache(store, feed, {
+    maxStalenessMs,
+    refreshMs: 3_600_000,
+    maxAgeSeconds: DEFAULT_MAX_AGE,
+    readChunk: DEFAULTS.marksReadChunk,
+  });
   await marks.start();
   for (const event of events) marks.apply({ event });
   return {
@@ -27,4 +38,9 @@ export async function marksWith(
       await store.close();
     },
   };
+}
+
+/** Every live mark in `store`, read page by page as a full read does (default lifetime). */
+export function allMarks(store: Pick<MarkStore, 'readMarks'>, maxAgeSeconds = DEFAULT_MAX_AGE) {
+  return readAllMarks(store, { limit: DEFAULTS.marksReadChunk, maxAgeSeconds });
 }
