@@ -17,6 +17,7 @@ import { describeRateLimitContract } from '../support/contract/ratelimit.js';
 import { describeDpopContract } from '../support/contract/dpop.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
+import { describeMarksContract } from '../support/contract/marks.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const standalone: MakeStore = async (limits = STORE_LIMITS) => {
@@ -34,6 +35,7 @@ const standalone: MakeStore = async (limits = STORE_LIMITS) => {
 runStoreContract('RedisStore (standalone)', standalone);
 describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeFloodsContract('RedisStore (standalone)', standalone);
+describeMarksContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeDpopContract('RedisStore (standalone)', standalone);
 describeRateLimitContract('RedisStore (standalone)', standalone);
 describeIdempotentWritesContract(() => standalone(STORE_LIMITS));
@@ -69,6 +71,7 @@ describe('on a 3-node cluster', () => {
   runStoreContract('RedisStore (cluster)', onCluster);
   describeFeedContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
   describeFloodsContract('RedisStore (cluster)', onCluster);
+  describeMarksContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
   describeDpopContract('RedisStore (cluster)', onCluster);
   describeRateLimitContract('RedisStore (cluster)', onCluster);
   describeIdempotentWritesContract(() => onCluster(STORE_LIMITS));

@@ -8,7 +8,7 @@ import { FeedHub } from '../../src/revocation/feed-hub.js';
 import { MarkCache } from '../../src/revocation/marks.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { readAllMarks } from '../../src/store/mark-pages.js';
-import type { FeedEvent, MarkStore } from '../../src/store/store.js';
+import type { FeedEvent, MarkStore, TokenStore } from '../../src/store/store.js';
 
 const DEFAULT_MAX_AGE = markRetentionSeconds({
   defaults: { taskTtlSeconds: DEFAULTS.taskTtlSeconds },
@@ -43,4 +43,40 @@ export async function marksWith(
 /** Every live mark in `store`, read page by page as a full read does (default lifetime). */
 export function allMarks(store: Pick<MarkStore, 'readMarks'>, maxAgeSeconds = DEFAULT_MAX_AGE) {
   return readAllMarks(store, { limit: DEFAULTS.marksReadChunk, maxAgeSeconds });
+}
+
+/**
+ * `store` with a switch on its live feed: `drop()` makes the subscription report itself down and
+ * swallow events (a lost pub/sub connection), `restore()` brings it back. The rest is `store`.
+ */
+export function withFeedSwitch<S extends TokenStore>(store: S) {
+  let down = false;
+  const states = new Set<(up: boolean) => void>();
+  const subscribe: TokenStore['subscribe'] = (onEntry, onState) => {
+    if (onState) states.add(onState);
+    return store.subscribe(
+      (e) => {
+        if (!down) onEntry(e);
+      },
+      (up) => onState?.(up && !down),
+    );
+  };
+  const proxy = new Proxy(store, {
+    get(target, p) {
+      if (p === 'subscribe') return subscribe;
+      const v = Reflect.get(target, p, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return {
+    store: proxy,
+    drop() {
+      down = true;
+      for (const s of states) s(false);
+    },
+    restore() {
+      down = false;
+      for (const s of states) s(true);
+    },
+  };
 }
