@@ -13,6 +13,7 @@ import { BudgetLimiter } from './limits/budget-limiter.js';
 import { RequestLimits } from './limits/request-limits.js';
 import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
+import { markRetentionSeconds } from './config/task-lifetime.js';
 import { FeedHub } from './revocation/feed-hub.js';
 import { AuditLog } from './audit/log.js';
 import { MemoryStore } from './store/memory/memory-store.js';
@@ -102,7 +103,12 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
     retryAfterSeconds: config.feed.followerRetryAfterSeconds,
   });
   await feed.start();
-  const marks = new MarkCache(store, feed, DEFAULTS.marksMaxStalenessMs, DEFAULTS.marksRefreshMs);
+  const marks = new MarkCache(store, feed, {
+    maxStalenessMs: DEFAULTS.marksMaxStalenessMs,
+    refreshMs: DEFAULTS.marksRefreshMs,
+    maxAgeSeconds: markRetentionSeconds(config),
+    readChunk: DEFAULTS.marksReadChunk,
+  });
   await marks.start();
   const audit = new AuditLog(store, log, {
     flushMs: DEFAULTS.auditFlushMs,

@@ -41,8 +41,13 @@ export const DEFAULTS = {
   retryAfterSeconds: 1,
   /** Cross-task revocation marks held in process fail closed when not refreshed for this long. */
   marksMaxStalenessMs: 5_000,
-  /** How often each instance re-reads the marks, besides the pub/sub feed. */
+  /** How often each instance reads the marks changed since its last read, besides the feed. */
   marksRefreshMs: 1_000,
+  /**
+   * Marks per store call when reading them (and expired marks dropped per call); a read of
+   * more pages yields to the event loop between them, so no refresh blocks Node or Redis long.
+   */
+  marksReadChunk: 1_000,
   /** Feed entries kept for catch-up after a reconnect. */
   feedMaxLength: 100_000,
   /** Audit events kept per task, in the global stream, and for how long after a task's deadline. */

@@ -46,6 +46,14 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'baton_revocation_marks_held',
+      help: 'Cross-task revocation marks held in process (bounded by one task lifetime)',
+      registers: [this.registry],
+      collect() {
+        this.set(ctx.marks.size);
+      },
+    });
+    new Gauge({
       name: 'baton_feed_followers',
       help: 'Revocation feed followers connected to this instance',
       registers: [this.registry],

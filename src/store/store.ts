@@ -7,8 +7,10 @@ import type {
   OpenedApproval,
   AuditEntry,
   AuditStream,
+  MarkCursor,
   MarkKind,
-  Marks,
+  MarkPage,
+  MarkReadOptions,
   Outcome,
   TaskRecord,
   TaskTree,
@@ -132,7 +134,12 @@ export interface NoticeStore {
 export interface MarkStore {
   /** Writes a cross-task mark stamped now; returns the stamp. */
   putMark(kind: MarkKind, id: string): Promise<number>;
-  loadMarks(): Promise<Marks>;
+  /**
+   * Live marks stamped at or after the cursor (all live marks without one), oldest first, at
+   * most `limit`; first removes up to `limit` marks older than `maxAgeSeconds`. Each call is
+   * bounded, so a caller pages with `next` while `more`.
+   */
+  readMarks(after: MarkCursor | undefined, opts: MarkReadOptions): Promise<MarkPage>;
 }
 
 /** What a feed holds: a cursor is one of its positions when it lies in [first, newest]. */

@@ -64,6 +64,44 @@ export interface Marks {
   all: number;
 }
 
+/** One cross-task mark as the store keeps it: who, and the stamp (µs) it covers up to. */
+export interface MarkEntry {
+  kind: MarkKind;
+  id: string;
+  stamp: number;
+}
+
+/**
+ * Where an incremental read of the marks stands: the stamp of the newest mark read, and how
+ * many marks with exactly that stamp were read (stamps of new marks only grow, but marks
+ * written some other way may share one).
+ */
+export interface MarkCursor {
+  stamp: number;
+  seen: number;
+}
+
+/** One bounded read of the marks (src/store/store.ts, `readMarks`). */
+export interface MarkPage {
+  /** Live marks from the cursor on, oldest first, at most `limit`. */
+  marks: MarkEntry[];
+  /** Pass back to read on from there. */
+  next: MarkCursor;
+  /** More may follow at once: the page was full, or expired marks are still being removed. */
+  more: boolean;
+  /**
+   * Names this generation of the store's marks. When it changes, what was read before is no
+   * longer a prefix of what the store holds (its data was lost or replaced): read all again.
+   */
+  epoch: string;
+}
+
+/** How a read is bounded: marks per call, and the age past which a mark is expired. */
+export interface MarkReadOptions {
+  limit: number;
+  maxAgeSeconds: number;
+}
+
 /** An audit event serialised once by audit/; the store only files it. */
 export interface AuditEntry {
   txn?: string;

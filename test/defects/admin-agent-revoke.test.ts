@@ -18,7 +18,10 @@ const revoke = (id: string, body?: unknown) =>
   body === undefined
     ? adminRequest(url, 'POST', `/admin/agents/${encodeURIComponent(id)}/revoke`)
     : postJson(`${url}/admin/agents/${encodeURIComponent(id)}/revoke`, body, admin);
-const marked = async (id: string) => (await b.baton.ctx.store.loadMarks()).agents.has(id);
+const marked = async (id: string) =>
+  (await b.baton.ctx.store.readMarks(undefined, { limit: 1000, maxAgeSeconds: 3600 })).marks.some(
+    (m) => m.kind === 'agent' && m.id === id,
+  );
 
 it.each([
   ['a typo of an agent id', 'biling-agent'],

@@ -91,6 +91,7 @@ describe('metadata, health and metrics', () => {
     expect(text).toMatch(/baton_tokens_issued_total\{operation="start_task"\} [1-9]/);
     expect(text).toMatch(/baton_http_requests_total\{route="\/token",status="200"\} [1-9]/);
     expect(text).toContain('baton_revocation_marks_fresh 1');
+    expect(text).toMatch(/baton_revocation_marks_held \d+/);
     expect(text).not.toContain(task.split('.')[2]!);
   });
 });

@@ -20,6 +20,7 @@ import {
 } from '../support/fixtures.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { adminRequest, dropPrefix, rootLevel } from '../support/revocation-flows.js';
+import { allMarks } from '../support/marks.js';
 
 /** The store, with its next `publish` made to fail. */
 function withFailingPublish(store: TokenStore): { store: TokenStore; failNextPublish(): void } {
@@ -140,7 +141,7 @@ describe.each(stores)('repeated revocations (%s store)', (_name, open) => {
     const [event] = await agentEvents();
     expect(event).toMatchObject({ type: 'agent', id: 'billing-agent' });
     // The mark the event carries is the one in force.
-    expect((await real.loadMarks()).agents.get('billing-agent')).toBe(
+    expect((await allMarks(real)).agents.get('billing-agent')).toBe(
       (event as { before: number }).before,
     );
   });

@@ -7,6 +7,7 @@ import { describeDpopContract } from '../support/contract/dpop.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { describeReplayKeysContract } from '../support/contract/replay-keys.js';
+import { describeMarksContract } from '../support/contract/marks.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const memory: MakeStore = async (limits = STORE_LIMITS) => {
@@ -16,6 +17,7 @@ const memory: MakeStore = async (limits = STORE_LIMITS) => {
 runStoreContract('MemoryStore', memory);
 describeFeedContract('MemoryStore', () => memory(STORE_LIMITS));
 describeFloodsContract('MemoryStore', memory);
+describeMarksContract('MemoryStore', () => memory(STORE_LIMITS));
 describeIdempotentWritesContract(() => memory(STORE_LIMITS));
 describeRateLimitContract('MemoryStore', memory);
 describeDpopContract('MemoryStore', memory);

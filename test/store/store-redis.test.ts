@@ -18,6 +18,7 @@ import { describeDpopContract } from '../support/contract/dpop.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { describeReplayKeysContract } from '../support/contract/replay-keys.js';
+import { describeMarksContract } from '../support/contract/marks.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const standalone: MakeStore = async (limits = STORE_LIMITS) => {
@@ -35,6 +36,7 @@ const standalone: MakeStore = async (limits = STORE_LIMITS) => {
 runStoreContract('RedisStore (standalone)', standalone);
 describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeFloodsContract('RedisStore (standalone)', standalone);
+describeMarksContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeDpopContract('RedisStore (standalone)', standalone);
 describeReplayKeysContract('RedisStore (standalone)', standalone);
 describeRateLimitContract('RedisStore (standalone)', standalone);
@@ -71,6 +73,7 @@ describe('on a 3-node cluster', () => {
   runStoreContract('RedisStore (cluster)', onCluster);
   describeFeedContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
   describeFloodsContract('RedisStore (cluster)', onCluster);
+  describeMarksContract('RedisStore (cluster)', () => onCluster(STORE_LIMITS));
   describeDpopContract('RedisStore (cluster)', onCluster);
   describeReplayKeysContract('RedisStore (cluster)', onCluster);
   describeRateLimitContract('RedisStore (cluster)', onCluster);

@@ -71,3 +71,17 @@ export async function dropKeysUnder(target: RedisTarget, prefix: string): Promis
   });
   return counts.reduce((a, b) => a + b, 0);
 }
+
+/** A plain client on the target (tests that read or write keys directly); disconnect it after. */
+export async function rawClient(target: RedisTarget): Promise<Redis | Cluster> {
+  const client =
+    'url' in target
+      ? new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+      : new Cluster(target.cluster, {
+          lazyConnect: true,
+          redisOptions: { maxRetriesPerRequest: 1 },
+        });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}

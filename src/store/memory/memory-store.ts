@@ -97,8 +97,8 @@ export class MemoryStore implements TokenStore {
   putMark(...a: Parameters<MarkStore['putMark']>) {
     return this.marks.putMark(...a);
   }
-  loadMarks() {
-    return this.marks.loadMarks();
+  readMarks(...a: Parameters<MarkStore['readMarks']>) {
+    return this.marks.readMarks(...a);
   }
 
   publish(...a: Parameters<FeedStore['publish']>) {

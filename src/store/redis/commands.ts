@@ -3,6 +3,7 @@ import { storeBudgetLeftMs } from '../deadline.js';
 import { StoreRejection, StoreUnavailable } from '../store.js';
 import type { TokenState } from '../types.js';
 import * as approvalLua from './approval-scripts.js';
+import * as markLua from './mark-scripts.js';
 import * as lua from './scripts.js';
 
 export type Client = Redis | Cluster;
@@ -50,7 +51,19 @@ interface Scripts {
   ): Promise<[TokenState, string?]>;
   batonRevoke(k1: string, k2: string, jti: string): Promise<number>;
   batonNoteNotified(k1: string, k2: string, member: string): Promise<number>;
-  batonMark(k1: string, field: string): Promise<string>;
+  batonMark(k1: string, k2: string, k3: string, field: string): Promise<string>;
+  batonReadMarks(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: (string | number)[]
+  ): Promise<['unindexed'] | ['ok', string, number, number, string[]]>;
+  batonIndexMarks(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: (string | number)[]
+  ): Promise<number>;
   batonPublish(k1: string, channel: string, maxlen: number, json: string): Promise<string>;
 }
 
@@ -75,7 +88,9 @@ export function defineScripts(c: Client): ScriptedClient {
   c.defineCommand('batonInspect', { numberOfKeys: 3, lua: lua.INSPECT_TOKEN });
   c.defineCommand('batonRevoke', { numberOfKeys: 2, lua: lua.REVOKE_TOKEN });
   c.defineCommand('batonNoteNotified', { numberOfKeys: 2, lua: lua.NOTE_NOTIFIED });
-  c.defineCommand('batonMark', { numberOfKeys: 1, lua: lua.PUT_MARK });
+  c.defineCommand('batonMark', { numberOfKeys: 3, lua: markLua.PUT_MARK });
+  c.defineCommand('batonReadMarks', { numberOfKeys: 3, lua: markLua.READ_MARKS });
+  c.defineCommand('batonIndexMarks', { numberOfKeys: 3, lua: markLua.INDEX_MARKS });
   c.defineCommand('batonPublish', { numberOfKeys: 1, lua: lua.PUBLISH });
   return c as ScriptedClient;
 }

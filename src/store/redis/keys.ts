@@ -46,8 +46,15 @@ export const keys = (prefix: string) => ({
   pendingApprovals: () => `${prefix}{global}:apprq`,
   /** String, SET NX with expiry: single-use ids (client assertion jtis), named by onceKey. */
   once: (ns: string, id: string) => `${prefix}once:${onceKey(ns, id)}`,
-  /** Hash: `a:<agent>` / `u:<sub>` / `all` -> stamp of the latest cross-task mark. */
+  /**
+   * Hash: `a:<agent>` / `u:<sub>` / `all` -> stamp of the latest cross-task mark; beside it a
+   * sorted set of the same fields scored by that stamp (read from a stamp on, pruned from the
+   * old end past one task lifetime) and a small meta hash (`epoch`, `last` stamp, `indexed`).
+   * All three in `{global}`, so one script keeps them in step (docs/architecture.md).
+   */
   marks: () => `${prefix}{global}:marks`,
+  marksIndex: () => `${prefix}{global}:marks:idx`,
+  marksMeta: () => `${prefix}{global}:marks:meta`,
   /** Stream: the revocation feed, trimmed to a bounded length. */
   feed: () => `${prefix}{global}:feed`,
   /**

@@ -94,12 +94,6 @@ redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('EXPIREAT', KEYS[2], deadline)
 return 1`;
 
-/** KEYS: marks. ARGV: field. */
-export const PUT_MARK = `
-${STAMP}
-redis.call('HSET', KEYS[1], ARGV[1], stamp)
-return stamp`;
-
 /** KEYS: feed. ARGV: channel, maxlen, event json. Append then publish "<id> <json>". */
 export const PUBLISH = `
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[3])

@@ -1,6 +1,7 @@
 /** MarkStore: cross-task revocation marks (agent, user, everyone). */
 import type { TokenStore } from '../../../src/store/store.js';
 import type { GetStore } from './helpers.js';
+import { allMarks } from '../marks.js';
 
 export function describeMarkContract(getStore: GetStore): void {
   describe('marks', () => {
@@ -10,7 +11,7 @@ export function describeMarkContract(getStore: GetStore): void {
     });
 
     it('loadMarks is empty (all = 0) before any mark', async () => {
-      const marks = await store.loadMarks();
+      const marks = await allMarks(store);
       expect(marks.agents.size).toBe(0);
       expect(marks.users.size).toBe(0);
       expect(marks.all).toBe(0);
@@ -26,7 +27,7 @@ export function describeMarkContract(getStore: GetStore): void {
       const stamps = [s1, s2, s3, s4, s5, s6];
       for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]!);
 
-      const marks = await store.loadMarks();
+      const marks = await allMarks(store);
       expect(marks.agents).toEqual(
         new Map([
           ['agent-a', s5],
