@@ -2,10 +2,16 @@ import type { VerifiedProof } from '../auth/dpop.js';
 import { epochSeconds } from '../clock.js';
 import type { AgentConfig } from '../config/schema.js';
 import { longestTaskSeconds } from '../config/task-lifetime.js';
-import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
+import { BatonError, InvalidRequest, TemporarilyUnavailable } from '../errors.js';
 import { grantScopes, intersect } from '../policy/ceilings.js';
 import { checkPolicy, withCedar } from '../policy/decide.js';
-import { actorChain, joinScope, pickUserClaims, splitScope } from '../tokens/claims.js';
+import {
+  actorChain,
+  type BatonClaims,
+  joinScope,
+  pickUserClaims,
+  splitScope,
+} from '../tokens/claims.js';
 import { confirmationOf, requireProofFor } from './binding.js';
 import type { ExchangeDeps } from './deps.js';
 import type { ExchangeResponse } from './exchange.js';
@@ -39,9 +45,40 @@ export async function renewTask(
   req: RenewalRequest,
   proof: VerifiedProof | undefined,
 ): Promise<{ response: ExchangeResponse; deadline: number }> {
+  const seen: { task?: BatonClaims } = {};
+  try {
+    return await renew(ctx, caller, req, proof, seen);
+  } catch (err) {
+    // A refusal is an audit event with its rule, as at /token; filed under the task only once
+    // the task token was verified (a URL's txn alone must not write into a task's story).
+    if (err instanceof BatonError && err.status < 500)
+      ctx.audit.emit({
+        type: 'exchange_refused',
+        ...(seen.task
+          ? { txn: seen.task.txn, act: actorChain(seen.task.act), sub: seen.task.sub }
+          : {}),
+        client: caller.id,
+        decision: 'deny',
+        ...(err.rule ? { rule: err.rule } : {}),
+        error: err.code,
+        reason: err.description,
+        detail: { operation: 'renew_task' },
+      });
+    throw err;
+  }
+}
+
+async function renew(
+  ctx: ExchangeDeps,
+  caller: AgentConfig,
+  req: RenewalRequest,
+  proof: VerifiedProof | undefined,
+  seen: { task?: BatonClaims },
+): Promise<{ response: ExchangeResponse; deadline: number }> {
   const subject = await verifySubject(ctx, req.taskToken);
   if (subject.kind !== 'task') throw new InvalidRequest('task_token is not a Baton task token');
   const task = subject.claims;
+  seen.task = task;
   if (task.txn !== req.txn) throw new InvalidRequest('task_token belongs to another task');
   if (task.act.sub !== caller.id)
     throw new InvalidRequest(`task_token's current actor is ${task.act.sub}, not ${caller.id}`);

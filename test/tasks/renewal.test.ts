@@ -2,6 +2,9 @@
  * POST /tasks/{txn}/renew (docs/endpoints.md): the current actor renews a long task with a fresh
  * token of the same user; the deadline moves, never past taskMaxSeconds; what is revoked stays so.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { epochSeconds } from '../../src/clock.js';
 import {
   ISSUER,
@@ -25,6 +28,7 @@ import { dpopExchange, dpopKey } from '../support/dpop.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { dropKeysUnder } from '../support/redis-keys.js';
 import { adminRequest, adminRevoke } from '../support/revocation-flows.js';
+import { waitFor } from '../support/store-fixtures.js';
 
 type Store = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
 const VARIANTS: { name: string; store: () => Store }[] = [
@@ -146,6 +150,13 @@ describe.each(VARIANTS)('task renewal on the $name store', ({ store }) => {
     expect(r.body.error).toBe('invalid_request');
     const t = await adminRequest(b.url, 'GET', `/admin/tasks/${task.claims.txn}`);
     expect((t.body.task as { deadline: number }).deadline).toBe(task.claims.exp);
+    // The refusal is in the audit trail, with the task it was about.
+    await waitFor(async () => {
+      const e = await adminRequest(b.url, 'GET', '/admin/events?stream=refusals&limit=1000');
+      return (
+        e.body.events as { type: string; txn?: string; detail?: { operation?: string } }[]
+      ).some((x) => x.txn === task.claims.txn && x.detail?.operation === 'renew_task');
+    }, 'the renewal refusal in the audit trail');
   });
 
   test('refuses after the user was revoked, and after the task token was revoked', async () => {
@@ -267,5 +278,46 @@ describe('task renewal at taskMaxSeconds', () => {
     expect(r.body.error_description).toMatch(/taskMaxSeconds/);
     const t = await adminRequest(b.url, 'GET', `/admin/tasks/${txn}`);
     expect((t.body.task as { deadline: number }).deadline).toBe(exp);
+  });
+});
+
+describe('task renewal under Cedar', () => {
+  const POLICY = `
+@id("start") permit (principal, action == Baton::Action::"start_task", resource);
+@id("suspended") forbid (principal, action == Baton::Action::"start_task", resource)
+  when { context.user has tenant && context.user.tenant == "suspended" };
+@id("tickets") permit (principal, action == Baton::Action::"exchange", resource);
+`;
+  let up: Upstream;
+  let b: RunningBaton;
+  beforeAll(async () => {
+    up = await makeUpstream();
+    const file = join(mkdtempSync(join(tmpdir(), 'baton-renew-')), 'policy.cedar');
+    writeFileSync(file, POLICY);
+    b = await startBaton(testConfig(up, (raw) => (raw.policy = { cedarFile: file, watch: false })));
+  });
+  afterAll(() => b.close());
+
+  test('Cedar decides again with the fresh token: a user now forbidden is refused', async () => {
+    const start = await exchange(b.url, 'support-agent', {
+      subject_token: await up.userToken({ expIn: 60, extra: { tenant: 'acme' } }),
+      audience: ISSUER,
+    });
+    expect(start.status).toBe(200);
+    const token = start.body.access_token as string;
+    const { txn, exp } = claimsOf(token);
+    const refused = await renewAs(b.url, 'support-agent', txn, {
+      task_token: token,
+      user_token: await up.userToken({ expIn: 3600, extra: { tenant: 'suspended' } }),
+    });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.body.error_description).toMatch(/suspended/);
+    const t = await adminRequest(b.url, 'GET', `/admin/tasks/${txn}`);
+    expect((t.body.task as { deadline: number }).deadline).toBe(exp);
+    const ok = await renewAs(b.url, 'support-agent', txn, {
+      task_token: token,
+      user_token: await up.userToken({ expIn: 3600, extra: { tenant: 'acme' } }),
+    });
+    expect(ok.status).toBe(200);
   });
 });
