@@ -6,6 +6,7 @@
  */
 export type AuditType =
   | 'task_started'
+  | 'task_renewed'
   | 'token_issued'
   | 'exchange_refused'
   | 'hand_off_offered'

@@ -9,6 +9,11 @@ export const DEFAULTS = {
   policyWatch: true,
   /** Task lifetime: a task token never outlives this, nor the user token it came from. */
   taskTtlSeconds: 15 * 60,
+  /**
+   * The longest a task may run, renewals included: a renewal never moves the deadline past the
+   * task's start + this (docs/endpoints.md, "POST /tasks/{txn}/renew").
+   */
+  taskMaxSeconds: 24 * 60 * 60,
   /** Tool token lifetime unless the agent's tool rule says less. */
   toolTokenTtlSeconds: 5 * 60,
   /** Number of `act` levels: a task token is depth 1, each hand-off adds one. */

@@ -1,6 +1,7 @@
 import { normalizeResourceUri } from '../protocol/resource-uri.js';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
+import { TOOL_ACTION_PATTERN } from '../protocol/tool-call.js';
 
 /** Asymmetric algorithms only: HMAC with a published key is the classic confusion attack (RFC 8725 §2.1). */
 export const ASYMMETRIC_ALGS = [
@@ -116,7 +117,7 @@ export const ToolSchema = z
       .object({ clientId: Id, auth: ClientAuthSchema, rateLimit: BudgetSchema.optional() })
       .strict(),
     /** The actions a `tool_call` authorization detail may name (any when absent). */
-    actions: z.array(z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/)).optional(),
+    actions: z.array(z.string().regex(TOOL_ACTION_PATTERN)).optional(),
     maxArgumentsBytes: z
       .number()
       .int()
@@ -287,6 +288,7 @@ export const ConfigSchema = z
     defaults: z
       .object({
         taskTtlSeconds: Seconds.default(DEFAULTS.taskTtlSeconds),
+        taskMaxSeconds: Seconds.default(DEFAULTS.taskMaxSeconds),
         toolTokenTtlSeconds: Seconds.default(DEFAULTS.toolTokenTtlSeconds),
         maxDepth: z.number().int().min(1).max(16).default(DEFAULTS.maxDepth),
         purposeMaxLength: z.number().int().positive().default(DEFAULTS.purposeMaxLength),
@@ -296,6 +298,12 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.defaults.taskMaxSeconds < c.defaults.taskTtlSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaults', 'taskMaxSeconds'],
+        message: `must be at least defaults.taskTtlSeconds (${c.defaults.taskTtlSeconds})`,
+      });
     const agentIds = new Set<string>();
     c.agents.forEach((a, i) => {
       if (agentIds.has(a.id))

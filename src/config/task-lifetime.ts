@@ -1,22 +1,21 @@
+import { DEFAULTS } from './defaults.js';
+
 /**
  * How long a task can live, in one place. Everything that must outlast every live token of a
- * task (the revocation marks, first) asks here, so that when renewal brings `taskMaxSeconds`
- * this is the one function that changes.
+ * task (the revocation marks, first) asks here.
  */
-import { DEFAULTS } from './defaults.js';
 
 /** What the bound is read from (a `Config`, or only its `defaults` part in tests). */
 export interface TaskLifetimeConfig {
-  defaults: { taskTtlSeconds: number };
+  defaults: { taskMaxSeconds: number };
 }
 
 /**
- * The longest a task (so any token of it) lives: the deadline rule caps every task token at
- * `taskTtlSeconds` from the start (src/exchange/task-start.ts), and every later token of the
- * task at its subject's `exp`.
+ * The longest a task can live, renewals included (`defaults.taskMaxSeconds`): a task's deadline
+ * moves only by renewal and never past its start + this, so no token of a task outlives it.
  */
-export function longestTaskLifetimeSeconds(config: TaskLifetimeConfig): number {
-  return config.defaults.taskTtlSeconds;
+export function longestTaskSeconds(config: TaskLifetimeConfig): number {
+  return config.defaults.taskMaxSeconds;
 }
 
 /**
@@ -25,5 +24,5 @@ export function longestTaskLifetimeSeconds(config: TaskLifetimeConfig): number {
  * every `exp` check allows (docs/revocation.md, "How long marks are kept").
  */
 export function markRetentionSeconds(config: TaskLifetimeConfig): number {
-  return longestTaskLifetimeSeconds(config) + DEFAULTS.clockToleranceSeconds;
+  return longestTaskSeconds(config) + DEFAULTS.clockToleranceSeconds;
 }

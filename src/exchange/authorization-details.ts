@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { InvalidAuthorizationDetails } from '../errors.js';
 import type { ToolConfig } from '../config/schema.js';
+import { argumentsBytes, TOOL_ACTION_PATTERN } from '../protocol/tool-call.js';
 
 /**
  * RFC 9396 authorization details of type `tool_call`: the one call a tool token is for.
@@ -13,6 +14,8 @@ export interface ToolCall {
   tool: string;
   action: string;
   arguments?: Record<string, unknown>;
+  /** Instead of `arguments`, for arguments over the cap: SHA-256 of their RFC 8785 form. */
+  arguments_sha256?: string;
   locations?: string[];
 }
 
@@ -54,13 +57,13 @@ function checkToolCall(d: unknown, tool: ToolConfig): ToolCall {
       `unknown authorization details type ${JSON.stringify(String(o.type).slice(0, 40))}; Baton understands tool_call`,
     );
   for (const k of Object.keys(o))
-    if (!['type', 'tool', 'action', 'arguments', 'locations'].includes(k))
+    if (!['type', 'tool', 'action', 'arguments', 'arguments_sha256', 'locations'].includes(k))
       fail(`unknown field ${JSON.stringify(k.slice(0, 40))} in tool_call`);
   const target = o.tool ?? tool.resource;
   if (target !== tool.resource && target !== tool.name)
     fail('tool_call.tool must name the tool the token is for');
-  if (typeof o.action !== 'string' || !/^[A-Za-z0-9._:/-]{1,64}$/.test(o.action))
-    fail('tool_call.action must be a short identifier');
+  if (typeof o.action !== 'string' || !TOOL_ACTION_PATTERN.test(o.action))
+    fail('tool_call.action must be 1-128 of A-Z a-z 0-9 . _ : / -');
   if (tool.actions && !tool.actions.includes(o.action))
     fail(`action ${o.action} is not one ${tool.resource} accepts`);
   if (
@@ -72,14 +75,20 @@ function checkToolCall(d: unknown, tool: ToolConfig): ToolCall {
     if (typeof o.arguments !== 'object' || o.arguments === null || Array.isArray(o.arguments))
       fail('tool_call.arguments must be an object');
     const max = tool.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENT_BYTES;
-    if (utf8Bytes(JSON.stringify(o.arguments)) > max)
-      fail(`tool_call.arguments exceed ${max} bytes`);
+    if (argumentsBytes(o.arguments as Record<string, unknown>) > max)
+      fail(`tool_call.arguments exceed ${max} bytes; bind them by arguments_sha256`);
+  }
+  if (o.arguments_sha256 !== undefined) {
+    if (o.arguments !== undefined) fail('give tool_call.arguments or arguments_sha256, not both');
+    if (typeof o.arguments_sha256 !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(o.arguments_sha256))
+      fail('tool_call.arguments_sha256 must be a base64url SHA-256 (43 characters)');
   }
   return {
     type: 'tool_call',
     tool: tool.resource,
     action: o.action,
     ...(o.arguments !== undefined ? { arguments: o.arguments as Record<string, unknown> } : {}),
+    ...(o.arguments_sha256 !== undefined ? { arguments_sha256: o.arguments_sha256 as string } : {}),
     ...(o.locations !== undefined ? { locations: o.locations as string[] } : {}),
   };
 }

@@ -21,7 +21,7 @@ export type ExchangeDeps = Pick<
   | 'dpop'
   | 'newId'
 > & {
-  store: Pick<TaskStore, 'startTask' | 'recordToken'> &
+  store: Pick<TaskStore, 'startTask' | 'recordToken' | 'renewTask' | 'getTask'> &
     Pick<TokenStateStore, 'checkToken'> &
     ReplayStore &
     ApprovalStore;

@@ -23,6 +23,7 @@ const REJECTION_TEXT: Record<StoreRejection['reason'], string> = {
   revoked: 'subject_token has been revoked',
   unknown_task: 'subject_token belongs to a task Baton no longer knows',
   unknown_parent: 'subject_token is not recorded',
+  not_extended: 'the task already runs to this deadline or later; nothing to renew',
 };
 
 function recordOf(c: UnstampedClaims, ctx?: Record<string, unknown>): TokenRecord {
@@ -74,6 +75,27 @@ export async function recordAndSign(
       anc: claims.lineage.anc,
       st: newLevel ? [stamp, ...inheritedStamps] : inheritedStamps,
     },
+  };
+  return { token: await signToken(ctx.keys, full), claims: full };
+}
+
+/**
+ * Renewal: the store moves the task's deadline and records the renewed task token in one atomic
+ * step (refused when the task ended or the token's lineage is revoked); then it is signed. The
+ * renewed token adds no actor, so it inherits its parent's stamps.
+ */
+export async function renewAndSign(
+  ctx: ExchangeDeps,
+  claims: UnstampedClaims,
+  inheritedStamps: number[],
+  event: Omit<AuditEvent, 'time'>,
+): Promise<Issued> {
+  const audit = ctx.audit.prepare(event);
+  await storeCall(() => ctx.store.renewTask(recordOf(claims), claims.exp, audit.json));
+  ctx.audit.filed(audit);
+  const full: BatonClaims = {
+    ...claims,
+    lineage: { anc: claims.lineage.anc, st: inheritedStamps },
   };
   return { token: await signToken(ctx.keys, full), claims: full };
 }

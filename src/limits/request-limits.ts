@@ -9,6 +9,7 @@ export type LimitedRoute =
   | '/introspect'
   | '/revoke'
   | '/tasks/complete'
+  | '/tasks/renew'
   | '/revocations';
 
 /** Which budget refused (a metrics label). */

@@ -33,7 +33,9 @@ export * from './types.js';
 
 /** Why a record was refused (the domain turns these into `invalid_request`). */
 export class StoreRejection extends Error {
-  constructor(readonly reason: 'task_ended' | 'revoked' | 'unknown_task' | 'unknown_parent') {
+  constructor(
+    readonly reason: 'task_ended' | 'revoked' | 'unknown_task' | 'unknown_parent' | 'not_extended',
+  ) {
     super(`store refused: ${reason}`);
     this.name = 'StoreRejection';
   }
@@ -86,6 +88,13 @@ export interface TaskStore {
    * Returns the stamp. Throws StoreRejection / StoreUnavailable.
    */
   recordToken(token: TokenRecord, auditJson?: string): Promise<number>;
+  /**
+   * Renewal (docs/endpoints.md, "POST /tasks/{txn}/renew"): in one atomic step, refuses as
+   * recordToken does, refuses (`not_extended`) unless `deadline` lies past the task's current
+   * deadline, then moves the deadline, extends every key of the task to it (the audit stream to it
+   * plus its max age) and records the renewed task token. Returns the stamp.
+   */
+  renewTask(token: TokenRecord, deadline: number, auditJson?: string): Promise<number>;
   getTask(txn: string): Promise<TaskRecord | undefined>;
   getTaskTree(txn: string): Promise<TaskTree | undefined>;
   /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { longestTaskSeconds } from '../../src/config/task-lifetime.js';
 import { makeUpstream, rawTestConfig } from '../support/fixtures.js';
 
 const write = (name: string, text: string) => {
@@ -20,6 +21,7 @@ describe('configuration', () => {
     expect(c.port).toBe(8080);
     expect(c.defaults).toEqual({
       taskTtlSeconds: 900,
+      taskMaxSeconds: 86400,
       toolTokenTtlSeconds: 300,
       maxDepth: 4,
       purposeMaxLength: 500,
@@ -65,6 +67,7 @@ describe('configuration', () => {
       },
       defaults: {
         taskTtlSeconds: DEFAULTS.taskTtlSeconds,
+        taskMaxSeconds: DEFAULTS.taskMaxSeconds,
         toolTokenTtlSeconds: DEFAULTS.toolTokenTtlSeconds,
         maxDepth: DEFAULTS.maxDepth,
         purposeMaxLength: DEFAULTS.purposeMaxLength,
@@ -210,5 +213,14 @@ describe('configuration', () => {
     expect(() => loadConfigFile('/nonexistent/baton.yaml', {})).toThrow(ConfigError);
     const raw = { ...rawTestConfig(await makeUpstream()), surprise: true };
     expect(() => parseConfig(raw)).toThrow(/surprise/);
+  });
+
+  test('taskMaxSeconds is configurable, at least taskTtlSeconds, and what longestTaskSeconds says', async () => {
+    const raw = rawTestConfig(await makeUpstream());
+    const c = parseConfig({ ...raw, defaults: { taskTtlSeconds: 600, taskMaxSeconds: 7200 } });
+    expect(longestTaskSeconds(c)).toBe(7200);
+    expect(() =>
+      parseConfig({ ...raw, defaults: { taskTtlSeconds: 600, taskMaxSeconds: 300 } }),
+    ).toThrow(/defaults\.taskMaxSeconds: must be at least defaults\.taskTtlSeconds/);
   });
 });

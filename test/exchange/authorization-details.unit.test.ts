@@ -4,6 +4,7 @@ import {
   MAX_DETAILS_BYTES,
   parseAuthorizationDetails,
 } from '../../src/exchange/authorization-details.js';
+import { argumentsBytes, argumentsDigest } from '../../src/protocol/tool-call.js';
 import { makeUpstream, TICKETS, testConfig } from '../support/fixtures.js';
 import { outcome } from '../support/rules.js';
 
@@ -77,5 +78,50 @@ describe('parseAuthorizationDetails: RFC 9396 tool_call, one call per token', ()
     expect(outcome(() => parseAuthorizationDetails('[{', tool))).toEqual({
       error: 'invalid_authorization_details',
     });
+  });
+});
+
+describe('tool_call in the protocol module’s canonical form (src/protocol/tool-call.ts)', () => {
+  const open = () => ({ ...tool, actions: undefined });
+  const parseOpen = (details: unknown) =>
+    outcome(() => parseAuthorizationDetails(JSON.stringify(details), open()));
+  const digest = argumentsDigest({ text: 'x'.repeat(5000) });
+
+  test('an action of 128 characters (an MCP tool name) is accepted; 129 is refused', () => {
+    const a128 = 'a'.repeat(128);
+    expect(parseOpen(call({ action: a128 }))).toEqual({
+      ok: [{ type: 'tool_call', tool: TICKETS, action: a128 }],
+    });
+    expect(parseOpen(call({ action: 'a'.repeat(129) }))).toEqual({
+      error: 'invalid_authorization_details',
+    });
+  });
+
+  test('arguments_sha256 binds arguments over the cap and is kept', () => {
+    expect(parse(call({ arguments_sha256: digest }))).toEqual({
+      ok: [{ type: 'tool_call', tool: TICKETS, action: 'read', arguments_sha256: digest }],
+    });
+  });
+
+  test.each([
+    {
+      rule: 'arguments and arguments_sha256 together',
+      o: { arguments: {}, arguments_sha256: digest },
+    },
+    {
+      rule: 'an arguments_sha256 that is not 43 base64url characters',
+      o: { arguments_sha256: 'abc' },
+    },
+    { rule: 'an arguments_sha256 that is not a string', o: { arguments_sha256: 42 } },
+  ])('refuses $rule (invalid_authorization_details)', ({ o }) => {
+    expect(parse(call(o))).toEqual({ error: 'invalid_authorization_details' });
+  });
+
+  test('the cap counts UTF-8 bytes of the RFC 8785 form, not characters', () => {
+    // 'é' is 2 bytes: under the cap in characters, over it in bytes.
+    const args = { t: 'é'.repeat(DEFAULT_MAX_ARGUMENT_BYTES / 2) };
+    expect(JSON.stringify(args).length).toBeLessThan(DEFAULT_MAX_ARGUMENT_BYTES + 10);
+    expect(argumentsBytes(args)).toBeGreaterThan(DEFAULT_MAX_ARGUMENT_BYTES);
+    expect(parse(call({ arguments: args }))).toEqual({ error: 'invalid_authorization_details' });
   });
 });

@@ -43,6 +43,10 @@ describe('metadata, health and metrics', () => {
         'private_key_jwt',
       ],
       access_token_signing_alg_values_supported: ['ES256'],
+      // RFC 9396 §10, and Baton's task endpoints (docs/endpoints.md).
+      authorization_details_types_supported: ['tool_call'],
+      task_completion_endpoint: `${ISSUER}/tasks/{txn}/complete`,
+      task_renewal_endpoint: `${ISSUER}/tasks/{txn}/renew`,
     });
     expect(m.scopes_supported).toEqual(expect.arrayContaining(['tickets:read', 'billing:read']));
   });

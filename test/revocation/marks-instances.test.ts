@@ -7,10 +7,7 @@
  */
 import { setClock } from '../../src/clock.js';
 import { DEFAULTS, REDIS_STORE_DEFAULTS, STORE_LIMITS } from '../../src/config/defaults.js';
-import {
-  longestTaskLifetimeSeconds,
-  markRetentionSeconds,
-} from '../../src/config/task-lifetime.js';
+import { longestTaskSeconds, markRetentionSeconds } from '../../src/config/task-lifetime.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import type { TokenStore } from '../../src/store/store.js';
@@ -36,8 +33,8 @@ import {
 import { dropKeysUnder, type RedisTarget } from '../support/redis-keys.js';
 import { adminRevoke, eventually, rootLevel, toolActive } from '../support/revocation-flows.js';
 
-const CONFIG = { defaults: { taskTtlSeconds: DEFAULTS.taskTtlSeconds } };
-const LIFETIME = longestTaskLifetimeSeconds(CONFIG);
+const CONFIG = { defaults: { taskMaxSeconds: DEFAULTS.taskMaxSeconds } };
+const LIFETIME = longestTaskSeconds(CONFIG);
 const RETENTION = markRetentionSeconds(CONFIG);
 
 /** Where the instances keep their state: `open` gives each one its own connection to it. */

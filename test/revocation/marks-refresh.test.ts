@@ -6,10 +6,7 @@
  */
 import { setClock } from '../../src/clock.js';
 import { DEFAULTS, STORE_LIMITS } from '../../src/config/defaults.js';
-import {
-  longestTaskLifetimeSeconds,
-  markRetentionSeconds,
-} from '../../src/config/task-lifetime.js';
+import { longestTaskSeconds, markRetentionSeconds } from '../../src/config/task-lifetime.js';
 import { FeedHub } from '../../src/revocation/feed-hub.js';
 import { MarkCache } from '../../src/revocation/marks.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
@@ -17,8 +14,8 @@ import type { FeedEntry, MarkCursor, MarkPage, MarkReadOptions } from '../../src
 import { allMarks } from '../support/marks.js';
 import { eventually, sleep } from '../support/revocation-flows.js';
 
-const CONFIG = { defaults: { taskTtlSeconds: DEFAULTS.taskTtlSeconds } };
-const LIFETIME = longestTaskLifetimeSeconds(CONFIG);
+const CONFIG = { defaults: { taskMaxSeconds: DEFAULTS.taskMaxSeconds } };
+const LIFETIME = longestTaskSeconds(CONFIG);
 const RETENTION = markRetentionSeconds(CONFIG);
 
 /** A memory store whose mark reads can be slowed, failed, watched, and whose feed can drop. */

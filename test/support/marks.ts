@@ -11,7 +11,7 @@ import { readAllMarks } from '../../src/store/mark-pages.js';
 import type { FeedEvent, MarkStore, TokenStore } from '../../src/store/store.js';
 
 const DEFAULT_MAX_AGE = markRetentionSeconds({
-  defaults: { taskTtlSeconds: DEFAULTS.taskTtlSeconds },
+  defaults: { taskMaxSeconds: DEFAULTS.taskMaxSeconds },
 });
 
 /** A marks cache that has just been confirmed fresh and holds exactly `events`. */

@@ -12,6 +12,7 @@ import { describeFeedContract } from './store-contract/feed.js';
 import type { GetStore } from './store-contract/helpers.js';
 import { describeLifecycleContract } from './store-contract/lifecycle.js';
 import { describeMarkContract } from './store-contract/marks.js';
+import { describeRenewalContract } from './store-contract/renewal.js';
 import { describeReplayContract } from './store-contract/replay.js';
 import { describeTaskContract } from './store-contract/tasks.js';
 import { describeTokenStateContract } from './store-contract/token-state.js';
@@ -53,6 +54,7 @@ export function runStoreContract(name: string, make: MakeStore): void {
   describe(name, () => {
     const getStore = freshStorePerTest(make);
     describeTaskContract(getStore);
+    describeRenewalContract(getStore);
     describeTokenStateContract(getStore);
     describeMarkContract(getStore);
     describeFeedContract(getStore);

@@ -29,8 +29,11 @@ export function metadata(config: Config, signingAlgs: string[]) {
     ],
     // RFC 9449 §5.1: the algorithms Baton accepts in DPoP proofs.
     dpop_signing_alg_values_supported: [...config.dpop.algorithms],
+    // RFC 9396 §10: the authorization details types Baton understands.
+    authorization_details_types_supported: ['tool_call'],
     // Baton's extensions, under their own names.
     task_completion_endpoint: `${base}/tasks/{txn}/complete`,
+    task_renewal_endpoint: `${base}/tasks/{txn}/renew`,
     revocation_feed_endpoint: `${base}/revocations`,
   };
 }

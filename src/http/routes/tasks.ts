@@ -5,6 +5,7 @@ import type { ClientAuthInput } from '../../auth/client-auth.js';
 import { InvalidRequest } from '../../errors.js';
 import { completeTaskByCaller } from '../../revocation/complete.js';
 import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
+import { renewTaskByCaller } from '../../exchange/task-renewal.js';
 
 const CompleteBody = z
   .object({
@@ -16,6 +17,27 @@ const CompleteBody = z
     client_assertion_type: z.string().optional(),
   })
   .strict();
+
+const RenewBody = z
+  .object({
+    task_token: z.string().min(1),
+    user_token: z.string().min(1),
+    scope: z
+      .string()
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'is malformed')
+      .optional(),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+    client_assertion: z.string().optional(),
+    client_assertion_type: z.string().optional(),
+  })
+  .strict();
+
+function bodyError(issues: z.core.$ZodIssue[]): InvalidRequest {
+  return new InvalidRequest(
+    `body: ${issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+  );
+}
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
@@ -31,9 +53,11 @@ export function clientInputFromJson(req: Request): ClientAuthInput {
 }
 
 /**
- * POST /tasks/{txn}/complete — the task's owner ends it; every token of the task dies. The route
- * authenticates and parses the body; who may complete is completeTaskByCaller's
- * (src/revocation/complete.ts).
+ * POST /tasks/{txn}/complete — the task's owner ends it; every token of the task dies.
+ * POST /tasks/{txn}/renew — its current actor renews it with a fresh user token.
+ * The routes authenticate and parse the body; who may do either is the domain's
+ * (completeTaskByCaller in src/revocation/complete.ts, renewTaskByCaller in
+ * src/exchange/task-renewal.ts).
  */
 export function tasksRouter(deps: HttpDeps): Router {
   const r = Router();
@@ -45,10 +69,7 @@ export function tasksRouter(deps: HttpDeps): Router {
     const authenticate = clientAuthenticator(deps.ctx, path, '/tasks/complete');
     const client = await authenticate(clientInputFromJson(req), req.socket.remoteAddress);
     const parsed = CompleteBody.safeParse(req.body ?? {});
-    if (!parsed.success)
-      throw new InvalidRequest(
-        `body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      );
+    if (!parsed.success) throw bodyError(parsed.error.issues);
     const ended = await completeTaskByCaller(
       deps.ctx,
       client,
@@ -66,6 +87,28 @@ export function tasksRouter(deps: HttpDeps): Router {
       tokens_ended: ended.alreadyEnded ? 0 : ended.tokens,
       already_ended: ended.alreadyEnded,
     });
+  });
+  r.post('/tasks/:txn/renew', async (req, res) => {
+    const txn = String(req.params.txn);
+    const path = `/tasks/${encodeURIComponent(txn)}/renew`;
+    const authenticate = clientAuthenticator(deps.ctx, path, '/tasks/renew');
+    const client = await authenticate(clientInputFromJson(req), req.socket.remoteAddress);
+    const parsed = RenewBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw bodyError(parsed.error.issues);
+    const renewed = await renewTaskByCaller(
+      deps.ctx,
+      client,
+      {
+        txn,
+        taskToken: parsed.data.task_token,
+        userToken: parsed.data.user_token,
+        ...(parsed.data.scope ? { scope: parsed.data.scope.split(' ') } : {}),
+      },
+      { proofs: req.headersDistinct.dpop, method: 'POST', url: endpointUrl(deps.ctx, path) },
+    );
+    res
+      .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+      .json({ ...renewed.response, txn, deadline: renewed.deadline });
   });
   return r;
 }

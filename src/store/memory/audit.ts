@@ -49,6 +49,15 @@ export class MemoryAudit implements AuditStore {
     if (r.items.length > max) r.items.shift();
   }
 
+  /** A renewed task: its streams now live their max age past the new deadline. */
+  extendTaskStreams(txn: string, deadline: number): void {
+    const until = deadline + this.retention.maxAgeSeconds;
+    for (const rings of Object.values(this.tasks)) {
+      const r = rings.get(txn);
+      if (r && r.expiresAt < until) r.expiresAt = until;
+    }
+  }
+
   async appendAudit(entries: readonly AuditEntry[]): Promise<void> {
     for (const e of entries) {
       const stream: AuditStream = e.refusal ? 'refusals' : 'decisions';

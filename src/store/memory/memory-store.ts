@@ -68,6 +68,9 @@ export class MemoryStore implements TokenStore {
   recordToken(...a: Parameters<TaskStore['recordToken']>) {
     return this.tasks.recordToken(...a);
   }
+  renewTask(...a: Parameters<TaskStore['renewTask']>) {
+    return this.tasks.renewTask(...a);
+  }
   getTask(...a: Parameters<TaskStore['getTask']>) {
     return this.tasks.getTask(...a);
   }

@@ -67,6 +67,21 @@ export class MemoryTasks implements TaskStore {
     return stamp;
   }
 
+  async renewTask(token: TokenRecord, deadline: number, auditJson?: string): Promise<number> {
+    const e = this.live(token.txn);
+    if (!e) throw new StoreRejection('unknown_task');
+    if (e.task.status !== 'open') throw new StoreRejection('task_ended');
+    if (token.anc.some((j) => e.revoked.has(j))) throw new StoreRejection('revoked');
+    if (deadline <= e.task.deadline) throw new StoreRejection('not_extended');
+    const stamp = this.stamps.next();
+    e.task = { ...e.task, deadline };
+    // The task's audit stream lives its max age past the (new) deadline, as on Redis.
+    this.audit.extendTaskStreams(token.txn, deadline);
+    if (auditJson) this.audit.fileTaskEvent(token.txn, auditJson, deadline);
+    e.tokens.set(token.jti, { ...token, stamp });
+    return stamp;
+  }
+
   async getTask(txn: string): Promise<TaskRecord | undefined> {
     const e = this.live(txn);
     return e ? { ...e.task } : undefined;

@@ -23,6 +23,14 @@ interface Scripts {
     k4: string,
     ...argv: (string | number)[]
   ): Promise<[number, string]>;
+  batonRenew(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    k5: string,
+    ...argv: (string | number)[]
+  ): Promise<[number, string]>;
   batonTaskAudit(k1: string, json: string, maxlen: number, ttl: number): Promise<number>;
   batonPollApproval(k1: string, nowMs: number): Promise<(string | null)[] | null>;
   batonOpenApproval(
@@ -73,6 +81,7 @@ export type ScriptedClient = Client & Scripts;
 export function defineScripts(c: Client): ScriptedClient {
   c.defineCommand('batonStart', { numberOfKeys: 3, lua: lua.START_TASK });
   c.defineCommand('batonRecord', { numberOfKeys: 4, lua: lua.RECORD_TOKEN });
+  c.defineCommand('batonRenew', { numberOfKeys: 5, lua: lua.RENEW_TASK });
   c.defineCommand('batonTaskAudit', { numberOfKeys: 1, lua: lua.APPEND_TASK_AUDIT });
   c.defineCommand('batonPollApproval', { numberOfKeys: 1, lua: lua.POLL_APPROVAL });
   c.defineCommand('batonOpenApproval', { numberOfKeys: 3, lua: approvalLua.OPEN_APPROVAL });

@@ -92,6 +92,9 @@ export class RedisStore implements TokenStore {
   recordToken(...a: Parameters<TaskStore['recordToken']>) {
     return this.tasks.recordToken(...a);
   }
+  renewTask(...a: Parameters<TaskStore['renewTask']>) {
+    return this.tasks.renewTask(...a);
+  }
   getTask(...a: Parameters<TaskStore['getTask']>) {
     return this.tasks.getTask(...a);
   }

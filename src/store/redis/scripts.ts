@@ -40,6 +40,33 @@ if ARGV[3] ~= '' and redis.call('TTL', KEYS[4]) < 0 then
 end
 return {1, stamp}`;
 
+/**
+ * Renewal, one atomic step. KEYS: task, tokens, revoked, notified, events. ARGV: new deadline,
+ * jti, record, audit json, audit maxlen, audit max age, ancestors... Refuses as RECORD_TOKEN does,
+ * and `not_extended` unless the deadline moves later; then every key of the task lives to it
+ * (EXPIREAT on a missing key is a no-op; GT never shortens the audit stream's life).
+ */
+export const RENEW_TASK = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {0, 'unknown_task'} end
+if st ~= 'open' then return {0, 'task_ended'} end
+for i = 7, #ARGV do
+  if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return {0, 'revoked'} end
+end
+if tonumber(ARGV[1]) <= tonumber(redis.call('HGET', KEYS[1], 'deadline')) then
+  return {0, 'not_extended'}
+end
+${STAMP}
+redis.call('HSET', KEYS[1], 'deadline', ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], stamp .. ' ' .. ARGV[3])
+for i = 1, 4 do redis.call('EXPIREAT', KEYS[i], ARGV[1]) end
+${AUDIT('ARGV[4]', 'ARGV[5]')}
+redis.call('EXPIREAT', KEYS[5], tonumber(ARGV[1]) + tonumber(ARGV[6]), 'GT')
+if redis.call('TTL', KEYS[5]) == -1 then
+  redis.call('EXPIREAT', KEYS[5], tonumber(ARGV[1]) + tonumber(ARGV[6]))
+end
+return {1, stamp}`;
+
 /** KEYS: events. ARGV: json, maxlen, ttl seconds. A stream with no expiry gets one (never unbounded). */
 export const APPEND_TASK_AUDIT = `
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])

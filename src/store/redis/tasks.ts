@@ -60,6 +60,28 @@ export class RedisTasks implements TaskStore {
     );
   }
 
+  renewTask(token: TokenRecord, deadline: number, auditJson = ''): Promise<number> {
+    const t = token.txn;
+    return guarded(async () =>
+      rejectOr(
+        await this.client.batonRenew(
+          this.k.task(t),
+          this.k.tokens(t),
+          this.k.revoked(t),
+          this.k.notified(t),
+          this.k.events(t),
+          deadline,
+          token.jti,
+          encodeRecord(token),
+          auditJson,
+          this.audit.taskMaxEvents,
+          this.audit.maxAgeSeconds,
+          ...token.anc,
+        ),
+      ),
+    );
+  }
+
   getTask(txn: string): Promise<TaskRecord | undefined> {
     return guarded(async () => decodeTask(txn, await this.client.hgetall(this.k.task(txn))));
   }
