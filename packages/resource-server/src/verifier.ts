@@ -165,8 +165,11 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
               // Introspection mode: any revocation may concern a cached answer; drop them all.
               answers.clear();
             },
+            // Nothing cached is trusted: the state is re-learned from the start, and every token
+            // issued until now is re-checked once (a restarted Baton may not know it).
             onReset: () => {
               state.clear();
+              state.recheckBefore(Date.now() * 1000);
               answers.clear();
             },
             // Events were lost: every token issued until now is re-checked once.
