@@ -48,6 +48,9 @@ interface Held {
   claims: CheckedClaims;
   /** The re-check cut this token last passed (RevocationState.recheck.epoch). */
   checkedEpoch: number;
+  /** What Baton said at that re-check: a policy may allow the token again at the next cut. */
+  allowed: boolean;
+  /** Revoked (a feed event, or Baton said inactive outside a policy re-check): for good. */
   dead: boolean;
   recheck?: Promise<void>;
 }
@@ -214,7 +217,7 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
       return hit;
     }
     const claims = await checkToken(token);
-    const entry: Held = { claims, checkedEpoch: -1, dead: false };
+    const entry: Held = { claims, checkedEpoch: -1, allowed: true, dead: false };
     if (held.size >= cacheSize) held.delete(held.keys().next().value as string);
     held.set(token, entry);
     return entry;
@@ -254,15 +257,15 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
       const epoch = state.recheck.epoch;
       h.recheck ??= stillActive(token)
         .then((active) => {
-          if (!active) h.dead = true;
-          else h.checkedEpoch = Math.max(h.checkedEpoch, epoch);
+          h.allowed = active;
+          h.checkedEpoch = Math.max(h.checkedEpoch, epoch);
         })
         .finally(() => {
           h.recheck = undefined;
         });
       await h.recheck.catch(() => Promise.reject(unsure()));
-      if (h.dead) throw new InvalidTokenError('the token is no longer active');
     }
+    if (!h.allowed) throw new InvalidTokenError('the token is no longer active');
   }
 
   const unsure = () =>
