@@ -52,7 +52,11 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
     const tool = await dpopExchange(
       url,
       'support-agent',
-      { subject_token: start.body.access_token as string, resource: TICKETS, scope: 'tickets:read' },
+      {
+        subject_token: start.body.access_token as string,
+        resource: TICKETS,
+        scope: 'tickets:read',
+      },
       await key.proof('POST', `${ISSUER}/token`),
     );
     expect(tool.body.token_type).toBe('DPoP');
@@ -66,7 +70,9 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
         subject_token: task,
         resource: TICKETS,
         scope: 'tickets:write',
-        authorization_details: JSON.stringify([{ type: 'tool_call', tool: TICKETS, action, arguments: args }]),
+        authorization_details: JSON.stringify([
+          { type: 'tool_call', tool: TICKETS, action, arguments: args },
+        ]),
       })
     ).token;
   };
@@ -98,11 +104,13 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
     expect(await verdict(v, once)).toBe('invalid_dpop_proof');
     const post = await dpopReq(key, token);
     expect(await verdict(v, { ...post, method: 'POST' })).toBe('invalid_dpop_proof');
-    expect(await verdict(v, { ...(await dpopReq(key, token)), url: 'https://tools.test/other' })).toBe(
-      'invalid_dpop_proof',
-    );
+    expect(
+      await verdict(v, { ...(await dpopReq(key, token)), url: 'https://tools.test/other' }),
+    ).toBe('invalid_dpop_proof');
     // The query is not part of htu (§4.3 rule 9).
-    expect(await verdict(v, { ...(await dpopReq(key, token)), url: `${TOOL_URL}?page=2` })).toBe('ok');
+    expect(await verdict(v, { ...(await dpopReq(key, token)), url: `${TOOL_URL}?page=2` })).toBe(
+      'ok',
+    );
     const noAth = {
       method: 'GET',
       url: TOOL_URL,
@@ -113,8 +121,12 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
 
   test('an unbound token sent as DPoP is refused; dpop "required" refuses bearer tokens', async () => {
     const task = await startTaskToken(url, upstream);
-    const plain = (await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS })).token;
-    const e = await v.verify({ ...bearer(plain), headers: { authorization: `DPoP ${plain}` } }).catch((x) => x);
+    const plain = (
+      await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS })
+    ).token;
+    const e = await v
+      .verify({ ...bearer(plain), headers: { authorization: `DPoP ${plain}` } })
+      .catch((x) => x);
     expect(e.code).toBe('invalid_token');
     const strict = ticketsVerifier(url, { mode: 'introspection', dpop: 'required' });
     try {
@@ -140,7 +152,10 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
         url: TOOL_URL,
         headers: {
           authorization: `DPoP ${token}`,
-          dpop: await key.proof('GET', TOOL_URL, { accessToken: token, nonce: e.headers['DPoP-Nonce'] }),
+          dpop: await key.proof('GET', TOOL_URL, {
+            accessToken: token,
+            nonce: e.headers['DPoP-Nonce'],
+          }),
         },
       };
       expect(await verdict(nv, withNonce)).toBe('ok');
@@ -153,19 +168,25 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
     const token = await callToken({ id: 't-1', note: { a: 1, b: 2 } });
     const p = await v.verify(bearer(token));
     expect(p.toolCall).toMatchObject({ action: 'close_ticket', arguments: { id: 't-1' } });
-    expect(() => assertToolCall(p, { action: 'close_ticket', arguments: { note: { b: 2, a: 1 }, id: 't-1' } })).not.toThrow();
-    expect(() => assertToolCall(p, { action: 'close_ticket', arguments: { id: 't-2', note: { a: 1, b: 2 } } })).toThrow(
-      expect.objectContaining({ status: 403, reason: 'arguments' }),
-    );
+    expect(() =>
+      assertToolCall(p, { action: 'close_ticket', arguments: { note: { b: 2, a: 1 }, id: 't-1' } }),
+    ).not.toThrow();
+    expect(() =>
+      assertToolCall(p, { action: 'close_ticket', arguments: { id: 't-2', note: { a: 1, b: 2 } } }),
+    ).toThrow(expect.objectContaining({ status: 403, reason: 'arguments' }));
     expect(() => assertToolCall(p, { action: 'list_tickets' })).toThrow(
       expect.objectContaining({ status: 403, reason: 'action', code: 'insufficient_scope' }),
     );
     const task = await startTaskToken(url, upstream);
-    const unbound = await v.verify(bearer((await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS })).token));
-    expect(() => assertToolCall(unbound, { action: 'list_tickets' })).not.toThrow();
-    expect(() => assertToolCall(unbound, { action: 'list_tickets' }, { requireBound: true })).toThrow(
-      expect.objectContaining({ reason: 'unbound' }),
+    const unbound = await v.verify(
+      bearer(
+        (await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS })).token,
+      ),
     );
+    expect(() => assertToolCall(unbound, { action: 'list_tickets' })).not.toThrow();
+    expect(() =>
+      assertToolCall(unbound, { action: 'list_tickets' }, { requireBound: true }),
+    ).toThrow(expect.objectContaining({ reason: 'unbound' }));
   });
 
   test('Express: requireBaton with a route → call mapping, and RFC 9728 metadata', async () => {
@@ -177,7 +198,10 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
       '/tickets/:id/close',
       baton.requireBaton({
         scope: 'tickets:write',
-        toolCall: { action: 'close_ticket', arguments: (req) => ({ id: req.params.id, ...req.body }) },
+        toolCall: {
+          action: 'close_ticket',
+          arguments: (req) => ({ id: req.params.id, ...req.body }),
+        },
       }),
       (req, res) => {
         res.json({ closed: req.params.id, by: req.baton?.actors[0] });
@@ -203,7 +227,10 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
       const none = await fetch(`${base}/tickets/t-1/close`, { method: 'POST' });
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toMatch(/resource_metadata=/);
-      for (const path of ['/.well-known/oauth-protected-resource/tickets', '/.well-known/oauth-protected-resource']) {
+      for (const path of [
+        '/.well-known/oauth-protected-resource/tickets',
+        '/.well-known/oauth-protected-resource',
+      ]) {
         const m = await fetch(`${base}${path}`);
         expect(await m.json()).toEqual({
           resource: TICKETS,
@@ -219,15 +246,27 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
   });
 
   test('fetch form: withBaton answers refusals as Responses and runs the handler otherwise', async () => {
-    const handler = withBaton(v, { scope: 'tickets:read' }, (_req, p) => Response.json({ sub: p.sub }));
+    const handler = withBaton(v, { scope: 'tickets:read' }, (_req, p) =>
+      Response.json({ sub: p.sub }),
+    );
     const task = await startTaskToken(url, upstream);
-    const token = (await exchangeOk(url, 'support-agent', { subject_token: task, resource: TICKETS, scope: 'tickets:read' })).token;
-    const ok = await handler(new Request(TOOL_URL, { headers: { authorization: `Bearer ${token}` } }));
+    const token = (
+      await exchangeOk(url, 'support-agent', {
+        subject_token: task,
+        resource: TICKETS,
+        scope: 'tickets:read',
+      })
+    ).token;
+    const ok = await handler(
+      new Request(TOOL_URL, { headers: { authorization: `Bearer ${token}` } }),
+    );
     expect(await ok.json()).toEqual({ sub: 'alice@example.com' });
     const no = await handler(new Request(TOOL_URL));
     expect(no.status).toBe(401);
     const strict = ticketsVerifier(url, { mode: 'introspection', dpop: 'required' });
-    expect(protectedResourceMetadata(strict)).toMatchObject({ dpop_bound_access_tokens_required: true });
+    expect(protectedResourceMetadata(strict)).toMatchObject({
+      dpop_bound_access_tokens_required: true,
+    });
     await strict.close();
   });
 });

@@ -27,7 +27,9 @@ async function bootOn(config: Config, store: MemoryStore, keys: KeySet, port = 0
 
 const ticketToken = async (url: string, up: Upstream, agent: 'support-agent' | 'billing-agent') => {
   const task = await startTaskToken(url, up, agent);
-  return (await exchangeOk(url, agent, { subject_token: task, resource: TICKETS, scope: 'tickets:read' })).token;
+  return (
+    await exchangeOk(url, agent, { subject_token: task, resource: TICKETS, scope: 'tickets:read' })
+  ).token;
 };
 
 describe('the feed when things go wrong', () => {
@@ -55,14 +57,21 @@ describe('the feed when things go wrong', () => {
     await v.ready();
     const live = await ticketToken(a.url, up, 'support-agent');
     // Signed by Baton but never recorded: only Baton itself can tell it is not one of its tokens.
-    const unrecorded = await mintWithBatonKey(a.baton, { ...claimsOf(live), jti: 'never-recorded' });
+    const unrecorded = await mintWithBatonKey(a.baton, {
+      ...claimsOf(live),
+      jti: 'never-recorded',
+    });
     expect(await until(async () => v.feedIsFresh(), false)).toBe(false);
     expect(await verdict(v, bearer(unrecorded))).toBe('invalid_token');
     expect(await verdict(v, bearer(live))).toBe('ok');
     await a.baton.close();
     open.b.length = 0;
     const e = await v.verify(bearer(live)).catch((x) => x);
-    expect([e.status, e.code, e.headers['Retry-After']]).toEqual([503, 'temporarily_unavailable', '5']);
+    expect([e.status, e.code, e.headers['Retry-After']]).toEqual([
+      503,
+      'temporarily_unavailable',
+      '5',
+    ]);
   });
 
   test('a reset (Baton restarted with a new store) drops the state and re-checks held tokens', async () => {
@@ -90,10 +99,15 @@ describe('the feed when things go wrong', () => {
     open.v.push(local, intro);
     await local.ready();
     const token = await ticketToken(a.url, up, 'billing-agent');
-    expect([await verdict(local, bearer(token)), await verdict(intro, bearer(token))]).toEqual(['ok', 'ok']);
+    expect([await verdict(local, bearer(token)), await verdict(intro, bearer(token))]).toEqual([
+      'ok',
+      'ok',
+    ]);
     await a.baton.close();
     const disabled = testConfig(up, (raw) => {
-      (raw.agents as { id: string; disabled?: boolean }[]).find((x) => x.id === 'billing-agent')!.disabled = true;
+      (raw.agents as { id: string; disabled?: boolean }[]).find(
+        (x) => x.id === 'billing-agent',
+      )!.disabled = true;
     });
     const b = await bootOn(disabled, store, keys, a.port);
     open.b.push(b.baton);

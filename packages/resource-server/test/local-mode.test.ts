@@ -65,7 +65,9 @@ describe('local mode: JWT check + revocation feed', () => {
   });
 
   test('no token: 401 with both challenges, no error code, resource_metadata', async () => {
-    const e = await v.verify({ method: 'GET', url: 'https://tools.test/x', headers: {} }).catch((x) => x);
+    const e = await v
+      .verify({ method: 'GET', url: 'https://tools.test/x', headers: {} })
+      .catch((x) => x);
     expect(e.status).toBe(401);
     expect(e.headers['WWW-Authenticate']).toBe(
       'Bearer resource_metadata="https://tools.test/.well-known/oauth-protected-resource/tickets", ' +
@@ -99,7 +101,12 @@ describe('local mode: JWT check + revocation feed', () => {
   test('refuses an expired token and one with typ other than at+jwt', async () => {
     const c = claimsOf((await toolToken()).tool);
     const now = Math.floor(Date.now() / 1000);
-    const expired = await mintWithBatonKey(b.baton, { ...c, iat: now - 600, nbf: now - 600, exp: now - 60 });
+    const expired = await mintWithBatonKey(b.baton, {
+      ...c,
+      iat: now - 600,
+      nbf: now - 600,
+      exp: now - 60,
+    });
     const e = await v.verify(bearer(expired)).catch((x) => x);
     expect([e.code, e.description]).toEqual(['invalid_token', 'the token has expired']);
     const k = b.baton.ctx.keys.signingKey();
@@ -132,7 +139,9 @@ describe('local mode: JWT check + revocation feed', () => {
     expect((await admin('/admin/agents/billing-agent/revoke')).status).toBe(200);
     expect(await until(() => verdict(v, bearer(a.tool)), 'invalid_token')).toBe('invalid_token');
     expect(await verdict(v, bearer(u.tool))).toBe('ok');
-    expect((await admin(`/admin/users/${encodeURIComponent('alice@example.com')}/revoke`)).status).toBe(200);
+    expect(
+      (await admin(`/admin/users/${encodeURIComponent('alice@example.com')}/revoke`)).status,
+    ).toBe(200);
     expect(await until(() => verdict(v, bearer(u.tool)), 'invalid_token')).toBe('invalid_token');
     // A task started after the mark is good again.
     expect(await verdict(v, bearer((await toolToken()).tool))).toBe('ok');
@@ -156,7 +165,11 @@ describe('local mode: JWT check + revocation feed', () => {
 
   test('refuses a malformed Authorization header (400 invalid_request)', async () => {
     const e = await v
-      .verify({ method: 'GET', url: 'https://tools.test/x', headers: { authorization: ['Bearer a', 'Bearer b'] } })
+      .verify({
+        method: 'GET',
+        url: 'https://tools.test/x',
+        headers: { authorization: ['Bearer a', 'Bearer b'] },
+      })
       .catch((x) => x);
     expect([e.status, e.code]).toEqual([400, 'invalid_request']);
   });

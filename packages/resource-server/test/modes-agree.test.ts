@@ -86,7 +86,11 @@ describe.each(['memory', 'redis'] as const)('local and introspection modes agree
     const task = await startTaskToken(b.url, upstream, agent, {
       subject_token: await upstream.userToken({ sub }),
     });
-    const t = await exchangeOk(b.url, agent, { subject_token: task, resource: TICKETS, scope: 'tickets:read' });
+    const t = await exchangeOk(b.url, agent, {
+      subject_token: task,
+      resource: TICKETS,
+      scope: 'tickets:read',
+    });
     return { task, token: t.token };
   };
   const admin = (path: string) =>
@@ -117,9 +121,17 @@ describe.each(['memory', 'redis'] as const)('local and introspection modes agree
     };
     const steps: [keyof typeof tokens, string, () => Promise<unknown>][] = [
       ['revoked', 'invalid_token', () => revokeAs(b.url, 'support-agent', tokens.revoked.task)],
-      ['completed', 'invalid_token', () => completeTaskAs(b.url, 'support-agent', claimsOf(tokens.completed.token).txn)],
+      [
+        'completed',
+        'invalid_token',
+        () => completeTaskAs(b.url, 'support-agent', claimsOf(tokens.completed.token).txn),
+      ],
       ['agent', 'invalid_token', () => admin('/admin/agents/billing-agent/revoke')],
-      ['user', 'invalid_token', () => admin(`/admin/users/${encodeURIComponent('bob@example.com')}/revoke`)],
+      [
+        'user',
+        'invalid_token',
+        () => admin(`/admin/users/${encodeURIComponent('bob@example.com')}/revoke`),
+      ],
       [
         'policy',
         'invalid_token',
