@@ -168,17 +168,17 @@ export interface RunningBaton {
   close(): Promise<void>;
 }
 
-/** A Baton over real HTTP on 127.0.0.1 with an ephemeral port. */
+/** A Baton over real HTTP on 127.0.0.1, on an ephemeral port unless `port` (a restart) is given. */
 export async function startBaton(
   config: Config,
-  opts: { store?: TokenStore; keys?: KeySet } = {},
+  opts: { store?: TokenStore; keys?: KeySet; port?: number } = {},
 ): Promise<RunningBaton> {
   const baton = await bootBaton(config, {
     keys: opts.keys ?? (await testKeys(config)),
     log: createLogger('silent'),
     ...(opts.store ? { store: opts.store } : {}),
   });
-  const url = await baton.listen(0, '127.0.0.1');
+  const url = await baton.listen(opts.port ?? 0, '127.0.0.1');
   return { baton, url, config, close: () => baton.close() };
 }
 

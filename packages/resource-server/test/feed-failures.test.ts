@@ -1,12 +1,12 @@
-import { bootBaton, type BatonInstance } from '../../../src/boot.js';
 import { STORE_LIMITS } from '../../../src/config/defaults.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { KeySet } from '../../../src/keys/keyset.js';
-import { createLogger } from '../../../src/log.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import {
   exchangeOk,
   makeUpstream,
+  startBaton,
+  type RunningBaton,
   mintWithBatonKey,
   claimsOf,
   startTaskToken,
@@ -20,9 +20,8 @@ import { bearer, ticketsVerifier, until, verdict } from './helpers.js';
 
 /** Baton on a fixed port with a given store and keys, so a test can restart it under a follower. */
 async function bootOn(config: Config, store: MemoryStore, keys: KeySet, port = 0) {
-  const baton = await bootBaton(config, { store, keys, log: createLogger('silent') });
-  const url = await baton.listen(port, '127.0.0.1');
-  return { baton, url, port: Number(new URL(url).port) };
+  const b = await startBaton(config, { store, keys, port });
+  return { ...b, port: Number(new URL(b.url).port) };
 }
 
 const ticketToken = async (url: string, up: Upstream, agent: 'support-agent' | 'billing-agent') => {
@@ -36,7 +35,7 @@ describe('the feed when things go wrong', () => {
   let up: Upstream;
   let config: Config;
   let keys: KeySet;
-  const open: { v: BatonVerifier[]; b: BatonInstance[] } = { v: [], b: [] };
+  const open: { v: BatonVerifier[]; b: RunningBaton['baton'][] } = { v: [], b: [] };
 
   beforeAll(async () => {
     up = await makeUpstream();
