@@ -1,4 +1,3 @@
-import type { ToolCallDetail } from '@baton/protocol';
 import { verifyDpopProof } from './dpop.js';
 import {
   BatonAuthError,
@@ -10,9 +9,10 @@ import { headerValues, readAuthorization } from './lib/authorization.js';
 import { type ChallengeContext, challengeFor } from './lib/challenge.js';
 import { clientAuthenticator } from './lib/client-auth.js';
 import { FeedFollower } from './lib/feed-follower.js';
-import { type Introspection, introspectionClient } from './lib/introspection.js';
+import { introspectionClient } from './lib/introspection.js';
 import { MemoryReplayCache } from './lib/replay-cache.js';
 import { RevocationState } from './lib/revocation-state.js';
+import { claimsOfIntrospection, principalOf } from './lib/principal-of.js';
 import { type CheckedClaims, tokenChecker } from './lib/token-check.js';
 import { resourceMetadataUrl } from './metadata.js';
 import { VERIFIER_DEFAULTS as D, type VerifierOptions } from './options.js';
@@ -57,42 +57,6 @@ interface Held {
 
 const scopesOf = (s: string | readonly string[] | undefined) =>
   s === undefined ? [] : typeof s === 'string' ? s.split(' ').filter(Boolean) : [...s];
-
-function principalOf(c: CheckedClaims, token: string): BatonPrincipal {
-  const toolCall = c.authorization_details?.find(
-    (d): d is ToolCallDetail => (d as { type?: unknown })?.type === 'tool_call',
-  );
-  return {
-    sub: c.sub,
-    act: c.act,
-    actors: c.actors,
-    txn: c.txn,
-    client_id: c.client_id,
-    scope: c.scope.split(' ').filter(Boolean),
-    ...(c.authorization_details ? { authorization_details: c.authorization_details } : {}),
-    ...(toolCall ? { toolCall } : {}),
-    ...(c.cnf ? { cnf: { jkt: c.cnf.jkt } } : {}),
-    tokenType: c.cnf ? 'DPoP' : 'Bearer',
-    jti: c.jti,
-    aud: c.aud,
-    iss: c.iss,
-    exp: c.exp,
-    iat: c.iat,
-    token,
-  };
-}
-
-/** An active introspection answer as the claims a local check reads (same principal). */
-function claimsOfIntrospection(r: Extract<Introspection, { active: true }>): CheckedClaims {
-  const actors: string[] = [];
-  for (let a: typeof r.act | undefined = r.act; a; a = a.act) actors.push(a.sub);
-  return {
-    ...r,
-    lineage: { anc: [], st: [] },
-    actors,
-    ...(r.cnf ? { cnf: r.cnf } : {}),
-  } as CheckedClaims;
-}
 
 /**
  * The resource server's check of Baton tokens, framework-neutral: method, URL and headers in,
