@@ -160,7 +160,7 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
   pruner.unref?.();
 
   const feedIsFresh = () =>
-    follower !== undefined && follower.live && Date.now() - follower.lastHeard <= staleAfterMs;
+    follower?.live === true && Date.now() - follower.lastHeard <= staleAfterMs;
 
   const challenge = (scopes: string[]): ChallengeContext => ({
     dpop: options.dpop,
