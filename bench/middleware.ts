@@ -23,6 +23,9 @@ import {
   startTestBaton,
   TICKETS,
 } from '../test/support/index.js';
+import { REDIS_STORE_DEFAULTS } from '../src/config/defaults.js';
+import { RedisStore } from '../src/store/redis/redis-store.js';
+import { makeUpstream, startBaton, startRedisServer, testConfig } from '../test/support/index.js';
 import { quantile, round } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -47,6 +50,40 @@ const bearer = (token: string) => ({
   url: URL_,
   headers: { authorization: `Bearer ${token}` },
 });
+
+/** From the moment `POST /revoke` answers until the verifier refuses the token: p50/p99/max ms. */
+async function revocationLatency(
+  url: string,
+  verifier: () => BatonVerifier,
+  mint: (n: number) => Promise<string[]>,
+  k: number,
+) {
+  const v = verifier();
+  await v.ready();
+  const lat: number[] = [];
+  const victims = await mint(k);
+  for (const t of victims) {
+    await v.verify(bearer(t));
+    await revokeAs(url, 'support-agent', t);
+    const t0 = performance.now();
+    for (;;) {
+      const refused = await v.verify(bearer(t)).then(
+        () => false,
+        () => true,
+      );
+      if (refused) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    lat.push(performance.now() - t0);
+  }
+  await v.close();
+  return {
+    n: k,
+    p50: round(quantile(lat, 0.5), 2),
+    p99: round(quantile(lat, 0.99), 2),
+    max: round(Math.max(...lat), 2),
+  };
+}
 
 async function main() {
   const { upstream, b, url } = await startTestBaton();
@@ -174,34 +211,57 @@ async function main() {
   }
   out.dpop_bound_checks_per_s = dpop.map((x) => round(x, 0));
 
-  // Revocation latency: from the moment POST /revoke answers until the verifier refuses.
-  const v = verifier();
-  await v.ready();
-  const lat: number[] = [];
-  const k = quick ? 30 : 200;
-  const victims = await mint(k);
-  for (const t of victims) {
-    await v.verify(bearer(t));
-    await revokeAs(url, 'support-agent', t);
-    const t0 = performance.now();
-    for (;;) {
-      const refused = await v.verify(bearer(t)).then(
-        () => false,
-        () => true,
-      );
-      if (refused) break;
-      await new Promise((r) => setImmediate(r));
-    }
-    lat.push(performance.now() - t0);
-  }
-  await v.close();
-  out.revocation_seen_ms = {
-    n: k,
-    p50: round(quantile(lat, 0.5), 2),
-    p99: round(quantile(lat, 0.99), 2),
-    max: round(Math.max(...lat), 2),
-  };
+  out.revocation_seen_ms = await revocationLatency(url, verifier, mint, quick ? 30 : 200);
   await b.close();
+
+  // The same on the Redis store (a private redis-server): the event takes one pub/sub hop more.
+  const redis = await startRedisServer();
+  try {
+    const store = await RedisStore.connect({
+      ...REDIS_STORE_DEFAULTS,
+      url: redis.url,
+      prefix: 'bench:mw:',
+    });
+    const up = await makeUpstream();
+    const rb = await startBaton(testConfig(up), { store });
+    const r = { url: rb.url, b: rb };
+    try {
+      await new Promise((res) => setTimeout(res, 1100));
+      const rTask = await startTaskToken(r.url, up);
+      const rMint = async (k: number) => {
+        const ts: string[] = [];
+        for (let i = 0; i < k; i++)
+          ts.push(
+            (
+              await exchangeOk(r.url, 'support-agent', {
+                subject_token: rTask,
+                resource: TICKETS,
+                scope: 'tickets:read',
+              })
+            ).token,
+          );
+        return ts;
+      };
+      const rVerifier = () =>
+        createVerifier({
+          issuer: ISSUER,
+          resource: TICKETS,
+          batonUrl: r.url,
+          credentials: { clientId: 'tickets-rs', clientSecret: SECRETS['tickets-rs'] },
+        });
+      out.revocation_seen_ms_redis = await revocationLatency(
+        r.url,
+        rVerifier,
+        rMint,
+        quick ? 30 : 200,
+      );
+    } finally {
+      await r.b.close();
+      await store.close();
+    }
+  } finally {
+    await redis.stop();
+  }
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 

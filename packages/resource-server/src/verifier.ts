@@ -252,8 +252,14 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
     return claims;
   }
 
-  async function check(req: VerifyInput, need: string[]): Promise<BatonPrincipal> {
+  async function check(
+    req: VerifyInput,
+    need: string[],
+    seen: { scheme?: 'Bearer' | 'DPoP' },
+  ): Promise<BatonPrincipal> {
     const { scheme, token } = readAuthorization(req.headers);
+    // Kept for the challenge: a refusal names its error on the scheme the token came with.
+    seen.scheme = scheme;
     let claims: CheckedClaims;
     let h: Held | undefined;
     if (mode === 'local') {
@@ -294,19 +300,14 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
     ready: () => (follower ? readyP : Promise.resolve()),
     async verify(req, need = {}) {
       const scopes = scopesOf(need.scope);
-      let scheme: 'Bearer' | 'DPoP' | undefined;
+      const seen: { scheme?: 'Bearer' | 'DPoP' } = {};
       try {
-        scheme = readAuthorization(req.headers).scheme;
-      } catch {
-        scheme = undefined;
-      }
-      try {
-        return await check(req, scopes);
+        return await check(req, scopes, seen);
       } catch (e) {
         const err =
           e instanceof BatonAuthError ? e : new InvalidTokenError('the token cannot be checked');
         if (err.code !== 'temporarily_unavailable')
-          err.headers['WWW-Authenticate'] = challengeFor(err, challenge(scopes), scheme);
+          err.headers['WWW-Authenticate'] = challengeFor(err, challenge(scopes), seen.scheme);
         if (err.code === 'use_dpop_nonce' && 'nonce' in err)
           err.headers['DPoP-Nonce'] = String((err as { nonce: string }).nonce);
         throw err;

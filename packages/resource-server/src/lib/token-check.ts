@@ -94,6 +94,6 @@ export function tokenChecker(o: TokenCheckOptions): (token: string) => Promise<C
       throw new InvalidTokenError(
         'the token is bound by a confirmation this resource cannot check',
       );
-    return { ...(payload as unknown as CheckedClaims), aud, actors };
+    return Object.assign(payload, { aud, actors }) as unknown as CheckedClaims;
   };
 }
