@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './log.js';
 import { MarkCache } from './revocation/marks.js';
 import { markRetentionSeconds } from './config/task-lifetime.js';
 import { FeedHub } from './revocation/feed-hub.js';
+import { announcePolicy, markDisabledAgents, policyVersion } from './revocation/policy-events.js';
 import { AuditLog } from './audit/log.js';
 import { MemoryStore } from './store/memory/memory-store.js';
 import type { RedisConnection } from './store/redis/connect.js';
@@ -121,6 +122,18 @@ export async function bootBaton(config: Config, opts: BootOptions = {}): Promise
   // cedar-wasm is loaded only when a policy set is configured (it costs ~17 MB of RSS).
   const policy = await openPolicy(config, log);
   if (policy && config.policy.watch) policy.watch();
+  // What ends a token's standing besides revocations goes on the feed too, so local checks at
+  // resource servers agree with /introspect (src/revocation/policy-events.ts). A store that does
+  // not answer now does not stop the start: introspection still decides by config.
+  const publishPolicy = () =>
+    announcePolicy(store, policyVersion(config, policy?.version)).catch((e) =>
+      log.warn({ err: (e as Error).message }, 'policy version not published on the feed'),
+    );
+  await markDisabledAgents({ store, marks, audit }, config).catch((e) =>
+    log.warn({ err: (e as Error).message }, 'disabled agents not marked on the feed'),
+  );
+  await publishPolicy();
+  if (policy) policy.onChange = () => void publishPolicy();
   const clients = new ClientRegistry(config);
   const limits = new RequestLimits(
     config.rateLimits,

@@ -9,7 +9,14 @@ export type FeedEvent =
   | { type: 'task'; txn: string; stamp: number; reason: 'completed' | 'revoked' }
   | { type: 'agent'; id: string; before: number; stamp: number }
   | { type: 'user'; sub: string; before: number; stamp: number }
-  | { type: 'all'; before: number; stamp: number };
+  | { type: 'all'; before: number; stamp: number }
+  /**
+   * The policy in force changed (a Cedar reload, or an instance started with other agents, tools
+   * or ceilings): a token issued before `stamp` (µs) may no longer be allowed, so a resource
+   * server checking locally re-checks such tokens once through /introspect. `version` names the
+   * policy; a follower that already holds this version may ignore the event.
+   */
+  | { type: 'policy'; version: string; stamp: number };
 
 export interface FeedEntry {
   /** Totally ordered, opaque cursor; resume after it with `Last-Event-ID` or `?after=`. */

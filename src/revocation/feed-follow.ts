@@ -119,4 +119,7 @@ export async function followFeed(
   }
   caughtUp = true;
   for (const e of pending.splice(0)) send(e);
+  // Tells the follower the catch-up is over: from here its state is as current as the feed's,
+  // so a resource server may trust its local checks again (docs/revocation.md, "Catch-up").
+  output.push(': live\n\n');
 }

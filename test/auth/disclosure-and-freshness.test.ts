@@ -135,6 +135,8 @@ describe('no disclosure, and freshness of the feed', () => {
         authorization: basic('tickets-rs', SECRETS['tickets-rs']),
       });
       await feed.opened;
+      // The catch-up from 0 starts with the policy version Baton published at start.
+      expect((await feed.next(3000))?.event).toBe('policy');
       // What the store subscription reports when its connection drops.
       (
         b.baton.ctx.feed as unknown as { events: { emit(e: string, v: boolean): void } }

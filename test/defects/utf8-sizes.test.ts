@@ -62,7 +62,9 @@ it('arguments over maxArgumentsBytes in UTF-8 are refused though their length is
     status: 400,
     error: 'invalid_authorization_details',
   });
-  expect(r.body.error_description).toBe(`tool_call.arguments exceed ${max} bytes`);
+  expect(r.body.error_description).toBe(
+    `tool_call.arguments exceed ${max} bytes; bind them by arguments_sha256`,
+  );
 });
 
 it('arguments of exactly maxArgumentsBytes in UTF-8 are accepted', async () => {

@@ -173,17 +173,17 @@ export interface RunningBaton {
   close(): Promise<void>;
 }
 
-/** A Baton over real HTTP on 127.0.0.1 with an ephemeral port (silent unless given a logger). */
+/** A Baton over real HTTP on 127.0.0.1, on an ephemeral port unless `port` (a restart) is given; silent unless given a logger. */
 export async function startBaton(
   config: Config,
-  opts: { store?: TokenStore; keys?: KeySet; log?: Logger } = {},
+  opts: { store?: TokenStore; keys?: KeySet; log?: Logger; port?: number } = {},
 ): Promise<RunningBaton> {
   const baton = await bootBaton(config, {
     keys: opts.keys ?? (await testKeys(config)),
     log: opts.log ?? createLogger('silent'),
     ...(opts.store ? { store: opts.store } : {}),
   });
-  const url = await baton.listen(0, '127.0.0.1');
+  const url = await baton.listen(opts.port ?? 0, '127.0.0.1');
   return { baton, url, config, close: () => baton.close() };
 }
 

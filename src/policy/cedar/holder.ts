@@ -25,6 +25,8 @@ export class PolicyHolder {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Called after a reload put a new version in force (boot publishes it on the feed). */
+  onChange: ((version: string) => void) | undefined;
 
   constructor(
     readonly path: string,
@@ -85,6 +87,7 @@ export class PolicyHolder {
       },
       'Cedar policy reloaded',
     );
+    this.onChange?.(next.version);
     return { ok: true, version: next.version, changed: true };
   }
 
