@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  type CryptoKey,
-  decodeProtectedHeader,
-  importJWK,
-  type JWK,
-  jwtVerify,
-  type ProtectedHeaderParameters,
-} from 'jose';
+import { calculateJwkThumbprint, type CryptoKey, importJWK, type JWK, jwtVerify } from 'jose';
 import { epochSeconds } from '../clock.js';
+import {
+  checkProofClaims,
+  DpopProofRuleError,
+  normalizeHtu as normalizeHtuRule,
+  proofKeyId,
+  proofReplayId,
+  readProofHeader,
+} from '../protocol/dpop-proof.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { InvalidDpopProof, UseDpopNonce } from '../errors.js';
 import { orUnavailable } from '../store/store.js';
@@ -42,19 +41,8 @@ export interface VerifiedProof {
   jkt: string;
 }
 
-const b64sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
-
 /** §4.3 rule 9: `htu` is compared without its query and fragment. */
-export function normalizeHtu(u: string): string | undefined {
-  try {
-    const url = new URL(u);
-    url.search = '';
-    url.hash = '';
-    return url.href;
-  } catch {
-    return undefined;
-  }
-}
+export const normalizeHtu = normalizeHtuRule;
 
 /**
  * An agent signs every proof with the same key: importing it and hashing its thumbprint once, not
@@ -64,7 +52,7 @@ export function normalizeHtu(u: string): string | undefined {
 const keyCache = new Map<string, { key: CryptoKey | Uint8Array; jkt: string }>();
 
 async function keyOf(jwk: JWK, alg: string): Promise<{ key: CryptoKey | Uint8Array; jkt: string }> {
-  const id = `${alg} ${jwk.kty} ${jwk.crv ?? ''} ${jwk.x ?? ''} ${jwk.y ?? ''} ${jwk.n ?? ''} ${jwk.e ?? ''}`;
+  const id = proofKeyId(jwk, alg);
   const hit = keyCache.get(id);
   if (hit) return hit;
   let key: CryptoKey | Uint8Array;
@@ -81,6 +69,16 @@ async function keyOf(jwk: JWK, alg: string): Promise<{ key: CryptoKey | Uint8Arr
 
 const bad = (why: string) => new InvalidDpopProof(`DPoP proof ${why}`);
 
+/** A rule of src/protocol/dpop-proof.ts broken is `invalid_dpop_proof`, in its words. */
+function ruled<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof DpopProofRuleError) throw bad(e.message);
+    throw e;
+  }
+}
+
 /**
  * Checks the DPoP proof of one request, rule by rule as RFC 9449 §4.3 lists them, and records its
  * `jti`. Returns undefined when the request has no `DPoP` header (whether one was needed is the
@@ -92,55 +90,28 @@ export async function verifyDpopProof(
   req: DpopRequest,
 ): Promise<VerifiedProof | undefined> {
   if (req.proofs === undefined || req.proofs.length === 0) return undefined;
-  // Rule 1: exactly one DPoP header (node joins repeats of an unknown header with ", ").
-  if (req.proofs.length !== 1 || req.proofs[0]!.includes(','))
-    throw bad('must be exactly one DPoP header');
-  const proof = req.proofs[0]!.trim();
-  // Rule 2: a well-formed JWT.
-  let header: ProtectedHeaderParameters;
-  try {
-    header = decodeProtectedHeader(proof);
-  } catch {
-    throw bad('is not a well-formed JWT');
-  }
-  if (proof.split('.').length !== 3) throw bad('is not a well-formed JWT');
-  // Rule 4: typ dpop+jwt.
-  if (header.typ !== 'dpop+jwt') throw bad('must have typ dpop+jwt');
-  // Rule 5: an asymmetric algorithm of the allow-list (never none, never HS*).
-  if (typeof header.alg !== 'string' || !deps.algorithms.includes(header.alg))
-    throw bad(`alg must be one of ${deps.algorithms.join(', ')}`);
-  // Rule 7: a public key in the header, never a private one (§11.4 keys stay with the client).
-  const jwk = header.jwk as JWK | undefined;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
-    throw bad('must carry the public key as jwk in its header');
-  if ('d' in jwk || 'p' in jwk || 'k' in jwk || jwk.kty === 'oct')
-    throw bad('jwk must be a public key (it has a private part)');
-  // Rule 6: the signature verifies with that key. Also rule 3's claims.
-  const known = await keyOf(jwk, header.alg);
+  // Rules 1, 2, 4, 5, 7, then 6 (the signature), then 8, 9, 11, 12: src/protocol/dpop-proof.ts.
+  const header = ruled(() => readProofHeader(req.proofs!, deps.algorithms));
+  const known = await keyOf(header.jwk as JWK, header.alg);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(proof, known.key, {
+    ({ payload } = await jwtVerify(header.proof, known.key, {
       typ: 'dpop+jwt',
       algorithms: [...deps.algorithms],
     }));
   } catch {
     throw bad('signature does not verify with its jwk');
   }
-  const { jti, htm, htu, iat } = payload;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw bad('must have a jti');
-  // Rule 8: htm is this request's method.
-  if (htm !== req.method) throw bad(`htm must be ${req.method}`);
-  // Rule 9: htu is this endpoint's URL, query and fragment ignored.
-  if (typeof htu !== 'string' || normalizeHtu(htu) !== normalizeHtu(req.url))
-    throw bad(`htu must be ${req.url}`);
-  // Rule 11: iat within the window, either way (clock skew).
-  const now = epochSeconds();
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw bad('must have a numeric iat');
-  if (Math.abs(now - iat) > deps.windowSeconds)
-    throw bad(`iat is more than ${deps.windowSeconds}s from Baton's clock`);
-  // Rule 12: with an access token, ath is its hash.
-  if (req.accessToken !== undefined && payload.ath !== b64sha256(req.accessToken))
-    throw bad('ath does not match the access token');
+  const claims = ruled(() =>
+    checkProofClaims(payload, {
+      method: req.method,
+      url: req.url,
+      now: epochSeconds(),
+      windowSeconds: deps.windowSeconds,
+      clock: "Baton's clock",
+      ...(req.accessToken !== undefined ? { accessToken: req.accessToken } : {}),
+    }),
+  );
   // Rule 10: the server's nonce, when it asks for one (§8).
   if (deps.nonces) {
     const nonce = payload.nonce;
@@ -154,12 +125,7 @@ export async function verifyDpopProof(
   // hash tag keeps a client's records on one Cluster slot; the jti is hashed so a caller's
   // value never becomes a key name. Kept until the proof could no longer pass rule 11.
   const fresh = await orUnavailable(
-    () =>
-      deps.useOnce(
-        `dpop:{${jkt}}`,
-        b64sha256(`${normalizeHtu(htu)}\n${jti}`),
-        iat + deps.windowSeconds + 1,
-      ),
+    () => deps.useOnce(`dpop:{${jkt}}`, proofReplayId(claims), claims.iat + deps.windowSeconds + 1),
     'the DPoP proof was not checked',
   );
   if (!fresh) throw bad('has been used before (jti replayed)');

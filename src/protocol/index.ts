@@ -10,3 +10,4 @@ export * from './feed.js';
 export * from './marks.js';
 export * from './tool-call.js';
 export * from './resource-uri.js';
+export * from './dpop-proof.js';

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import {
-  calculateJwkThumbprint,
-  type CryptoKey,
-  decodeProtectedHeader,
-  importJWK,
-  type JWK,
-  jwtVerify,
-} from 'jose';
+  checkProofClaims,
+  DpopProofRuleError,
+  normalizeHtu,
+  proofKeyId,
+  proofReplayId,
+  readProofHeader,
+} from '@baton/protocol';
+import { calculateJwkThumbprint, type CryptoKey, importJWK, type JWK, jwtVerify } from 'jose';
 import { InvalidDpopProofError, UnavailableError, UseDpopNonceError } from './errors.js';
 import type { NonceSource, ReplayCache } from './options.js';
 
@@ -32,18 +32,18 @@ export interface DpopCheckRequest {
   jkt: string;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 const bad = (why: string) => new InvalidDpopProofError(`DPoP proof ${why}`);
 
 /** §4.3 rule 9: `htu` without query and fragment. */
-export function htuOf(u: string): string | undefined {
+export const htuOf = normalizeHtu;
+
+/** A rule of @baton/protocol's proof checks broken is `invalid_dpop_proof`, in the same words. */
+function ruled<T>(check: () => T): T {
   try {
-    const url = new URL(u);
-    url.search = '';
-    url.hash = '';
-    return url.href;
-  } catch {
-    return undefined;
+    return check();
+  } catch (e) {
+    if (e instanceof DpopProofRuleError) throw bad(e.message);
+    throw e;
   }
 }
 
@@ -55,7 +55,7 @@ const keys = new Map<string, { key: CryptoKey | Uint8Array; jkt: string }>();
 const KEY_CACHE_MAX = 10_000;
 
 async function keyOf(jwk: JWK, alg: string) {
-  const id = `${alg} ${jwk.kty} ${jwk.crv ?? ''} ${jwk.x ?? ''} ${jwk.y ?? ''} ${jwk.n ?? ''} ${jwk.e ?? ''}`;
+  const id = proofKeyId(jwk, alg);
   const hit = keys.get(id);
   if (hit) return hit;
   let key: CryptoKey | Uint8Array;
@@ -78,46 +78,29 @@ async function keyOf(jwk: JWK, alg: string) {
  * `cnf.jkt`, and a `jti` unseen in the window (recorded last, so a refused proof costs nothing).
  */
 export async function verifyDpopProof(o: DpopCheckOptions, req: DpopCheckRequest): Promise<void> {
-  // Rule 1: exactly one header (node joins repeats of an unknown header with ", ").
-  if (req.proofs.length !== 1 || (req.proofs[0] ?? '').includes(','))
-    throw bad('must be exactly one DPoP header');
-  const proof = (req.proofs[0] ?? '').trim();
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(proof);
-  } catch {
-    throw bad('is not a well-formed JWT');
-  }
-  if (proof.split('.').length !== 3) throw bad('is not a well-formed JWT');
-  if (header.typ !== 'dpop+jwt') throw bad('must have typ dpop+jwt');
-  if (typeof header.alg !== 'string' || !o.algorithms.includes(header.alg))
-    throw bad(`alg must be one of ${o.algorithms.join(', ')}`);
-  const jwk = header.jwk as JWK | undefined;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
-    throw bad('must carry the public key as jwk in its header');
-  if ('d' in jwk || 'p' in jwk || 'k' in jwk || jwk.kty === 'oct')
-    throw bad('jwk must be a public key (it has a private part)');
-  const known = await keyOf(jwk, header.alg);
+  // Rules 1, 2, 4, 5, 7, then 6 (the signature), then 8, 9, 11, 12 (@baton/protocol).
+  const header = ruled(() => readProofHeader(req.proofs, o.algorithms));
+  const known = await keyOf(header.jwk as JWK, header.alg);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(proof, known.key, {
+    ({ payload } = await jwtVerify(header.proof, known.key, {
       typ: 'dpop+jwt',
       algorithms: [...o.algorithms],
     }));
   } catch {
     throw bad('signature does not verify with its jwk');
   }
-  const { jti, htm, htu, iat } = payload;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw bad('must have a jti');
-  if (htm !== req.method) throw bad(`htm must be ${req.method}`);
-  const want = htuOf(req.url);
-  if (typeof htu !== 'string' || want === undefined || htuOf(htu) !== want)
-    throw bad(`htu must be ${want ?? req.url}`);
-  const now = Math.floor(Date.now() / 1000);
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw bad('must have a numeric iat');
-  if (Math.abs(now - iat) > o.windowSeconds + o.clockToleranceSeconds)
-    throw bad(`iat is more than ${o.windowSeconds}s from the resource's clock`);
-  if (payload.ath !== sha256(req.accessToken)) throw bad('ath does not match the access token');
+  const claims = ruled(() =>
+    checkProofClaims(payload, {
+      method: req.method,
+      url: req.url,
+      now: Math.floor(Date.now() / 1000),
+      windowSeconds: o.windowSeconds,
+      toleranceSeconds: o.clockToleranceSeconds,
+      clock: "the resource's clock",
+      accessToken: req.accessToken,
+    }),
+  );
   if (o.nonces) {
     const nonce = payload.nonce;
     if (typeof nonce !== 'string' || !o.nonces.verify(nonce))
@@ -131,8 +114,8 @@ export async function verifyDpopProof(o: DpopCheckOptions, req: DpopCheckRequest
   let fresh: boolean;
   try {
     fresh = await o.replay.useOnce(
-      `${known.jkt} ${sha256(`${want}\n${jti}`)}`,
-      iat + o.windowSeconds + o.clockToleranceSeconds + 1,
+      `${known.jkt} ${proofReplayId(claims)}`,
+      claims.iat + o.windowSeconds + o.clockToleranceSeconds + 1,
     );
   } catch {
     throw new UnavailableError('the DPoP replay cache cannot take more proofs now', 1);
