@@ -1,23 +1,15 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { InvalidAuthorizationDetails } from '../errors.js';
 import type { ToolConfig } from '../config/schema.js';
-import { argumentsBytes, TOOL_ACTION_PATTERN } from '../protocol/tool-call.js';
+import { argumentsBytes, TOOL_ACTION_PATTERN, type ToolCallDetail } from '../protocol/tool-call.js';
 
 /**
- * RFC 9396 authorization details of type `tool_call`: the one call a tool token is for.
- * Validated against the tool's config, passed to policy, copied into the token, returned in
- * the token response (§7) and by introspection, so the tool can check the call it receives.
+ * RFC 9396 authorization details of type `tool_call`: the one call a tool token is for (its
+ * shape is the protocol's, shared with the SDK and the middleware). Validated against the tool's
+ * config, passed to policy, copied into the token, returned in the token response (§7) and by
+ * introspection, so the tool can check the call it receives.
  */
-export interface ToolCall {
-  type: 'tool_call';
-  /** The tool's resource URI (RFC 9396 §2.2 `locations` may name it too). */
-  tool: string;
-  action: string;
-  arguments?: Record<string, unknown>;
-  /** Instead of `arguments`, for arguments over the cap: SHA-256 of their RFC 8785 form. */
-  arguments_sha256?: string;
-  locations?: string[];
-}
+export type ToolCall = ToolCallDetail;
 
 export const MAX_DETAILS_BYTES = DEFAULTS.maxAuthorizationDetailsBytes;
 export const DEFAULT_MAX_ARGUMENT_BYTES = DEFAULTS.toolMaxArgumentsBytes;

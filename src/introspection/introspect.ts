@@ -1,10 +1,11 @@
+import type { IntrospectionResponse } from '../protocol/introspection.js';
 import type { AuditLog } from '../audit/log.js';
 import { agentById, type Client, type ClientRegistry } from '../auth/clients.js';
 import { UnauthorizedClient } from '../errors.js';
 import { reauthorize, type ReauthorizeDeps } from '../policy/reauthorize.js';
 import type { MarkVerdicts } from '../revocation/marks.js';
 import type { TokenStateStore } from '../store/store.js';
-import { actorChain, type Actor, type BatonClaims } from '../tokens/claims.js';
+import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import { type OwnTokenVerifier, verifyOwnToken } from '../tokens/verify-own.js';
 
 /** What introspection uses: our token verifier, token state, marks, and the policy in force. */
@@ -16,26 +17,7 @@ export interface IntrospectionDeps extends ReauthorizeDeps {
   audit: Pick<AuditLog, 'emit'>;
 }
 
-export type IntrospectionResponse =
-  | { active: false }
-  | {
-      active: true;
-      scope: string;
-      client_id: string;
-      sub: string;
-      aud: string;
-      iss: string;
-      exp: number;
-      iat: number;
-      nbf: number;
-      jti: string;
-      /** RFC 9449 §6.2: `DPoP` for a bound token, whose `cnf.jkt` the resource server checks. */
-      token_type: 'Bearer' | 'DPoP';
-      cnf?: { jkt: string };
-      txn: string;
-      act: Actor;
-      authorization_details?: unknown[];
-    };
+export type { IntrospectionResponse };
 
 const INACTIVE = { active: false } as const;
 

@@ -11,3 +11,4 @@ export * from './marks.js';
 export * from './tool-call.js';
 export * from './resource-uri.js';
 export * from './dpop-proof.js';
+export * from './introspection.js';

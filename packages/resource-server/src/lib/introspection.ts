@@ -1,26 +1,9 @@
-import type { Actor } from '@baton/protocol';
+import type { IntrospectionResponse } from '@baton/protocol';
 import { UnavailableError } from '../errors.js';
 import type { ClientAuth } from './client-auth.js';
 
 /** RFC 7662 §2.2 as Baton answers it (docs/endpoints.md, `POST /introspect`). */
-export type Introspection =
-  | { active: false }
-  | {
-      active: true;
-      scope: string;
-      client_id: string;
-      sub: string;
-      aud: string;
-      iss: string;
-      exp: number;
-      iat: number;
-      jti: string;
-      token_type: 'Bearer' | 'DPoP';
-      cnf?: { jkt: string };
-      txn: string;
-      act: Actor;
-      authorization_details?: unknown[];
-    };
+export type Introspection = IntrospectionResponse;
 
 export interface IntrospectionClient {
   introspect(token: string): Promise<Introspection>;
