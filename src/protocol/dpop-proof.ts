@@ -77,6 +77,8 @@ export function readProofHeader(
   const header = decodeHeader(proof);
   // Rule 4: typ dpop+jwt.
   if (header.typ !== 'dpop+jwt') fail('must have typ dpop+jwt');
+  // RFC 7515 §4.1.11: `crit` names extensions that must be understood; no proof needs one.
+  if (header.crit !== undefined) fail('must not carry crit (no JWS extension is understood)');
   // Rule 5: an asymmetric algorithm of the allow-list (never none, never HS*).
   const alg = header.alg;
   if (typeof alg !== 'string' || !algorithms.includes(alg))

@@ -2,7 +2,8 @@
  * RFC 9449 §4.3 at /token, one test per rule, each refusal exact (400 `invalid_dpop_proof` with
  * its description), over real HTTP (memory store).
  */
-import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { KeyObject, sign } from 'node:crypto';
+import { calculateJwkThumbprint, SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import {
   claimsOf,
   ISSUER,
@@ -130,6 +131,61 @@ describe('RFC 9449 §4.3 proof checks at /token', () => {
     const p = await other.proof('POST', HTU, { header: { jwk: key.jwk } });
     expect(answer(await start(p))).toEqual(
       refusal('DPoP proof signature does not verify with its jwk'),
+    );
+  });
+
+  it.each(['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'])(
+    'rule 6: a proof signed with %s (on the allow-list) verifies and binds',
+    async (alg) => {
+      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+      const jwk = await exportJWK(publicKey);
+      const p = await new SignJWT({
+        jti: crypto.randomUUID(),
+        htm: 'POST',
+        htu: HTU,
+        iat: Math.floor(Date.now() / 1000),
+      })
+        .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk })
+        .sign(privateKey);
+      const r = await start(p);
+      expect(r.status).toBe(200);
+      expect(claimsOf(r.body.access_token as string).cnf).toEqual({
+        jkt: await calculateJwkThumbprint(jwk, 'sha256'),
+      });
+      // The same proof with its payload changed no longer verifies.
+      const [h, , sig] = p.split('.');
+      const forged = `${h}.${b64({ jti: crypto.randomUUID(), htm: 'POST', htu: HTU, iat: Math.floor(Date.now() / 1000) })}.${sig}`;
+      expect(answer(await start(forged))).toEqual(
+        refusal('DPoP proof signature does not verify with its jwk'),
+      );
+    },
+  );
+
+  it('rule 6: refuses a key that does not fit its alg (an EC key under RS256)', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const p = await new SignJWT({
+      jti: 'x',
+      htm: 'POST',
+      htu: HTU,
+      iat: Math.floor(Date.now() / 1000),
+    })
+      .setProtectedHeader({ alg: 'RS256', typ: 'dpop+jwt', jwk: key.jwk })
+      .sign(privateKey);
+    expect(answer(await start(p))).toEqual(
+      refusal('DPoP proof jwk is not a usable public key for its alg'),
+    );
+  });
+
+  it('refuses a crit header (RFC 7515 §4.1.11: no extension is understood)', async () => {
+    // jose will not sign an unknown crit, so the proof is signed by hand.
+    const input = `${b64({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk, crit: ['x-baton'], 'x-baton': 1 })}.${b64({ jti: 'c', htm: 'POST', htu: HTU, iat: Math.floor(Date.now() / 1000) })}`;
+    const sig = sign('sha256', Buffer.from(input), {
+      key: KeyObject.from(key.privateKey),
+      dsaEncoding: 'ieee-p1363',
+    });
+    const p = `${input}.${sig.toString('base64url')}`;
+    expect(answer(await start(p))).toEqual(
+      refusal('DPoP proof must not carry crit (no JWS extension is understood)'),
     );
   });
 
