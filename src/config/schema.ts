@@ -171,6 +171,8 @@ export const StoreSchema = z
     requestTimeoutMs: z.number().int().min(1).default(DEFAULTS.storeRequestTimeoutMs),
     /** /readyz's ping timeout, on a connection of its own. */
     pingTimeoutMs: z.number().int().min(1).default(DEFAULTS.storePingTimeoutMs),
+    /** Shards per hour of the task index on Redis (docs/architecture.md, "The task index"). */
+    taskIndexShards: z.number().int().min(1).max(256).default(DEFAULTS.taskIndexShards),
   })
   .strict();
 

@@ -6,6 +6,8 @@ import { describeRateLimitContract } from '../support/contract/ratelimit.js';
 import { describeDpopContract } from '../support/contract/dpop.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
+import { describeSessionContract } from '../support/contract/sessions.js';
+import { describeTaskIndexContract } from '../support/contract/task-index.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const memory: MakeStore = async (limits = STORE_LIMITS) => {
@@ -18,3 +20,5 @@ describeFloodsContract('MemoryStore', memory);
 describeIdempotentWritesContract(() => memory(STORE_LIMITS));
 describeRateLimitContract('MemoryStore', memory);
 describeDpopContract('MemoryStore', memory);
+describeTaskIndexContract('MemoryStore', memory);
+describeSessionContract('MemoryStore', memory);

@@ -17,6 +17,8 @@ import { describeRateLimitContract } from '../support/contract/ratelimit.js';
 import { describeDpopContract } from '../support/contract/dpop.js';
 import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
+import { describeSessionContract } from '../support/contract/sessions.js';
+import { describeTaskIndexContract } from '../support/contract/task-index.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const standalone: MakeStore = async (limits = STORE_LIMITS) => {
@@ -36,6 +38,8 @@ describeFeedContract('RedisStore (standalone)', () => standalone(STORE_LIMITS));
 describeFloodsContract('RedisStore (standalone)', standalone);
 describeDpopContract('RedisStore (standalone)', standalone);
 describeRateLimitContract('RedisStore (standalone)', standalone);
+describeTaskIndexContract('RedisStore (standalone)', standalone);
+describeSessionContract('RedisStore (standalone)', standalone);
 describeIdempotentWritesContract(() => standalone(STORE_LIMITS));
 
 describe('on a 3-node cluster', () => {
@@ -71,5 +75,7 @@ describe('on a 3-node cluster', () => {
   describeFloodsContract('RedisStore (cluster)', onCluster);
   describeDpopContract('RedisStore (cluster)', onCluster);
   describeRateLimitContract('RedisStore (cluster)', onCluster);
+  describeTaskIndexContract('RedisStore (cluster)', onCluster);
+  describeSessionContract('RedisStore (cluster)', onCluster);
   describeIdempotentWritesContract(() => onCluster(STORE_LIMITS));
 });
