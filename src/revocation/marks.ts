@@ -78,6 +78,11 @@ export class MarkCache implements MarkVerdicts {
     else if (e.type === 'all') this.merge({ agents: new Map(), users: new Map(), all: e.before });
   }
 
+  /** The marks held now (the admin API shows an agent's). Read only. */
+  snapshot(): Readonly<Marks> {
+    return this.marks;
+  }
+
   isFresh(now = Date.now()): boolean {
     return now - this.lastFresh <= this.maxStalenessMs;
   }

@@ -165,6 +165,14 @@ export interface TaskIndexPage {
 export const taskPosition = (task: Pick<TaskRecord, 'createdAt' | 'txn'>): string =>
   `${String(task.createdAt).padStart(12, '0')}|${task.txn}`;
 
+/** The cursor of the index page that follows `task`. */
+export const taskCursor = (task: Pick<TaskRecord, 'createdAt' | 'txn'>): string =>
+  Buffer.from(taskPosition(task), 'utf8').toString('base64url');
+
+/** The position a cursor stands for. */
+export const taskCursorPosition = (cursor: string): string =>
+  Buffer.from(cursor, 'base64url').toString('utf8');
+
 /** The hour bucket a task's index entries live in (by its start). */
 export const taskIndexHour = (createdAtSec: number): number => Math.floor(createdAtSec / 3600);
 

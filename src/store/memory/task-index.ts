@@ -1,9 +1,8 @@
 import { epochSeconds } from '../../clock.js';
 import type { TaskIndexStore } from '../store.js';
-import { type TaskIndexPage, type TaskRecord, taskPosition } from '../types.js';
+import { type TaskIndexPage, type TaskRecord, taskCursorPosition, taskPosition } from '../types.js';
 
 const encode = (pos: string) => Buffer.from(pos, 'utf8').toString('base64url');
-const decode = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
 
 /**
  * The task index of the memory store: the task map itself is the index (one process holds
@@ -17,7 +16,7 @@ export class MemoryTaskIndex implements TaskIndexStore {
     cursor: string | undefined,
     limit: number,
   ): Promise<TaskIndexPage> {
-    const after = cursor === undefined ? undefined : decode(cursor);
+    const after = cursor === undefined ? undefined : taskCursorPosition(cursor);
     const positions = [...this.tasks()]
       .filter((t) => t.createdAt >= sinceSec)
       .map((t) => ({ pos: taskPosition(t), txn: t.txn }))

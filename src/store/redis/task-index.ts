@@ -5,13 +5,13 @@ import {
   type TaskRecord,
   taskIndexHour,
   taskIndexShard,
+  taskCursorPosition,
   taskPosition,
 } from '../types.js';
 import { type Client, guarded } from './commands.js';
 import type { Keys } from './keys.js';
 
 const encode = (pos: string) => Buffer.from(pos, 'utf8').toString('base64url');
-const decode = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
 const startOf = (pos: string) => Number(pos.slice(0, pos.indexOf('|')));
 
 /**
@@ -57,7 +57,7 @@ export class RedisTaskIndex implements TaskIndexStore {
   }
 
   listTaskIds(sinceSec: number, cursor: string | undefined, limit: number): Promise<TaskIndexPage> {
-    const after = cursor === undefined ? undefined : decode(cursor);
+    const after = cursor === undefined ? undefined : taskCursorPosition(cursor);
     const top = taskIndexHour(after === undefined ? epochSeconds() : startOf(after));
     const bottom = taskIndexHour(sinceSec);
     const max = after === undefined ? '+' : `(${after}`;
