@@ -104,6 +104,19 @@ test('signs in through the IdP: the ID token role claim makes ada an admin', asy
   await ctx.close();
 });
 
+test('refuses an IdP account without a console role, saying so', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${issuer}/console/`);
+  await page.getByRole('link', { name: 'Sign in with your company IdP' }).click();
+  await page.locator('input[name=login]').fill(DEMO.user.username);
+  await page.locator('input[name=password]').fill(DEMO.user.password);
+  await page.locator('button[type=submit]').click();
+  await expectText(page.getByRole('alert'), 'no console role');
+  expect((await ctx.cookies()).find((c) => c.name === 'baton_session')).toBeUndefined();
+  await ctx.close();
+});
+
 test("shows the demo story's task tree: user -> support-agent -> hand-off -> billing-agent -> tool", async () => {
   const { token, txn } = await startTask(
     'support-agent',
