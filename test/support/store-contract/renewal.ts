@@ -68,6 +68,10 @@ export function describeRenewalContract(getStore: GetStore): void {
       await expect(store.checkToken(task.txn, renewed.jti, renewed.anc)).resolves.toBe('active');
       const tree = await store.getTaskTree(task.txn);
       expect(tree?.revoked).toEqual(['some-revoked-jti']);
+      // The admin index follows: still listed, and counted open, past the old deadline.
+      const page = await store.listTaskIds(now - 60, undefined, 1000);
+      expect(page.txns).toEqual([task.txn]);
+      await expect(store.countOpenTasks(now - 60)).resolves.toBe(1);
     }, 10_000);
   });
 }
