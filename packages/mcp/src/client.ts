@@ -25,8 +25,7 @@ type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
  * RFC 8693 exchange), so the SDK never discovers or calls one.
  */
 export function batonMcpFetch(task: Task, o: BatonMcpClientOptions & { url?: string }): FetchLike {
-  const perCall =
-    typeof o.perCall === 'function' ? o.perCall : () => o.perCall === true;
+  const perCall = typeof o.perCall === 'function' ? o.perCall : () => o.perCall === true;
   const scope = o.scope ? { scope: o.scope } : {};
   return async (url, init = {}) => {
     const resource = o.resource ?? o.url ?? String(url);

@@ -5,7 +5,10 @@ import type { ToolCallRequest } from '@baton/protocol';
  * the MCP server's resource URI is the detail's `tool`, the MCP tool's `name` its `action`, and
  * the `tools/call` request's `arguments` its `arguments` (absent = `{}`, as MCP sends none).
  */
-export function toolCallOf(name: string, args: Record<string, unknown> | undefined): ToolCallRequest {
+export function toolCallOf(
+  name: string,
+  args: Record<string, unknown> | undefined,
+): ToolCallRequest {
   return { action: name, arguments: args ?? {} };
 }
 

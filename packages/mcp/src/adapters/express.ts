@@ -17,6 +17,8 @@ import { authInfoOf } from '../auth-info.js';
 import { callsOfBody } from '../tool-calls.js';
 import { type ConnectableServer, type SessionOptions, sessionHandler } from './sessions.js';
 
+export type { ConnectableServer, SessionEnd, SessionOptions } from './sessions.js';
+
 /** What one MCP tool asks of a token beyond the server's own scope. */
 export interface ToolRule {
   /** Scopes a `tools/call` of this tool needs (all of them), on top of the server's `scope`. */
