@@ -13,6 +13,8 @@ export interface BatonMcpClientOptions {
    * as `tool`, tool name as `action`, its arguments). `true` for every tool, or a predicate.
    */
   perCall?: boolean | ((toolName: string) => boolean);
+  /** Per-call mode: the scope a bound token asks for, by tool name (default `scope`). */
+  toolScopes?: Record<string, string[]>;
 }
 
 type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -32,7 +34,12 @@ export function batonMcpFetch(task: Task, o: BatonMcpClientOptions & { url?: str
     // Makes the resource known to task.fetch (and warms the token cache): one exchange per token life.
     await task.tokenFor(resource, scope);
     const call = boundCallOf(init.body, perCall);
-    return task.fetch(url, { ...init, ...scope, ...(call ? { toolCall: call } : {}) });
+    const callScope = call && o.toolScopes?.[call.action];
+    return task.fetch(url, {
+      ...init,
+      ...(callScope ? { scope: callScope } : scope),
+      ...(call ? { toolCall: call } : {}),
+    });
   };
 }
 
