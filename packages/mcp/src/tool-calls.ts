@@ -30,8 +30,8 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Reads the `tools/call` messages of a JSON-RPC body (one message or a batch). A `tools/call`
- * whose name is not a string or whose arguments are not an object is refused upstream by the
- * MCP server; here it counts as a call named `""`, so no bound token or tool scope matches it.
+ * whose name is not a string or whose arguments are not an object is refused by the MCP server
+ * as invalid params; here it counts as a call named `""`, so no bound token matches it.
  */
 export function callsOfBody(body: unknown): BodyCalls {
   const messages = Array.isArray(body) ? body : body === undefined ? [] : [body];
@@ -42,9 +42,9 @@ export function callsOfBody(body: unknown): BodyCalls {
       continue;
     }
     const p = isObject(m.params) ? m.params : {};
-    const name = typeof p.name === 'string' ? p.name : '';
     const args = isObject(p.arguments) ? p.arguments : undefined;
-    out.calls.push(toolCallOf(name, args));
+    const malformed = typeof p.name !== 'string' || (p.arguments !== undefined && !args);
+    out.calls.push(toolCallOf(malformed ? '' : (p.name as string), args));
   }
   return out;
 }

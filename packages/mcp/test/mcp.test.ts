@@ -185,6 +185,19 @@ describe('MCP servers behind Baton', () => {
     await client.close().catch(() => {});
   });
 
+  test('a session belongs to its task: a token of another task is refused on it', async () => {
+    const agent = await w.agent('support-agent');
+    const user = await w.up.userToken({ scope: 'tickets:read tickets:write' });
+    const [one, two] = [await agent.startTask(user), await agent.startTask(user)];
+    const session = await rawSession((await one.tokenFor(TICKETS)).token);
+    const other = await rpc((await two.tokenFor(TICKETS)).token, call('list_tickets', {}), session);
+    expect(other.status).toBe(403);
+    expect(await other.text()).toContain('another task');
+    const own = await rpc((await one.tokenFor(TICKETS)).token, call('list_tickets', {}), session);
+    expect(own.status).toBe(200);
+    await own.text();
+  });
+
   test("the SDK's requireBearerAuth takes bearer tokens through bearerTokenVerifier", async () => {
     const app = express().post(
       '/tickets',
