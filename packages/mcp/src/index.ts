@@ -6,4 +6,5 @@
 export { authInfoOf, principalOfAuth } from './auth-info.js';
 export { bearerTokenVerifier } from './bearer-verifier.js';
 export { batonMcpFetch, batonTransport, type BatonMcpClientOptions } from './client.js';
+export { MCP_DEFAULTS } from './defaults.js';
 export { callsOfBody, toolCallOf } from './tool-calls.js';

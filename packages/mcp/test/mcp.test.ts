@@ -8,8 +8,9 @@ import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middlew
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { BILLING, ISSUER, TICKETS } from '../../../test/support/index.js';
+import { batonMcp } from '../src/adapters/express.js';
 import { batonTransport, bearerTokenVerifier } from '../src/index.js';
-import { eventually, type LiveMcp, liveMcp, ORIGIN } from './live-mcp.js';
+import { eventually, type LiveMcp, liveMcp, ORIGIN, ticketsServer } from './live-mcp.js';
 
 let w: LiveMcp;
 beforeAll(async () => {
@@ -196,6 +197,37 @@ describe('MCP servers behind Baton', () => {
     const own = await rpc((await one.tokenFor(TICKETS)).token, call('list_tickets', {}), session);
     expect(own.status).toBe(200);
     await own.text();
+  });
+
+  test('sessions are bounded: an initialize beyond maxSessions gets 503 and opens nothing', async () => {
+    const small = batonMcp({ verifier: w.tickets.verifier, maxSessions: 1 });
+    const server = express().use(small.router('/tickets', ticketsServer)).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tickets`;
+    try {
+      const agent = await w.agent('support-agent');
+      const task = await agent.startTask(await w.up.userToken({ scope: 'tickets:read' }));
+      const token = (await task.tokenFor(TICKETS)).token;
+      const init = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            authorization: `Bearer ${token}`,
+          },
+          body: JSON.stringify(INIT),
+        });
+      const first = await init();
+      expect(first.status).toBe(200);
+      await first.text();
+      const second = await init();
+      expect(second.status).toBe(503);
+      await second.text();
+    } finally {
+      await small.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test("the SDK's requireBearerAuth takes bearer tokens through bearerTokenVerifier", async () => {

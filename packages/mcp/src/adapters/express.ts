@@ -14,6 +14,7 @@ import { batonExpress } from '@baton/resource-server/express';
 import type {} from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import express, { type Request, type RequestHandler, Router } from 'express';
 import { authInfoOf } from '../auth-info.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 import { callsOfBody } from '../tool-calls.js';
 import { type ConnectableServer, type SessionOptions, sessionHandler } from './sessions.js';
 
@@ -121,7 +122,7 @@ export function batonMcp(
     router(path, makeServer) {
       const r = Router();
       r.use(http.metadata());
-      r.all(path, express.json({ limit: '1mb' }), gate(), serve(makeServer));
+      r.all(path, express.json({ limit: MCP_DEFAULTS.bodyLimit }), gate(), serve(makeServer));
       return r;
     },
     async close() {

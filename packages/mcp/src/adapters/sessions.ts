@@ -4,6 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, RequestHandler, Response } from 'express';
+import { MCP_DEFAULTS } from '../defaults.js';
 
 /** What `serve` needs of an MCP server: the SDK's `McpServer` or `Server`. */
 export interface ConnectableServer {
@@ -15,6 +16,8 @@ export interface ConnectableServer {
 export type SessionEnd = 'closed' | 'revoked';
 
 export interface SessionOptions {
+  /** Open sessions held at most (default 10,000); an `initialize` beyond is refused with 503. */
+  maxSessions?: number;
   /** Called once per ended session (the id, and why); never with a token. */
   onSessionEnded?: (sessionId: string, why: SessionEnd) => void;
 }
@@ -76,6 +79,11 @@ export function sessionHandler(
       }
       if (req.method !== 'POST' || !isInitializeRequest(req.body))
         return void rpcError(res, 400, 'Bad Request: no valid session id');
+      // Bounded: each session holds a server and a transport until it ends.
+      if (sessions.size >= (o.maxSessions ?? MCP_DEFAULTS.maxSessions)) {
+        res.set('Retry-After', '5');
+        return void rpcError(res, 503, 'too many open MCP sessions');
+      }
       const server = makeServer();
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
