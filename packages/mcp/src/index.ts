@@ -4,6 +4,7 @@
  * `batonTransport` / `batonMcpFetch`, a token per MCP server and, per call, per `tools/call`.
  */
 export { authInfoOf, principalOfAuth } from './auth-info.js';
+export { batonAuthProvider, type BatonAuthProviderOptions } from './auth-provider.js';
 export { bearerTokenVerifier } from './bearer-verifier.js';
 export { batonMcpFetch, batonTransport, type BatonMcpClientOptions } from './client.js';
 export { MCP_DEFAULTS } from './defaults.js';

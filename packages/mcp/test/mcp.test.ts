@@ -4,12 +4,13 @@
  * reordered keys accepted), sessions ended by revocation, and the 401 that points at metadata.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { BILLING, ISSUER, TICKETS } from '../../../test/support/index.js';
+import { BILLING, ISSUER, SECRETS, TICKETS } from '../../../test/support/index.js';
 import { batonMcp } from '../src/adapters/express.js';
-import { batonTransport, bearerTokenVerifier } from '../src/index.js';
+import { batonAuthProvider, batonTransport, bearerTokenVerifier } from '../src/index.js';
 import { eventually, type LiveMcp, liveMcp, ORIGIN, ticketsServer } from './live-mcp.js';
 
 let w: LiveMcp;
@@ -228,6 +229,34 @@ describe('MCP servers behind Baton', () => {
       await small.close();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  test("a host with only the SDK's authProvider: the SDK exchanges the task token itself", async () => {
+    const agent = await w.agent('support-agent');
+    const task = await agent.startTask(await w.up.userToken({ scope: 'tickets:read' }));
+    const seen: string[] = [];
+    const watched: typeof fetch = (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      seen.push(`${init?.method ?? 'GET'} ${new URL(url).host}${new URL(url).pathname}`);
+      return w.fetch(input, init);
+    };
+    const authProvider = await batonAuthProvider(task, {
+      issuer: ISSUER,
+      resource: TICKETS,
+      clientId: 'support-agent',
+      clientSecret: SECRETS['support-agent'],
+      fetch: watched,
+    });
+    const client = new Client({ name: 'host', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(TICKETS), { authProvider, fetch: watched }),
+    );
+    const out = text(await client.callTool({ name: 'list_tickets', arguments: {} }));
+    expect(out.by).toMatchObject({ agent: 'support-agent', txn: task.txn, kind: 'Bearer' });
+    // Baton's metadata came from the provider; the SDK went to /token only, never discovering.
+    expect(seen.filter((s) => s.startsWith('POST baton.test'))).toEqual(['POST baton.test/token']);
+    expect(seen.some((s) => s.includes('/.well-known/oauth-protected-resource'))).toBe(false);
+    await client.close();
   });
 
   test("the SDK's requireBearerAuth takes bearer tokens through bearerTokenVerifier", async () => {
