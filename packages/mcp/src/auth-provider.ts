@@ -67,8 +67,10 @@ export async function batonAuthProvider(
       client_secret: o.clientSecret,
       issuer: o.issuer,
     }),
-    tokens: () =>
-      held && held.until > Date.now() / 1000 ? held.tokens : ((held = undefined), undefined),
+    tokens() {
+      if (held && held.until <= Date.now() / 1000) held = undefined;
+      return held?.tokens;
+    },
     saveTokens(tokens) {
       const life = tokens.expires_in ?? 60;
       held = { tokens, until: Date.now() / 1000 + life - EXPIRY_MARGIN_SECONDS };
