@@ -72,8 +72,14 @@ export async function startServers(port: number, batonUrl?: string): Promise<Exa
       onSessionEnded: (_id, why) => ended.push(`${tool}: ${why}`),
     });
     const app = express().use(baton.router(t.path, make));
-    const server = await new Promise<Server>((r) => {
-      const s = app.listen(port + t.portOffset, '127.0.0.1', () => r(s));
+    // Express 5 hands a listen error (EADDRINUSE) to the callback.
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(port + t.portOffset, '127.0.0.1', (e?: Error) =>
+        e ? reject(e) : resolve(s),
+      );
+    }).catch(async (e: unknown) => {
+      await baton.close();
+      throw e;
     });
     await baton.verifier.ready();
     return async () => {
@@ -81,7 +87,7 @@ export async function startServers(port: number, batonUrl?: string): Promise<Exa
       await new Promise((r) => server.close(r));
     };
   };
-  const closers = await Promise.all([
+  const closers = await Promise.allSettled([
     serve('tickets', ticketsServer, {
       list_tickets: { scope: 'tickets:read' },
       add_note: { scope: 'tickets:write', requireBound: true },
@@ -91,12 +97,19 @@ export async function startServers(port: number, batonUrl?: string): Promise<Exa
       refund: { scope: 'billing:refund', requireBound: true },
     }),
   ]);
+  const failed = closers.find((c) => c.status === 'rejected');
+  if (failed) {
+    // One started and the other did not (its port is taken): stop the one, report the other.
+    await Promise.all(closers.map((c) => (c.status === 'fulfilled' ? c.value() : undefined)));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const stops = closers.map((c) => (c as PromiseFulfilledResult<() => Promise<void>>).value);
   return {
     tickets: resources.tickets,
     billing: resources.billing,
     ended,
     close: async () => {
-      await Promise.all(closers.map((c) => c()));
+      await Promise.all(stops.map((c) => c()));
     },
   };
 }

@@ -15,16 +15,25 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   undo = (await inTempDir()).undo;
-  const port = await freePort();
-  let idpPort = await freePort();
-  while ([port, port + 2, port + 3].includes(idpPort)) idpPort = await freePort();
-  served = await serve(
-    { PORT: String(port), DEMO_IDP_PORT: String(idpPort), BATON_LOG_LEVEL: 'silent' },
-    () => {},
-  );
-  servers = await startServers(port);
-  await runStory({ port, idpPort, servers, out: (l) => lines.push(l) });
-}, 60_000);
+  // The servers take PORT+2 and PORT+3, which another suite may hold: a few tries with new ports.
+  for (let attempt = 0; !servers; attempt++) {
+    const port = await freePort();
+    let idpPort = await freePort();
+    while ([port, port + 2, port + 3].includes(idpPort)) idpPort = await freePort();
+    served = await serve(
+      { PORT: String(port), DEMO_IDP_PORT: String(idpPort), BATON_LOG_LEVEL: 'silent' },
+      () => {},
+    );
+    try {
+      servers = await startServers(port);
+      await runStory({ port, idpPort, servers, out: (l) => lines.push(l) });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE' || attempt >= 4) throw e;
+      await served.stop();
+      served = undefined;
+    }
+  }
+}, 120_000);
 afterAll(async () => {
   await servers?.close();
   await served?.stop();

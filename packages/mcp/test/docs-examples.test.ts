@@ -64,9 +64,11 @@ test('docs/protect-an-mcp-server.md: the server runs, refuses no token, and asks
     example('docs/protect-an-mcp-server.md'),
   )(express, McpServer, wrapped, { env });
   try {
-    await new Promise((r) => server?.once('listening', r));
-    await made?.verifier.ready();
-    const url = `http://127.0.0.1:${(server?.address() as AddressInfo).port}/tickets`;
+    if (!server || !made) throw new Error('the example did not listen');
+    const listening = server;
+    await new Promise((r) => listening.once('listening', r));
+    await made.verifier.ready();
+    const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}/tickets`;
     const post = (authorization?: string) =>
       fetch(url, {
         method: 'POST',
