@@ -11,7 +11,8 @@ export default {
     '^@baton/protocol$': '<rootDir>/src/protocol/index.ts',
     '^@baton/resource-server/express$':
       '<rootDir>/packages/resource-server/src/adapters/express.ts',
-    '^@baton/(agent|resource-server)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@baton/mcp/express$': '<rootDir>/packages/mcp/src/adapters/express.ts',
+    '^@baton/(agent|resource-server|mcp)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -4,7 +4,7 @@
  * bench/policy-hook.ts's call; when it cannot, both rows say why ("n/a (...)").
  */
 import type { KeyFile } from '../src/keys/keyset.js';
-import { DEMO } from '../src/demo/cast.js';
+import { DEMO, demoResources } from '../src/demo/cast.js';
 import { ISSUER, type Upstream } from '../test/support/index.js';
 import { spawnTarget } from './children.js';
 import { drive, type LoadSettings } from './load.js';
@@ -26,7 +26,8 @@ export interface PolicyScenarioDeps {
 
 const DEMO_CAST: spec.BatonCast = {
   issuer: ISSUER,
-  tool: DEMO.tools.tickets.resource,
+  // The demo config the bench boots is made for port 0 (bench/policy-hook.ts).
+  tool: demoResources(0).tickets,
   agent: { id: 'support-agent', secret: DEMO.agents['support-agent'] },
   rs: { id: DEMO.tools.tickets.rs, secret: DEMO.tools.tickets.secret },
 };

@@ -49,7 +49,7 @@ async function serveDemo(env: Env, out: (s: string) => void): Promise<Served> {
   const baton = await bootBaton(config);
   const url = await baton.listen();
   baton.log.info({ url, issuer, store: config.store.kind, demo: true }, 'baton demo listening');
-  out(demoBanner(issuer, idp.curlCommand(DEMO.user.username), config.store.kind));
+  out(demoBanner(issuer, idp.curlCommand(DEMO.user.username), config.store.kind, port));
   return {
     baton,
     url,

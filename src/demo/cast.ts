@@ -22,13 +22,16 @@ export const DEMO = {
     'deploy-agent': 'demo-deploy-agent-secret',
   },
   tools: {
+    // The MCP example's servers (examples/mcp/): served on localhost at PORT+2 and PORT+3.
     tickets: {
-      resource: 'https://tools.example.com/tickets',
+      path: '/tickets',
+      portOffset: 2,
       rs: 'tickets-rs',
       secret: 'demo-tickets-rs-secret',
     },
     billing: {
-      resource: 'https://tools.example.com/billing',
+      path: '/billing',
+      portOffset: 3,
       rs: 'billing-rs',
       secret: 'demo-billing-rs-secret',
     },
@@ -39,6 +42,20 @@ export const DEMO = {
     },
   },
 } as const;
+
+/**
+ * The demo tools' resource URIs for Baton on `port`: tickets and billing are the MCP example's
+ * servers on localhost (`PORT`+2, `PORT`+3; the embedded IdP is at `PORT`+1), so the demo's tools
+ * are servers one can run (`npm run example:mcp`); deploy is a name only.
+ */
+export function demoResources(port: number): Record<keyof typeof DEMO.tools, string> {
+  const { tickets, billing, deploy } = DEMO.tools;
+  return {
+    tickets: `http://localhost:${port + tickets.portOffset}${tickets.path}`,
+    billing: `http://localhost:${port + billing.portOffset}${billing.path}`,
+    deploy: deploy.resource,
+  };
+}
 
 const auth = (secret: string) => ({
   method: 'client_secret_basic',
@@ -51,7 +68,10 @@ export function demoConfig(
   idp: { issuer: string; jwksUri: string },
   port: number,
 ): Record<string, unknown> {
-  const { tickets, billing, deploy } = DEMO.tools;
+  const r = demoResources(port);
+  const tickets = { ...DEMO.tools.tickets, resource: r.tickets };
+  const billing = { ...DEMO.tools.billing, resource: r.billing };
+  const { deploy } = DEMO.tools;
   return {
     issuer,
     policy: { cedarFile: DEMO_POLICY_FILE, watch: true },
@@ -67,7 +87,7 @@ export function demoConfig(
         // A: works tickets; may hand a task to B. Billing is not among its tools.
         id: 'support-agent',
         auth: auth(DEMO.agents['support-agent']),
-        taskScopes: ['tickets:read', 'tickets:write', 'billing:read'],
+        taskScopes: ['tickets:read', 'tickets:write', 'billing:read', 'billing:refund'],
         tools: {
           [tickets.resource]: { scopes: ['tickets:read', 'tickets:write'], maxTtlSeconds: 300 },
         },
@@ -79,9 +99,13 @@ export function demoConfig(
         id: 'billing-agent',
         auth: auth(DEMO.agents['billing-agent']),
         attributes: { tenant: 'acme' },
-        taskScopes: ['tickets:read', 'billing:read', 'billing:export'],
+        // A refund needs a person's approval (Cedar: billing-refund-needs-approval).
+        taskScopes: ['tickets:read', 'billing:read', 'billing:export', 'billing:refund'],
         tools: {
-          [billing.resource]: { scopes: ['billing:read', 'billing:export'], maxTtlSeconds: 120 },
+          [billing.resource]: {
+            scopes: ['billing:read', 'billing:export', 'billing:refund'],
+            maxTtlSeconds: 120,
+          },
           [tickets.resource]: { scopes: ['tickets:read'] },
         },
         handOffTo: ['support-agent'],
@@ -113,7 +137,7 @@ export function demoConfig(
       {
         resource: billing.resource,
         name: 'billing',
-        scopes: ['billing:read', 'billing:export'],
+        scopes: ['billing:read', 'billing:export', 'billing:refund'],
         resourceServer: { clientId: billing.rs, auth: auth(billing.secret) },
       },
       {
@@ -140,8 +164,16 @@ export function demoConfig(
 }
 
 /** Printed once on stdout at demo start, outside the structured log. */
-export function demoBanner(baton: string, idpCurl: string, storeKind: string): string {
-  const { tickets, billing, deploy } = DEMO.tools;
+export function demoBanner(
+  baton: string,
+  idpCurl: string,
+  storeKind: string,
+  port: number,
+): string {
+  const r = demoResources(port);
+  const tickets = { ...DEMO.tools.tickets, resource: r.tickets };
+  const billing = { ...DEMO.tools.billing, resource: r.billing };
+  const { deploy } = DEMO.tools;
   return [
     '',
     '==================== BATON DEMO (demo-only credentials) ====================',
@@ -157,6 +189,7 @@ export function demoBanner(baton: string, idpCurl: string, storeKind: string): s
     `  ${tickets.resource}  ${tickets.rs} : ${tickets.secret}`,
     `  ${billing.resource}  ${billing.rs} : ${billing.secret}   (not allowed to support-agent)`,
     `  ${deploy.resource}   ${deploy.rs} : ${deploy.secret}`,
+    'Tickets and billing are MCP servers: `npm run example:mcp` serves them and runs the story.',
     `Cedar policy set: ${DEMO_POLICY_FILE} (edit it while Baton runs: it reloads)`,
     `Admin key (Authorization: Bearer ...): ${DEMO.adminKey}`,
     `Console: ${baton}/console/  (sign in as ${DEMO.consoleAdmin.username} at the demo IdP, or with the admin key)`,

@@ -61,6 +61,7 @@ const DEFAULT_SCOPES = [
   'tickets:write',
   'billing:read',
   'billing:export',
+  'billing:refund',
   'deploy:prod',
 ];
 const CLIENT_ID = 'demo-cli';

@@ -11,7 +11,7 @@ import { decodeJwt } from 'jose';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildConsole } from '../../scripts/build-console.js';
 import { serve, type Served } from '../../src/cli/serve.js';
-import { DEMO } from '../../src/demo/cast.js';
+import { DEMO, demoResources } from '../../src/demo/cast.js';
 import { basic } from '../support/fixtures.js';
 import { demoExchange, demoIntrospect, freePort, inTempDir } from '../support/story.js';
 
@@ -21,6 +21,7 @@ const IMG = fileURLToPath(new URL('../../docs/img/', import.meta.url));
 
 let served: Served;
 let browser: Browser;
+let resources: ReturnType<typeof demoResources>;
 let issuer: string;
 let idpPort: number;
 let undoCwd: () => Promise<void>;
@@ -77,6 +78,7 @@ beforeAll(async () => {
     () => {},
   );
   issuer = served.baton.ctx.config.issuer;
+  resources = demoResources(port);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 60_000);
 afterAll(async () => {
@@ -125,7 +127,7 @@ test("shows the demo story's task tree: user -> support-agent -> hand-off -> bil
   );
   const tool = await demoExchange(issuer, 'support-agent', {
     subject_token: token,
-    resource: DEMO.tools.tickets.resource,
+    resource: resources.tickets,
     scope: 'tickets:read',
   });
   expect(tool.status).toBe(200);
@@ -136,7 +138,7 @@ test("shows the demo story's task tree: user -> support-agent -> hand-off -> bil
   expect(handed.status).toBe(200);
   const billing = await demoExchange(issuer, 'billing-agent', {
     subject_token: handed.body.access_token as string,
-    resource: DEMO.tools.billing.resource,
+    resource: resources.billing,
     scope: 'billing:read',
   });
   expect(billing.status).toBe(200);
@@ -199,7 +201,7 @@ test('revokes a task after a confirmation naming its live tokens; introspection 
   const { token, txn } = await startTask('support-agent', 'tickets:read', 'triage ticket 99');
   const tool = await demoExchange(issuer, 'support-agent', {
     subject_token: token,
-    resource: DEMO.tools.tickets.resource,
+    resource: resources.tickets,
     scope: 'tickets:read',
   });
   const toolToken = tool.body.access_token as string;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { serve, type Served } from '../../src/cli/serve.js';
-import { DEMO } from '../../src/demo/cast.js';
+import { DEMO, demoResources } from '../../src/demo/cast.js';
 import { TOKEN_TYPE_ACCESS } from '../../src/tokens/claims.js';
 import {
   bannerCurl,
@@ -88,8 +88,9 @@ describe('the demo (`npm start`, no BATON_CONFIG)', () => {
       expect(banner).toContain(agent);
       expect(banner).toContain(secret);
     }
-    for (const t of Object.values(DEMO.tools)) {
-      expect(banner).toContain(t.resource);
+    const resources = demoResources(port);
+    for (const [name, t] of Object.entries(DEMO.tools)) {
+      expect(banner).toContain(resources[name as keyof typeof resources]);
       expect(banner).toContain(t.rs);
       expect(banner).toContain(t.secret);
     }
@@ -140,11 +141,11 @@ describe('the demo (`npm start`, no BATON_CONFIG)', () => {
     it('support-agent gets a tool token for tickets', async () => {
       tickets = await ok('support-agent', {
         subject_token: task,
-        resource: DEMO.tools.tickets.resource,
+        resource: demoResources(port).tickets,
         scope: 'tickets:read',
       });
       expect(decodeJwt(tickets)).toMatchObject({
-        aud: DEMO.tools.tickets.resource,
+        aud: demoResources(port).tickets,
         scope: 'tickets:read',
         txn: decodeJwt(task).txn,
       });
@@ -153,7 +154,7 @@ describe('the demo (`npm start`, no BATON_CONFIG)', () => {
     it('support-agent is refused the billing tool: invalid_target', async () => {
       const r = await demoExchange(url, 'support-agent', {
         subject_token: task,
-        resource: DEMO.tools.billing.resource,
+        resource: demoResources(port).billing,
       });
       expect(r.status).toBe(400);
       expect(r.body.error).toBe('invalid_target');
@@ -171,20 +172,20 @@ describe('the demo (`npm start`, no BATON_CONFIG)', () => {
     it('billing-agent gets a billing tool token, which billing-rs introspects active', async () => {
       billing = await ok('billing-agent', {
         subject_token: delegated,
-        resource: DEMO.tools.billing.resource,
+        resource: demoResources(port).billing,
         scope: 'billing:read',
       });
       const r = await demoIntrospect(url, 'billing', billing);
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({
         active: true,
-        aud: DEMO.tools.billing.resource,
+        aud: demoResources(port).billing,
         client_id: 'billing-agent',
         act: { sub: 'billing-agent', act: { sub: 'support-agent' } },
       });
       expect((await demoIntrospect(url, 'tickets', tickets)).body).toMatchObject({
         active: true,
-        aud: DEMO.tools.tickets.resource,
+        aud: demoResources(port).tickets,
       });
     });
 
@@ -256,7 +257,7 @@ describe('the demo (`npm start`, no BATON_CONFIG)', () => {
       expect((await demoIntrospect(url, 'billing', billing)).body).toEqual({ active: false });
       const again = await demoExchange(url, 'support-agent', {
         subject_token: task,
-        resource: DEMO.tools.tickets.resource,
+        resource: demoResources(port).tickets,
       });
       expect(again.body.error).toBe('invalid_request');
     });

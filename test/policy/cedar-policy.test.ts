@@ -339,12 +339,13 @@ describe('Cedar policy engine: decisions', () => {
     expect(set.decide(request()).cached).toBe(false);
   });
 
-  test('the example policy: billing for the own tenant only and never export; deploy to prod needs approval', () => {
+  test('the example policy: billing for the own tenant only, never export, refunds and deploy to prod need approval', () => {
     const set = load(EXAMPLE, 'example.cedar');
     expect(set.ids).toEqual([
       'start-task',
       'hand-off',
       'billing-own-tenant',
+      'billing-refund-needs-approval',
       'billing-never-export',
       'deploy-prod-needs-approval',
       'other-tools',
@@ -357,6 +358,9 @@ describe('Cedar policy engine: decisions', () => {
     expect(
       set.decide(request({ context: { scopes: ['billing:read', 'billing:export'] } })),
     ).toMatchObject({ allow: false, rule: 'billing-never-export' });
+    expect(
+      set.decide(request({ context: { scopes: ['billing:read', 'billing:refund'] } })),
+    ).toMatchObject({ allow: true, rule: 'billing-refund-needs-approval', approval: true });
     const otherTenant = { sub: 'bob', iss: 'https://idp.example.com', tenant: 'globex' };
     expect(set.decide(request({ context: { user: otherTenant } }))).toMatchObject({
       allow: false,

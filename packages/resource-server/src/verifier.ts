@@ -35,6 +35,13 @@ export interface BatonVerifier {
   refusal(e: unknown): Refusal;
   /** Local mode: trusts its feed now (connected, caught up, heard from within the bound). */
   feedIsFresh(): boolean;
+  /**
+   * Whether a token checked earlier is still good: revocation and expiry only (no proof, no
+   * scope), for what outlives one request, such as an MCP session. Rejects when unsure.
+   */
+  isActive(token: string): Promise<boolean>;
+  /** Called after each revocation the feed brings (and after a reset or gap); returns an unsubscribe. */
+  onRevocation(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -107,6 +114,10 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
     ...(opts.dpopNonces ? { nonces: opts.dpopNonces } : {}),
   };
   const state = new RevocationState(D.revocationRetentionSeconds * 1000);
+  const listeners = new Set<() => void>();
+  const revoked = () => {
+    for (const l of listeners) l();
+  };
   /** Verified tokens (local) by their exact string, each until its exp; FIFO-bounded. */
   const held = new Map<string, Held>();
   /** Introspection mode's positive answers, until `until` (ms). */
@@ -131,6 +142,7 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
               state.apply(e);
               // Introspection mode: any revocation may concern a cached answer; drop them all.
               answers.clear();
+              revoked();
             },
             // Nothing cached is trusted: the state is re-learned from the start, and every token
             // issued until now is re-checked once (a restarted Baton may not know it).
@@ -138,11 +150,13 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
               state.clear();
               state.recheckBefore(Date.now() * 1000);
               answers.clear();
+              revoked();
             },
             // Events were lost: every token issued until now is re-checked once.
             onGap: () => {
               state.recheckBefore(Date.now() * 1000);
               answers.clear();
+              revoked();
             },
             onNotice: (n) => {
               if (n.type === 'live') caughtUp();
@@ -324,7 +338,28 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
         body: err.body(),
       };
     },
+    async isActive(token) {
+      try {
+        const h = mode === 'local' ? held.get(token) : undefined;
+        if (h) {
+          if (h.claims.exp + tolerance <= Date.now() / 1000) return false;
+          await localStanding(token, h);
+        } else {
+          answers.delete(token);
+          await introspected(token);
+        }
+        return true;
+      } catch (e) {
+        if (e instanceof InvalidTokenError) return false;
+        throw e;
+      }
+    },
+    onRevocation(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async close() {
+      listeners.clear();
       clearInterval(pruner);
       await follower?.stop();
     },
