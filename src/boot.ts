@@ -62,6 +62,7 @@ async function openStore(config: Config): Promise<TokenStore> {
     // Work off the request path (audit batches, marks refresh) gets the same bound per command.
     commandTimeoutMs: config.store.requestTimeoutMs,
     pingTimeoutMs: config.store.pingTimeoutMs,
+    taskIndexShards: config.store.taskIndexShards,
   });
 }
 

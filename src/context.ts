@@ -31,7 +31,10 @@ export interface BatonContext {
   /** Rate limits per client, and on failed authentications (src/limits/). */
   limits: RequestLimits;
   /** The Cedar policy in force, if any (swapped atomically on reload). */
-  policy?: PolicySource & { readonly version: string | undefined };
+  policy?: PolicySource & {
+    readonly version: string | undefined;
+    readonly lastReloadError?: { at: number; problems: string[] } | undefined;
+  };
   log: Logger;
   /** DPoP proof checks (RFC 9449 §4.3): allow-list, window, shared replay record, nonces. */
   dpop: DpopDeps;

@@ -48,6 +48,8 @@ export interface AuditEvent {
   /** For refusals: the RFC error code and its description. */
   error?: string;
   reason?: string;
+  /** The admin whose action this is (src/audit/admin-actor.ts), and the role they acted in. */
+  admin?: { name: string; role: string };
   /** Operation-specific facts: jti, tool, scope, ttl, purpose, outcome, authorization_details... */
   detail?: Record<string, unknown>;
 }

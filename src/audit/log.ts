@@ -1,3 +1,4 @@
+import { currentAdmin } from './admin-actor.js';
 import type { Logger } from '../log.js';
 import type { AuditEntry, AuditStore } from '../store/store.js';
 import { epochMillis } from '../clock.js';
@@ -61,7 +62,12 @@ export class AuditLog {
 
   /** Serialises an event that the store will file with the token record. */
   prepare(event: Omit<AuditEvent, 'time'>): PreparedEvent {
-    const full: AuditEvent = { ...event, time: epochMillis() };
+    const admin = currentAdmin();
+    const full: AuditEvent = {
+      ...event,
+      time: epochMillis(),
+      ...(admin ? { admin: { name: admin.name, role: admin.role } } : {}),
+    };
     return { event: full, json: JSON.stringify(full) };
   }
 
@@ -76,7 +82,12 @@ export class AuditLog {
   }
 
   emit(event: Omit<AuditEvent, 'time'>): void {
-    const full: AuditEvent = { ...event, time: epochMillis() };
+    const admin = currentAdmin();
+    const full: AuditEvent = {
+      ...event,
+      time: epochMillis(),
+      ...(admin ? { admin: { name: admin.name, role: admin.role } } : {}),
+    };
     if (REFUSAL_TYPES.has(full.type) && !this.admitRefusal(full)) return;
     this.file(full);
   }

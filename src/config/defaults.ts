@@ -81,6 +81,28 @@ export const DEFAULTS = {
    */
   approvalMaxPendingPerTask: 20,
   approvalMaxPendingPerAgent: 100,
+  /**
+   * The task index (docs/architecture.md, "The task index"): shards per hour of task starts on
+   * Redis (each its own hash tag, so a Cluster spreads the writes), and GET /admin/tasks paging.
+   */
+  taskIndexShards: 8,
+  taskPageSize: 50,
+  taskPageMax: 500,
+  /** GET /admin/tasks reads at most this many index entries per page when filtering. */
+  taskScanMax: 2_000,
+  /** GET /admin/agents counts live tasks over at most this many open tasks. */
+  agentsScanMax: 10_000,
+  /** GET /admin/overview counts the last minute's events over at most this many of each stream. */
+  overviewScanMax: 10_000,
+  /** The admin live stream (SSE) re-reads the audit trail this often while anyone listens. */
+  adminStreamPollMs: 1_000,
+  /** Console sessions: unused this long, or this long after login, they end. */
+  sessionIdleSeconds: 30 * 60,
+  sessionAbsoluteSeconds: 12 * 3600,
+  /** The login round trip (state, nonce, PKCE verifier) must come back within this. */
+  loginFlowSeconds: 300,
+  /** The ID token claim an admin's role is read from, unless configured. */
+  oidcRoleClaim: 'baton_role',
   /** GET /admin/approvals: page size when `limit` is absent, and the largest page. */
   approvalPageSize: 100,
   approvalPageMax: 1_000,
@@ -219,4 +241,5 @@ export const REDIS_STORE_DEFAULTS = {
   prefix: DEFAULTS.redisPrefix,
   commandTimeoutMs: DEFAULTS.storeRequestTimeoutMs,
   pingTimeoutMs: DEFAULTS.storePingTimeoutMs,
+  taskIndexShards: DEFAULTS.taskIndexShards,
 } as const;

@@ -174,8 +174,60 @@ export const StoreSchema = z
     requestTimeoutMs: z.number().int().min(1).default(DEFAULTS.storeRequestTimeoutMs),
     /** /readyz's ping timeout, on a connection of its own. */
     pingTimeoutMs: z.number().int().min(1).default(DEFAULTS.storePingTimeoutMs),
+    /** Shards per hour of the task index on Redis (docs/architecture.md, "The task index"). */
+    taskIndexShards: z.number().int().min(1).max(256).default(DEFAULTS.taskIndexShards),
   })
   .strict();
+
+const AdminRoleName = z.enum(['viewer', 'approver', 'admin']);
+
+/** The admin API's identities (docs/admin-api.md): named keys, the console's OIDC login, sessions. */
+const AdminSchema = z
+  .object({
+    /** Unnamed admin keys (the first form): each acts with role `admin`, named `key-<n>`. */
+    keyHashes: z.array(SecretHash).min(1).optional(),
+    /** Named keys, so an audit event names who acted, each with its role. */
+    keys: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/),
+            keyHash: SecretHash,
+            role: AdminRoleName.default('admin'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
+    /** The console's login with the company IdP: OIDC authorization code + PKCE. */
+    oidc: z
+      .object({
+        issuer: Url,
+        clientId: z.string().min(1),
+        /** Absent: a public client (PKCE only). */
+        clientSecret: z.string().min(1).optional(),
+        /** Where the IdP sends the browser back; default `<issuer of Baton>/console/callback`. */
+        redirectUri: Url.optional(),
+        /** The ID token claim holding the role (a string or an array; the highest counts). */
+        roleClaim: z.string().min(1).default(DEFAULTS.oidcRoleClaim),
+        scopes: z.array(z.string()).default(['openid', 'profile']),
+        /** Demo only: the IdP is plain http on loopback. */
+        allowInsecureRequests: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    session: z
+      .object({
+        idleSeconds: Seconds.default(DEFAULTS.sessionIdleSeconds),
+        absoluteSeconds: Seconds.default(DEFAULTS.sessionAbsoluteSeconds),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .refine((a) => a.keyHashes || a.keys || a.oidc, {
+    message: 'admin needs keyHashes, keys or oidc (else nobody can use the admin API)',
+  });
 
 export const ConfigSchema = z
   .object({
@@ -195,10 +247,7 @@ export const ConfigSchema = z
     trustedIssuers: z.array(TrustedIssuerSchema).min(1),
     agents: z.array(AgentSchema).min(1),
     tools: z.array(ToolSchema).default([]),
-    admin: z
-      .object({ keyHashes: z.array(SecretHash).min(1) })
-      .strict()
-      .optional(),
+    admin: AdminSchema.optional(),
     policy: z
       .object({
         /** Cedar policy set, validated against Baton's schema; reloaded on change and SIGHUP. */

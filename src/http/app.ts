@@ -5,6 +5,8 @@ import { withStoreBudget } from '../store/deadline.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { adminRouter } from './routes/admin.js';
+import { adminReadsRouter } from './routes/admin-reads.js';
+import { consoleRouter } from './routes/console.js';
 import { feedRouter } from './routes/feed.js';
 import { fromPathDecodingError, requireDecodablePath } from './path.js';
 import { metadata } from './routes/metadata.js';
@@ -64,6 +66,9 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use(tasksRouter(deps));
   app.use(feedRouter(deps));
   app.use(adminRouter(deps));
+  // After adminRouter: its requireAdmin authenticates every /admin request first.
+  app.use(adminReadsRouter(deps));
+  app.use(consoleRouter(deps));
 
   app.use((req: Request) => {
     throw new NotFound(`no route for ${req.method} ${req.path}`);

@@ -1,7 +1,7 @@
 import { InvalidRequest, TemporarilyUnavailable } from '../errors.js';
 import { markVerdict, type MarkSubject } from '../protocol/marks.js';
 import { epochMillis } from '../clock.js';
-import type { FeedEntry, MarkCursor, MarkStore } from '../store/store.js';
+import type { FeedEntry, MarkCursor, Marks, MarkStore } from '../store/store.js';
 import { actorChain, type BatonClaims } from '../tokens/claims.js';
 import type { FeedHub } from './feed-hub.js';
 import { HeldMarks } from './mark-expiry.js';
@@ -148,6 +148,11 @@ export class MarkCache implements MarkVerdicts {
   /** Marks held now (for /metrics and the tests). */
   get size(): number {
     return this.held.size;
+  }
+
+  /** The marks held now (the admin API shows an agent's). Read only. */
+  snapshot(): Readonly<Marks> {
+    return this.held.marks;
   }
 
   isFresh(now = Date.now()): boolean {

@@ -6,6 +6,8 @@ import type {
   ApprovalRecord,
   OpenedApproval,
   AuditEntry,
+  SessionRecord,
+  TaskIndexPage,
   AuditStream,
   MarkCursor,
   MarkKind,
@@ -231,6 +233,38 @@ export interface AuditStore {
   ): Promise<{ id: string; json: string }[]>;
 }
 
+/**
+ * The task index the admin API lists tasks from (docs/architecture.md, "The task index"):
+ * written by startTask, in the same round trip; entries live until the task's deadline.
+ * Time-bucketed by the hour of the task's start and sharded within the hour, so on a Cluster
+ * no key takes every task start.
+ */
+export interface TaskIndexStore {
+  /**
+   * Ids of tasks started at or after `sinceSec`, newest start first (ties by id), at most
+   * `limit` after the opaque `cursor`; `next` when more may follow. Tasks past their deadline
+   * may still be listed (their records are gone: callers skip them).
+   */
+  listTaskIds(sinceSec: number, cursor: string | undefined, limit: number): Promise<TaskIndexPage>;
+  /** Tasks open now (started at or after `sinceSec`, not ended, before their deadline). */
+  countOpenTasks(sinceSec: number): Promise<number>;
+}
+
+/**
+ * Console sessions, shared by every instance. A session has an idle and an absolute bound: it
+ * ends at `expiresAt`, or when unused for `idleSeconds` (each use moves the idle end).
+ */
+export interface SessionStore {
+  putSession(rec: SessionRecord, idleSeconds: number): Promise<void>;
+  /**
+   * The session while it lives, its use noted (`lastSeenAt` = `nowSec`, idle end moved), in one
+   * step; undefined when unknown, idle too long or past its absolute end.
+   */
+  touchSession(id: string, nowSec: number, idleSeconds: number): Promise<SessionRecord | undefined>;
+  /** Ends a session (logout, server-side revocation). True when it existed. */
+  deleteSession(id: string): Promise<boolean>;
+}
+
 /** Single-use ids (client-assertion `jti`s, RFC 7523 §3; DPoP proof `jti`s). */
 export interface ReplayStore {
   /** True the first time only within `expSeconds`. */
@@ -271,4 +305,6 @@ export interface TokenStore
     ApprovalStore,
     AuditStore,
     ReplayStore,
+    TaskIndexStore,
+    SessionStore,
     StoreLifecycle {}

@@ -186,3 +186,55 @@ export interface StoreLimits {
 
 /** An approval outlives its expiry by this much, so a late poll still hears `expired_token`. */
 export const APPROVAL_KEPT_AFTER_EXPIRY_SECONDS = 3600;
+
+/**
+ * One page of the task index (TaskIndexStore): task ids, newest start first, and the opaque
+ * cursor of the next page when more may follow.
+ */
+export interface TaskIndexPage {
+  txns: string[];
+  next?: string;
+}
+
+/**
+ * Where a task sits in the index: its start (zero-padded, so text order is time order) then its
+ * id. Cursors are this, base64url-encoded (as pendingPosition for approvals).
+ */
+export const taskPosition = (task: Pick<TaskRecord, 'createdAt' | 'txn'>): string =>
+  `${String(task.createdAt).padStart(12, '0')}|${task.txn}`;
+
+/** The cursor of the index page that follows `task`. */
+export const taskCursor = (task: Pick<TaskRecord, 'createdAt' | 'txn'>): string =>
+  Buffer.from(taskPosition(task), 'utf8').toString('base64url');
+
+/** The position a cursor stands for. */
+export const taskCursorPosition = (cursor: string): string =>
+  Buffer.from(cursor, 'base64url').toString('utf8');
+
+/** The hour bucket a task's index entries live in (by its start). */
+export const taskIndexHour = (createdAtSec: number): number => Math.floor(createdAtSec / 3600);
+
+/** The index shard of a task: FNV-1a of its id, so one hour's writes spread over the shards. */
+export function taskIndexShard(txn: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < txn.length; i++) h = Math.imul(h ^ txn.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}
+
+export type AdminRole = 'viewer' | 'approver' | 'admin';
+
+/** A console login, held in the store so any instance serves it (src/admin/sessions.ts). */
+export interface SessionRecord {
+  /** SHA-256 of the session cookie's secret, base64url: the store never holds the cookie itself. */
+  id: string;
+  /** Who logged in (the IdP's `sub`, or the admin key's name) and how. */
+  admin: string;
+  role: AdminRole;
+  via: 'oidc' | 'key';
+  /** Sent back in the `X-CSRF-Token` header on every state-changing request. */
+  csrf: string;
+  /** Epoch seconds: the login, the last use, and the absolute end. */
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}

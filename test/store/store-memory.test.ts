@@ -8,6 +8,8 @@ import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { describeReplayKeysContract } from '../support/contract/replay-keys.js';
 import { describeMarksContract } from '../support/contract/marks.js';
+import { describeSessionContract } from '../support/contract/sessions.js';
+import { describeTaskIndexContract } from '../support/contract/task-index.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const memory: MakeStore = async (limits = STORE_LIMITS) => {
@@ -22,3 +24,5 @@ describeIdempotentWritesContract(() => memory(STORE_LIMITS));
 describeRateLimitContract('MemoryStore', memory);
 describeDpopContract('MemoryStore', memory);
 describeReplayKeysContract('MemoryStore', memory);
+describeTaskIndexContract('MemoryStore', memory);
+describeSessionContract('MemoryStore', memory);

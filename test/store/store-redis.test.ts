@@ -19,6 +19,8 @@ import { describeFeedContract } from '../support/contract/feed.js';
 import { describeFloodsContract } from '../support/contract/floods.js';
 import { describeReplayKeysContract } from '../support/contract/replay-keys.js';
 import { describeMarksContract } from '../support/contract/marks.js';
+import { describeSessionContract } from '../support/contract/sessions.js';
+import { describeTaskIndexContract } from '../support/contract/task-index.js';
 import { type MakeStore, runStoreContract } from '../support/store-contract.js';
 
 const standalone: MakeStore = async (limits = STORE_LIMITS) => {
@@ -40,6 +42,8 @@ describeMarksContract('RedisStore (standalone)', () => standalone(STORE_LIMITS))
 describeDpopContract('RedisStore (standalone)', standalone);
 describeReplayKeysContract('RedisStore (standalone)', standalone);
 describeRateLimitContract('RedisStore (standalone)', standalone);
+describeTaskIndexContract('RedisStore (standalone)', standalone);
+describeSessionContract('RedisStore (standalone)', standalone);
 describeIdempotentWritesContract(() => standalone(STORE_LIMITS));
 
 describe('on a 3-node cluster', () => {
@@ -77,5 +81,7 @@ describe('on a 3-node cluster', () => {
   describeDpopContract('RedisStore (cluster)', onCluster);
   describeReplayKeysContract('RedisStore (cluster)', onCluster);
   describeRateLimitContract('RedisStore (cluster)', onCluster);
+  describeTaskIndexContract('RedisStore (cluster)', onCluster);
+  describeSessionContract('RedisStore (cluster)', onCluster);
   describeIdempotentWritesContract(() => onCluster(STORE_LIMITS));
 });

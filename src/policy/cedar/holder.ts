@@ -76,6 +76,7 @@ export class PolicyHolder {
       return this.refuse([`${this.path}: ${(e as Error).message}`], old);
     }
     this.policy = next;
+    this.lastReloadError = undefined;
     for (const w of next.warnings)
       this.log.warn({ policyFile: this.path, policyVersion: next.version }, `policy warning: ${w}`);
     this.log.info(
@@ -148,7 +149,11 @@ export class PolicyHolder {
     this.watcher = undefined;
   }
 
+  /** The last reload that was refused (the console shows it), cleared by one that takes effect. */
+  lastReloadError: { at: number; problems: string[] } | undefined;
+
   private refuse(problems: string[], old: string | undefined): ReloadResult {
+    this.lastReloadError = { at: Date.now(), problems };
     this.log.warn(
       { policyFile: this.path, policyVersion: old ?? null, problems },
       `Cedar policy reload refused, ${old ? `version ${old} stays in force` : 'no policy in force'}: ${problems.join('; ')}`,

@@ -7,6 +7,8 @@ import type {
   NoticeStore,
   RateLimitStore,
   ReplayStore,
+  SessionStore,
+  TaskIndexStore,
   TaskStore,
   TokenStateStore,
   TokenStore,
@@ -19,6 +21,8 @@ import { MemoryFeed } from './feed.js';
 import { MemoryMarks } from './marks.js';
 import { MemoryRateLimits } from './rate-limit.js';
 import { MemoryReplay } from './replay.js';
+import { MemorySessions } from './sessions.js';
+import { MemoryTaskIndex } from './task-index.js';
 import { Stamps } from './stamps.js';
 import { MemoryTasks } from './tasks.js';
 import { MemoryTokenState } from './token-state.js';
@@ -41,6 +45,8 @@ export class MemoryStore implements TokenStore {
   private readonly approvals = new MemoryApprovals();
   private readonly replay = new MemoryReplay();
   private readonly rateLimits = new MemoryRateLimits();
+  private readonly taskIndex: MemoryTaskIndex;
+  private readonly sessions = new MemorySessions();
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -48,6 +54,7 @@ export class MemoryStore implements TokenStore {
     this.auditPart = new MemoryAudit(limits.audit, (txn) => this.tasks.deadlineOf(txn));
     this.tasks = new MemoryTasks(this.stamps, this.auditPart);
     this.tokenState = new MemoryTokenState(this.tasks);
+    this.taskIndex = new MemoryTaskIndex(() => this.tasks.records());
     this.feed = new MemoryFeed(limits.feedMaxLength);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
@@ -60,6 +67,23 @@ export class MemoryStore implements TokenStore {
     this.rateLimits.sweep();
     this.auditPart.sweep(now);
     this.approvals.sweep(now);
+    this.sessions.sweep(now);
+  }
+
+  listTaskIds(...a: Parameters<TaskIndexStore['listTaskIds']>) {
+    return this.taskIndex.listTaskIds(...a);
+  }
+  countOpenTasks(...a: Parameters<TaskIndexStore['countOpenTasks']>) {
+    return this.taskIndex.countOpenTasks(...a);
+  }
+  putSession(...a: Parameters<SessionStore['putSession']>) {
+    return this.sessions.putSession(...a);
+  }
+  touchSession(...a: Parameters<SessionStore['touchSession']>) {
+    return this.sessions.touchSession(...a);
+  }
+  deleteSession(...a: Parameters<SessionStore['deleteSession']>) {
+    return this.sessions.deleteSession(...a);
   }
 
   startTask(...a: Parameters<TaskStore['startTask']>) {

@@ -34,6 +34,11 @@ export class MemoryTasks implements TaskStore {
     return e;
   }
 
+  /** Every task still held (the memory store's task index reads them). */
+  *records(): Iterable<TaskRecord> {
+    for (const e of this.tasks.values()) yield e.task;
+  }
+
   /** The deadline of a task still held (expired or not), for its audit stream's lifetime. */
   deadlineOf(txn: string): number | undefined {
     return this.tasks.get(txn)?.task.deadline;

@@ -64,6 +64,17 @@ export const keys = (prefix: string) => ({
    */
   rateLimitPrefix: (windowSeconds: number) => `${prefix}rl:${windowSeconds}`,
   rateLimitKey: (key: string) => `{rl:${encodeURIComponent(key)}}`,
+  /**
+   * Sorted sets of the task index (docs/architecture.md, "The task index"), one pair per hour of
+   * task starts and shard: `all` holds `taskPosition` of every task started (scores 0, paged by
+   * text order), `open` each open task's id scored by its deadline. Each is its own hash tag, so
+   * a Cluster spreads one hour's starts over the shards' slots; both expire after the last
+   * deadline in them.
+   */
+  taskIndex: (hour: number, shard: number) => `${prefix}{tidx:${hour}.${shard}}:all`,
+  taskIndexOpen: (hour: number, shard: number) => `${prefix}{tidx:${hour}.${shard}}:open`,
+  /** Hash: one console session (`rec` json, `exp` its absolute end); expires at its idle end. */
+  session: (id: string) => `${prefix}{sess:${id}}`,
   /** Pub/sub channel carrying each feed entry as it is appended. */
   channel: () => `${prefix}feed`,
 });

@@ -6,10 +6,13 @@ import type {
   NoticeStore,
   RateLimitStore,
   ReplayStore,
+  SessionStore,
+  TaskIndexStore,
   TaskStore,
   TokenStateStore,
   TokenStore,
 } from '../store.js';
+import { DEFAULTS } from '../../config/defaults.js';
 import type { StoreLimits } from '../types.js';
 import { RedisApprovals } from './approvals.js';
 import { RedisAudit } from './audit.js';
@@ -21,6 +24,8 @@ import { keys } from './keys.js';
 import { RedisMarks } from './marks.js';
 import { RedisRateLimits } from './rate-limit.js';
 import { RedisReplay } from './replay.js';
+import { RedisSessions } from './sessions.js';
+import { RedisTaskIndex } from './task-index.js';
 import { RedisTasks } from './tasks.js';
 import { RedisTokenState } from './token-state.js';
 
@@ -34,6 +39,8 @@ export type RedisStoreOptions = RedisConnection &
     commandTimeoutMs: number;
     /** Bound on ping() (readiness), which has a connection of its own. */
     pingTimeoutMs: number;
+    /** Shards of each hour of the task index (store.taskIndexShards). */
+    taskIndexShards?: number;
   };
 
 /**
@@ -50,6 +57,8 @@ export class RedisStore implements TokenStore {
   private readonly auditPart: RedisAudit;
   private readonly replay: RedisReplay;
   private readonly rateLimits: RedisRateLimits;
+  private readonly taskIndex: RedisTaskIndex;
+  private readonly sessions: RedisSessions;
 
   private constructor(
     private readonly client: ScriptedClient,
@@ -66,6 +75,12 @@ export class RedisStore implements TokenStore {
     this.auditPart = new RedisAudit(client, k, opts.audit);
     this.replay = new RedisReplay(client, k);
     this.rateLimits = new RedisRateLimits(client, k);
+    this.taskIndex = new RedisTaskIndex(
+      client,
+      k,
+      opts.taskIndexShards ?? DEFAULTS.taskIndexShards,
+    );
+    this.sessions = new RedisSessions(client, k);
   }
 
   static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
@@ -86,8 +101,13 @@ export class RedisStore implements TokenStore {
     return new RedisStore(client, pinger, make, opts);
   }
 
-  startTask(...a: Parameters<TaskStore['startTask']>) {
-    return this.tasks.startTask(...a);
+  /** The task-start script and the index write go out together: one round trip of latency. */
+  async startTask(...a: Parameters<TaskStore['startTask']>) {
+    const [stamp] = await Promise.all([
+      this.tasks.startTask(...a),
+      this.taskIndex.writeStart(a[0]),
+    ]);
+    return stamp;
   }
   recordToken(...a: Parameters<TaskStore['recordToken']>) {
     return this.tasks.recordToken(...a);
@@ -101,8 +121,27 @@ export class RedisStore implements TokenStore {
   getTaskTree(...a: Parameters<TaskStore['getTaskTree']>) {
     return this.tasks.getTaskTree(...a);
   }
-  endTask(...a: Parameters<TaskStore['endTask']>) {
-    return this.tasks.endTask(...a);
+  async endTask(...a: Parameters<TaskStore['endTask']>) {
+    const [txn] = a;
+    const [r, task] = await Promise.all([this.tasks.endTask(...a), this.tasks.getTask(txn)]);
+    if (r?.changed && task) await this.taskIndex.noteEnded(txn, task.createdAt);
+    return r;
+  }
+
+  listTaskIds(...a: Parameters<TaskIndexStore['listTaskIds']>) {
+    return this.taskIndex.listTaskIds(...a);
+  }
+  countOpenTasks(...a: Parameters<TaskIndexStore['countOpenTasks']>) {
+    return this.taskIndex.countOpenTasks(...a);
+  }
+  putSession(...a: Parameters<SessionStore['putSession']>) {
+    return this.sessions.putSession(...a);
+  }
+  touchSession(...a: Parameters<SessionStore['touchSession']>) {
+    return this.sessions.touchSession(...a);
+  }
+  deleteSession(...a: Parameters<SessionStore['deleteSession']>) {
+    return this.sessions.deleteSession(...a);
   }
 
   checkToken(...a: Parameters<TokenStateStore['checkToken']>) {
