@@ -37,8 +37,18 @@ const program = new Command('baton')
   // commands there are.
   .configureOutput({
     outputError: (str, write) => {
-      if (str.startsWith('error: unknown command')) unknownCommand = str.trim().replace(/^error: /, 'baton: ').replace(/\n/g, ' ');
-      else write(`${str.trim().replace(/^error: /, 'baton: ').replace(/\n/g, ' ')}\n`);
+      if (str.startsWith('error: unknown command'))
+        unknownCommand = str
+          .trim()
+          .replace(/^error: /, 'baton: ')
+          .replace(/\n/g, ' ');
+      else
+        write(
+          `${str
+            .trim()
+            .replace(/^error: /, 'baton: ')
+            .replace(/\n/g, ' ')}\n`,
+        );
     },
   })
   // Commander's own usage errors (unknown command or option, missing argument) are thrown to the

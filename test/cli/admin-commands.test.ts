@@ -38,7 +38,8 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
   let b: RunningBaton;
   let storeCfg: Store;
   let env: NodeJS.ProcessEnv;
-  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runBaton(args, { ...env, ...extra });
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    runBaton(args, { ...env, ...extra });
   const json = async <T>(args: string[]): Promise<T> => {
     const r = await cli([...args, '--json']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
@@ -89,7 +90,9 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
 
   test('tasks list: the task just started, as JSON and as a table; a bad --status is exit 2', async () => {
     const token = await startTaskToken(b.url, up, 'support-agent', { purpose: 'cli list test' });
-    const txn = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { txn: string }).txn;
+    const txn = (
+      JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { txn: string }
+    ).txn;
     const listed = await json<{ tasks: { txn: string; owner: string; purpose: string }[] }>([
       'tasks',
       'list',
@@ -102,7 +105,9 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
     });
     const table = await cli(['tasks', 'list', '--agent', 'support-agent']);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^TXN\s+STATUS\s+OWNER\s+ACTOR\s+USER\s+AGE\s+LIVE\s+PURPOSE$/);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^TXN\s+STATUS\s+OWNER\s+ACTOR\s+USER\s+AGE\s+LIVE\s+PURPOSE$/,
+    );
     expect(table.stdout).toContain(txn);
     const bad = await cli(['tasks', 'list', '--status', 'opne']);
     expect(bad.code).toBe(2);
@@ -111,15 +116,28 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
 
   test('tasks show and revoke: the tree, then every token of the task inactive; unknown is exit 4', async () => {
     const token = await startTaskToken(b.url, up);
-    const tool = await exchange(b.url, 'support-agent', { subject_token: token, resource: TICKETS });
+    const tool = await exchange(b.url, 'support-agent', {
+      subject_token: token,
+      resource: TICKETS,
+    });
     expect(tool.status).toBe(200);
-    const { txn } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { txn: string };
-    const shown = await json<{ task: { txn: string }; tokens: { children: unknown[] }[] }>(['tasks', 'show', txn]);
+    const { txn } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      txn: string;
+    };
+    const shown = await json<{ task: { txn: string }; tokens: { children: unknown[] }[] }>([
+      'tasks',
+      'show',
+      txn,
+    ]);
     expect(shown.task.txn).toBe(txn);
     expect(shown.tokens[0]?.children).toHaveLength(1);
     const human = await cli(['tasks', 'show', txn]);
     expect(human.stdout).toContain(`support-agent → ${TICKETS}`);
-    const revoked = await json<{ tokens_ended: number; already_ended: boolean }>(['tasks', 'revoke', txn]);
+    const revoked = await json<{ tokens_ended: number; already_ended: boolean }>([
+      'tasks',
+      'revoke',
+      txn,
+    ]);
     expect(revoked).toMatchObject({ tokens_ended: 2, already_ended: false });
     expect(await active(tool.body.access_token as string)).toBe(false);
     const again = await cli(['tasks', 'revoke', txn]);
@@ -131,7 +149,10 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
 
   test('agents list and revoke: counts and the mark; an unknown agent is exit 4 and revokes nothing', async () => {
     const token = await liveToolToken('billing-agent');
-    const listed = await json<{ agents: { id: string; tasks_owned: number }[] }>(['agents', 'list']);
+    const listed = await json<{ agents: { id: string; tasks_owned: number }[] }>([
+      'agents',
+      'list',
+    ]);
     expect(listed.agents.map((a) => a.id)).toEqual(
       expect.arrayContaining(['support-agent', 'billing-agent', 'isolated-agent', 'orchestrator']),
     );
@@ -144,7 +165,10 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
       'billing-agent',
     ]);
     expect(r).toMatchObject({ id: 'billing-agent', configured: true });
-    const after = await json<{ agents: { id: string; revoked_before: number | null }[] }>(['agents', 'list']);
+    const after = await json<{ agents: { id: string; revoked_before: number | null }[] }>([
+      'agents',
+      'list',
+    ]);
     expect(after.agents.find((a) => a.id === 'billing-agent')!.revoked_before).toBe(r.before);
     expect(await active(token)).toBe(false);
   });
@@ -206,7 +230,11 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
     }
     const r = await tail;
     expect(r.code).toBe(0);
-    const change = JSON.parse(r.stdout.trim().split('\n')[0]!) as { kind: string; type: string; txn: string };
+    const change = JSON.parse(r.stdout.trim().split('\n')[0]!) as {
+      kind: string;
+      type: string;
+      txn: string;
+    };
     expect(change).toMatchObject({ kind: 'task' });
     expect(typeof change.txn).toBe('string');
   }, 60_000);

@@ -69,19 +69,26 @@ export function registerApprovals(program: Command): void {
           );
     });
 
-  for (const verdict of ['approve', 'deny'] as const)
-    approvals
-      .command(`${verdict} <id>`)
-      .description(`${verdict} a pending approval; the agent's next poll gets the answer`)
-      .option('--reason <text>', 'why (recorded in the audit trail; up to 500 characters)')
-      .action(async (id: string, o: { reason?: string }, cmd: Command) => {
-        if (o.reason !== undefined && o.reason.length > REASON_MAX)
-          throw new UsageError(`--reason is at most ${REASON_MAX} characters`);
-        const r = await adminClient(cmd).post<{ id: string; status: string }>(
-          `/admin/approvals/${seg(id)}/${verdict}`,
-          o.reason ? { reason: o.reason } : {},
-        );
-        if (globals(cmd).json) return printJson(r);
-        printLine(`${safeText(r.id)}: ${r.status}`);
-      });
+  const decide =
+    (verdict: 'approve' | 'deny') => async (id: string, o: { reason?: string }, cmd: Command) => {
+      if (o.reason !== undefined && o.reason.length > REASON_MAX)
+        throw new UsageError(`--reason is at most ${REASON_MAX} characters`);
+      const r = await adminClient(cmd).post<{ id: string; status: string }>(
+        `/admin/approvals/${seg(id)}/${verdict}`,
+        o.reason ? { reason: o.reason } : {},
+      );
+      if (globals(cmd).json) return printJson(r);
+      printLine(`${safeText(r.id)}: ${r.status}`);
+    };
+  const reason = 'why (recorded in the audit trail; up to 500 characters)';
+  approvals
+    .command('approve <id>')
+    .description("approve a pending approval; the agent's next poll gets its token")
+    .option('--reason <text>', reason)
+    .action(decide('approve'));
+  approvals
+    .command('deny <id>')
+    .description("deny a pending approval; the agent's next poll is refused")
+    .option('--reason <text>', reason)
+    .action(decide('deny'));
 }
