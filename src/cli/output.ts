@@ -3,14 +3,14 @@
  * progress on stderr only when a person watches (a TTY), so pipes and tests see clean output.
  */
 
+/** C0, DEL, C1 and the bidirectional marks, embeddings, overrides and isolates (Unicode UAX #9). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is escaped
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /** Control and bidirectional characters shown as \u escapes: agent-supplied text is hostile. */
 export function safeText(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is escaped
-  return s.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return s.replace(HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Columns padded to the widest cell; the last column is never cut (a purpose is read whole). */

@@ -20,7 +20,9 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const n = seen.length;
     // retry: 50 keeps the test short; the first connection ends after its one event.
-    res.write(`retry: 50\n\nid: e${n}\nevent: change\ndata: {"kind":"task","type":"task_started","time":1,"txn":"t${n}"}\n\n`);
+    res.write(
+      `retry: 50\n\nid: e${n}\nevent: change\ndata: {"kind":"task","type":"task_started","time":1,"txn":"t${n}"}\n\n`,
+    );
     if (n === 1) res.end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -38,7 +40,10 @@ test('a dropped stream is reconnected with Last-Event-ID, and both changes are p
     BATON_ADMIN_KEY: 'k',
   });
   expect(r.code).toBe(0);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { txn: string });
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { txn: string });
   expect(lines.map((l) => l.txn)).toEqual(['t1', 't2']);
   expect(seen[0]?.['last-event-id']).toBeUndefined();
   expect(seen[1]?.['last-event-id']).toBe('e1');

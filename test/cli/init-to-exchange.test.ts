@@ -119,8 +119,11 @@ test('init → config check → serve → one exchange end to end, with the secr
     BATON_ADMIN_KEY: out.admin_key,
   });
   expect(listed.code).toBe(0);
-  const tasks = (JSON.parse(listed.stdout) as { tasks: { owner: string; purpose: string }[] }).tasks;
-  expect(tasks).toEqual([expect.objectContaining({ owner: 'my-agent', purpose: 'first exchange' })]);
+  const tasks = (JSON.parse(listed.stdout) as { tasks: { owner: string; purpose: string }[] })
+    .tasks;
+  expect(tasks).toEqual([
+    expect.objectContaining({ owner: 'my-agent', purpose: 'first exchange' }),
+  ]);
   await baton.stop();
 }, 90_000);
 

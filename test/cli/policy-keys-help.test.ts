@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { DEFAULTS } from '../../src/config/defaults.js';
-import { BILLING, makeUpstream, rawTestConfig, runBaton, stopAllBatons, TICKETS } from '../support/index.js';
+import {
+  BILLING,
+  makeUpstream,
+  rawTestConfig,
+  runBaton,
+  stopAllBatons,
+  TICKETS,
+} from '../support/index.js';
 
 let dir: string;
 let configPath: string;
@@ -47,7 +54,13 @@ describe('policy check with --config', () => {
       { BATON_CONFIG: configPath },
     );
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { answer: { allow: boolean; rule: string; request: { resource: { id: string }; context: { scopes: string[] } } } };
+    const out = JSON.parse(r.stdout) as {
+      answer: {
+        allow: boolean;
+        rule: string;
+        request: { resource: { id: string }; context: { scopes: string[] } };
+      };
+    };
     expect(out.answer).toMatchObject({ allow: true, rule: 'tools' });
     expect(out.answer.request.resource.id).toBe(TICKETS);
     expect(out.answer.request.context.scopes).toEqual(['tickets:read', 'tickets:write']);
@@ -56,12 +69,21 @@ describe('policy check with --config', () => {
   test('unknown agents, tools and actions are refused (exit 2)', async () => {
     const cases: [string[], string][] = [
       [['--agent', 'nobody'], 'unknown agent "nobody"; configured: support-agent'],
-      [['--agent', 'support-agent', '--tool', 'mail'], 'unknown tool "mail"; configured: tickets, billing'],
-      [['--agent', 'support-agent', '--action', 'fly'], '--action must be start_task, exchange or hand_off (got "fly")'],
+      [
+        ['--agent', 'support-agent', '--tool', 'mail'],
+        'unknown tool "mail"; configured: tickets, billing',
+      ],
+      [
+        ['--agent', 'support-agent', '--action', 'fly'],
+        '--action must be start_task, exchange or hand_off (got "fly")',
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runBaton(['policy', 'check', '--config', configPath, ...args]);
-      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: expect.stringContaining(message) });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 2,
+        stderr: expect.stringContaining(message),
+      });
     }
   });
 });
@@ -70,15 +92,24 @@ describe('keys', () => {
   test('list says there are none; generate reads the config; a rotation waits the documented lead', async () => {
     const keysDir = path.join(dir, 'config-keys');
     const empty = await runBaton(['keys', 'list', '--config', configPath]);
-    expect(empty.stdout.trim()).toBe(`no keys in ${keysDir} (create one with: baton keys generate --dir ${keysDir})`);
+    expect(empty.stdout.trim()).toBe(
+      `no keys in ${keysDir} (create one with: baton keys generate --dir ${keysDir})`,
+    );
     const first = await runBaton(['keys', 'generate', '--config', configPath, '--json']);
-    const k1 = JSON.parse(first.stdout) as { alg: string; dir: string; activate_at: number; rotation: boolean };
+    const k1 = JSON.parse(first.stdout) as {
+      alg: string;
+      dir: string;
+      activate_at: number;
+      rotation: boolean;
+    };
     expect(k1).toMatchObject({ alg: 'EdDSA', dir: keysDir, rotation: false });
     expect(Math.abs(k1.activate_at - Date.now() / 1000)).toBeLessThan(60);
     const second = await runBaton(['keys', 'generate', '--config', configPath, '--json']);
     const k2 = JSON.parse(second.stdout) as { activate_at: number; rotation: boolean };
     expect(k2.rotation).toBe(true);
-    expect(k2.activate_at - k1.activate_at).toBeGreaterThanOrEqual(DEFAULTS.keyPublishLeadSeconds - 60);
+    expect(k2.activate_at - k1.activate_at).toBeGreaterThanOrEqual(
+      DEFAULTS.keyPublishLeadSeconds - 60,
+    );
     const listed = await runBaton(['keys', 'list', '--config', configPath]);
     expect(listed.stdout).toMatch(/signing/);
     expect(listed.stdout).toMatch(/staged/);
@@ -104,7 +135,8 @@ describe('the program', () => {
   });
 
   test('--version prints the package version', async () => {
-    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
+    const { version } = (await import('../../package.json', { with: { type: 'json' } }))
+      .default as { version: string };
     const r = await runBaton(['--version']);
     expect(r.stdout.trim()).toBe(version);
   });

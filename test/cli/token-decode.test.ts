@@ -19,7 +19,11 @@ test('prints header and claims as JSON, and never the signature', async () => {
   const t = await token();
   const r = await runBaton(['token', 'decode', t, '--json']);
   expect(r.code).toBe(0);
-  const out = JSON.parse(r.stdout) as { header: object; claims: Record<string, unknown>; verified: boolean };
+  const out = JSON.parse(r.stdout) as {
+    header: object;
+    claims: Record<string, unknown>;
+    verified: boolean;
+  };
   expect(out).toMatchObject({
     header: { alg: 'ES256', kid: 'k1', typ: 'at+jwt' },
     claims: { sub: 'alice@example.com', txn: 'task-1', act: { sub: 'support-agent' } },
