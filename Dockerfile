@@ -7,6 +7,9 @@ COPY packages ./packages
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The admin console's source and its build step: npm run build bundles it into dist/console.
+COPY console ./console
+COPY scripts/build-console.ts ./scripts/build-console.ts
 RUN npm run build
 
 FROM node:22-slim

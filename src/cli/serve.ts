@@ -39,6 +39,8 @@ async function serveDemo(env: Env, out: (s: string) => void): Promise<Served> {
     port: idpPort,
     host: e.demoIdpHost ?? DEFAULTS.demoIdpHost,
     audience: issuer,
+    // The console's login comes back to this Baton, wherever PORT put it.
+    consoleRedirectUri: `${issuer.replace(/\/$/, '')}/console/callback`,
   });
   const config = parseConfig(
     applyEnvOverrides(demoConfig(issuer, idp, port), { ...env, BATON_ISSUER: issuer }),

@@ -12,6 +12,8 @@ export const DEMO_POLICY_FILE = fileURLToPath(
  */
 export const DEMO = {
   user: { username: 'alice@example.com', password: 'alice-demo-password' },
+  /** Signs in to the console at the demo IdP (its ID token says baton_role: admin). */
+  consoleAdmin: { username: 'ada@example.com' },
   adminKey: 'demo-admin-key-do-not-use-in-production',
   agents: {
     'support-agent': 'demo-support-agent-secret',
@@ -122,7 +124,18 @@ export function demoConfig(
         resourceServer: { clientId: deploy.rs, auth: auth(deploy.secret) },
       },
     ],
-    admin: { keyHashes: [hashSecret(DEMO.adminKey)] },
+    admin: {
+      keys: [{ name: 'demo-admin-key', keyHash: hashSecret(DEMO.adminKey), role: 'admin' }],
+      // The console's login at the embedded IdP (docs/console.md): plain http on loopback.
+      oidc: {
+        issuer: idp.issuer,
+        clientId: 'baton-console',
+        redirectUri: `${issuer.replace(/\/$/, '')}/console/callback`,
+        roleClaim: 'baton_role',
+        scopes: ['openid', 'email', 'baton'],
+        allowInsecureRequests: true,
+      },
+    },
   };
 }
 
@@ -146,6 +159,7 @@ export function demoBanner(baton: string, idpCurl: string, storeKind: string): s
     `  ${deploy.resource}   ${deploy.rs} : ${deploy.secret}`,
     `Cedar policy set: ${DEMO_POLICY_FILE} (edit it while Baton runs: it reloads)`,
     `Admin key (Authorization: Bearer ...): ${DEMO.adminKey}`,
+    `Console: ${baton}/console/  (sign in as ${DEMO.consoleAdmin.username} at the demo IdP, or with the admin key)`,
     'Walkthrough: README.md, "Try it". These credentials are public: never use them outside the demo.',
     '=============================================================================',
     '',

@@ -19,6 +19,12 @@ export interface DemoIdpOptions {
   users?: Record<string, { password: string; claims?: Record<string, unknown> }>;
   scopes?: string[];
   accessTokenTtlSeconds?: number;
+  /**
+   * The admin console's redirect URI (`<Baton>/console/callback`, following PORT): registers the
+   * console as a public client (authorization code + PKCE) and turns on oidc-provider's dev
+   * login page (any password: demo only) so an admin can sign in.
+   */
+  consoleRedirectUri?: string;
 }
 export interface DemoIdp {
   issuer: string;
@@ -39,7 +45,14 @@ export interface DemoIdp {
 
 const DEFAULT_USERS: NonNullable<DemoIdpOptions['users']> = {
   'alice@example.com': { password: 'alice-demo-password', claims: { tenant: 'acme' } },
+  // The demo's admin: signs in to the console; the ID token's baton_role names the role.
+  'ada@example.com': {
+    password: 'ada-demo-password',
+    claims: { email: 'ada@example.com', baton_role: 'admin' },
+  },
 };
+/** The console's client at the demo IdP (public: PKCE, no secret). */
+export const CONSOLE_CLIENT_ID = 'baton-console';
 const DEFAULT_SCOPES = [
   'openid',
   'profile',
@@ -64,6 +77,24 @@ interface GrantCtx {
     entity(kind: string, value: unknown): void;
   };
   body: unknown;
+}
+interface GrantModel {
+  addOIDCScope(scope: string): void;
+  save(): Promise<string>;
+}
+interface ConsentCtx {
+  oidc: {
+    client: { clientId: string };
+    session: { accountId?: string; grantIdFor(clientId: string): string | undefined };
+    provider: {
+      Grant: (new (init: {
+        clientId: string;
+        accountId: string;
+      }) => GrantModel) & {
+        find(id: string): Promise<GrantModel | undefined>;
+      };
+    };
+  };
 }
 interface AccessTokenModel {
   accountId?: string;
@@ -168,15 +199,53 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
         response_types: [],
         redirect_uris: [],
       },
+      ...(opts.consoleRedirectUri
+        ? [
+            {
+              client_id: CONSOLE_CLIENT_ID,
+              token_endpoint_auth_method: 'none',
+              grant_types: ['authorization_code'],
+              response_types: ['code'],
+              redirect_uris: [opts.consoleRedirectUri],
+            },
+          ]
+        : []),
     ],
-    scopes: grantable,
+    scopes: [...grantable, 'baton'],
+    // The console reads its role from the ID token: scope `baton` asks for the baton_role claim,
+    // and the ID token carries the scopes' claims (not only the userinfo endpoint).
+    claims: { openid: ['sub'], email: ['email'], baton: ['baton_role'] },
+    conformIdTokenClaims: false,
     routes: ROUTES,
-    // Random cookie keys + no dev interactions + explicit TTL/account lookup silence dev warnings.
+    // Random cookie keys + explicit TTL/account lookup silence dev warnings. The dev login page
+    // (it takes any password) is on only for the console's demo login.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: opts.consoleRedirectUri !== undefined } },
+    // The console is first-party: its scopes are granted without a consent page.
+    loadExistingGrant: async (ctx: ConsentCtx) => {
+      const { client, session, provider: p } = ctx.oidc;
+      const existing = session.grantIdFor(client.clientId);
+      if (existing) return p.Grant.find(existing);
+      if (client.clientId !== CONSOLE_CLIENT_ID || !session.accountId) return undefined;
+      const grant = new p.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope('openid email baton');
+      await grant.save();
+      return grant;
+    },
     ttl: { AccessToken: ttl },
     findAccount: (_ctx: unknown, sub: string) =>
-      Object.hasOwn(users, sub) ? { accountId: sub, claims: () => ({ sub }) } : undefined,
+      Object.hasOwn(users, sub)
+        ? {
+            accountId: sub,
+            claims: () => ({
+              sub,
+              ...(users[sub]?.claims?.email ? { email: users[sub]?.claims?.email } : {}),
+              ...(users[sub]?.claims?.baton_role
+                ? { baton_role: users[sub]?.claims?.baton_role }
+                : {}),
+            }),
+          }
+        : undefined,
     // Copies the user's extra claims (e.g. tenant) into the access token; reserved claims
     // (iss/sub/aud/exp/scope...) are set after these by oidc-provider so they can't be overridden.
     extraTokenClaims: (_ctx: unknown, token: AccessTokenModel) =>

@@ -5,7 +5,7 @@ import { withStoreBudget } from '../store/deadline.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { adminRouter } from './routes/admin.js';
-import { adminReadsRouter } from './routes/admin-reads.js';
+import { adminConsoleApiRouter } from './routes/admin-console-api.js';
 import { consoleRouter } from './routes/console.js';
 import { feedRouter } from './routes/feed.js';
 import { fromPathDecodingError, requireDecodablePath } from './path.js';
@@ -67,7 +67,7 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use(feedRouter(deps));
   app.use(adminRouter(deps));
   // After adminRouter: its requireAdmin authenticates every /admin request first.
-  app.use(adminReadsRouter(deps));
+  app.use(adminConsoleApiRouter(deps));
   app.use(consoleRouter(deps));
 
   app.use((req: Request) => {

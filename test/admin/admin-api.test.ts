@@ -58,9 +58,16 @@ describe('admin API: tasks, agents, overview, stream and roles', () => {
     const { status, body } = await getJson(`${url}/admin/tasks`);
     expect(status).toBe(200);
     const tasks = body.tasks as Record<string, unknown>[];
-    const mine = tasks.filter((t) => ['first task', 'second task'].includes(t.purpose as string));
-    expect(mine.map((t) => t.purpose)).toEqual(['second task', 'first task']);
-    expect(mine[1]).toMatchObject({
+    // Newest start first; tasks started in the same second by txn, descending.
+    const order = [...tasks].sort(
+      (a, b) =>
+        (b.created_at as number) - (a.created_at as number) ||
+        (String(b.txn) < String(a.txn) ? -1 : 1),
+    );
+    expect(tasks.map((t) => t.txn)).toEqual(order.map((t) => t.txn));
+    const started = tasks.find((t) => t.purpose === 'first task');
+    expect(tasks.some((t) => t.purpose === 'second task')).toBe(true);
+    expect(started).toMatchObject({
       owner: 'support-agent',
       current_actor: 'billing-agent',
       sub: expect.any(String),
@@ -68,8 +75,8 @@ describe('admin API: tasks, agents, overview, stream and roles', () => {
       tokens_live: 2,
       tokens_total: 2,
     });
-    expect(typeof mine[1]!.deadline).toBe('number');
-    expect(typeof mine[1]!.age_seconds).toBe('number');
+    expect(typeof started!.deadline).toBe('number');
+    expect(typeof started!.age_seconds).toBe('number');
   });
 
   test('filters by status, agent, user and text, and pages with a cursor', async () => {

@@ -47,6 +47,7 @@ describe('configuration', () => {
         prefix: DEFAULTS.redisPrefix,
         requestTimeoutMs: DEFAULTS.storeRequestTimeoutMs,
         pingTimeoutMs: DEFAULTS.storePingTimeoutMs,
+        taskIndexShards: DEFAULTS.taskIndexShards,
       },
       keys: { dir: DEFAULTS.keysDir, alg: DEFAULTS.keyAlg, generateIfMissing: false },
       policy: { watch: DEFAULTS.policyWatch },

@@ -75,7 +75,8 @@ export function consoleRouter(deps: HttpDeps): Router {
         },
       },
       strictTransportSecurity: loopback ? false : undefined,
-      referrerPolicy: { policy: 'no-referrer' },
+      // Not no-referrer: under it a form POST sends `Origin: null`, and the Origin check refuses it.
+      referrerPolicy: { policy: 'same-origin' },
     }),
     (_req, res, next) => {
       res.set('Cache-Control', 'no-store');
@@ -177,7 +178,10 @@ export function consoleRouter(deps: HttpDeps): Router {
     res.json({ logged_out: true });
   });
 
-  r.get('/console', (_req, res) => res.redirect(301, '/console/'));
+  // Relative URLs of the console's assets need the trailing slash (express matches both).
+  r.get('/console', (req, res, next) =>
+    req.originalUrl === '/console' ? res.redirect(301, '/console/') : next(),
+  );
   const assets = consoleAssetsDir();
   if (assets) r.use('/console', express.static(assets, { index: 'index.html', fallthrough: true }));
   else

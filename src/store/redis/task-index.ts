@@ -15,16 +15,45 @@ const encode = (pos: string) => Buffer.from(pos, 'utf8').toString('base64url');
 const startOf = (pos: string) => Number(pos.slice(0, pos.indexOf('|')));
 
 /**
+ * KEYS: all, open (one bucket's pair). ARGV: position, deadline, txn. One script, not a MULTI of
+ * six commands: measured warm, +13 to +20 µs of Node CPU per task start against +75 to +95. Each key expires after
+ * the latest deadline it holds (NX then GT: a new key gets the deadline, a later one pushes it).
+ */
+const INDEX_TASK = `
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+for i = 1, 2 do
+  redis.call('EXPIREAT', KEYS[i], ARGV[2], 'NX')
+  redis.call('EXPIREAT', KEYS[i], ARGV[2], 'GT')
+end
+return 1`;
+
+type WithIndex = Client & {
+  batonIndexTask(
+    all: string,
+    open: string,
+    position: string,
+    deadline: number,
+    txn: string,
+  ): Promise<number>;
+};
+
+/**
  * The task index on Redis: per hour of task starts, `shards` pairs of sorted sets, each pair
- * its own hash tag (src/store/redis/keys.ts). A task start writes its pair in one MULTI beside
+ * its own hash tag (src/store/redis/keys.ts). A task start writes its pair in one script beside
  * the task-start script (same round trip; a script cannot span two slots of a Cluster).
  */
 export class RedisTaskIndex implements TaskIndexStore {
+  private readonly client: WithIndex;
+
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly k: Keys,
     private readonly shards: number,
-  ) {}
+  ) {
+    client.defineCommand('batonIndexTask', { numberOfKeys: 2, lua: INDEX_TASK });
+    this.client = client as WithIndex;
+  }
 
   /** Indexes a task being started; both sets expire after the latest deadline they hold. */
   writeStart(task: Pick<TaskRecord, 'txn' | 'createdAt' | 'deadline'>): Promise<void> {
@@ -33,18 +62,7 @@ export class RedisTaskIndex implements TaskIndexStore {
     const all = this.k.taskIndex(hour, shard);
     const open = this.k.taskIndexOpen(hour, shard);
     return guarded(async () => {
-      // NX then GT: a new key gets the deadline; a later deadline pushes the expiry out.
-      const replies = await this.client
-        .multi()
-        .zadd(all, 0, taskPosition(task))
-        .call('EXPIREAT', all, task.deadline, 'NX')
-        .call('EXPIREAT', all, task.deadline, 'GT')
-        .zadd(open, task.deadline, task.txn)
-        .call('EXPIREAT', open, task.deadline, 'NX')
-        .call('EXPIREAT', open, task.deadline, 'GT')
-        .exec();
-      const failed = replies?.find(([err]) => err);
-      if (!replies || failed) throw failed?.[0] ?? new Error('MULTI aborted');
+      await this.client.batonIndexTask(all, open, taskPosition(task), task.deadline, task.txn);
     });
   }
 

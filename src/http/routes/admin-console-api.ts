@@ -6,8 +6,10 @@ import { readOverview } from '../../admin/overview.js';
 import { listTasks, type TaskFilter } from '../../admin/task-list.js';
 import { epochSeconds } from '../../clock.js';
 import { DEFAULTS } from '../../config/defaults.js';
-import { InvalidRequest } from '../../errors.js';
-import type { TaskStatus } from '../../store/types.js';
+import { InvalidRequest, NotFound } from '../../errors.js';
+import { revokeTokenTree } from '../../revocation/revoke.js';
+import { type BatonClaims, nestActors } from '../../tokens/claims.js';
+import type { SessionRecord, TaskStatus, TokenRecord } from '../../store/types.js';
 import { adminOf } from '../admin-auth.js';
 import type { HttpDeps } from '../deps.js';
 
@@ -50,8 +52,8 @@ function taskFilter(q: Record<string, unknown>): TaskFilter {
  * the header's counts, keys, who is signed in, and a live stream of changes. Mounted after
  * adminRouter, whose requireAdmin has authenticated the caller (adminOf fails closed if not).
  */
-export function adminReadsRouter(deps: HttpDeps): Router {
-  const { ctx } = deps;
+export function adminConsoleApiRouter(deps: HttpDeps): Router {
+  const { ctx, log } = deps;
   const r = Router();
   const activity = new AdminActivity(
     { store: ctx.store, audit: ctx.audit },
@@ -113,12 +115,12 @@ export function adminReadsRouter(deps: HttpDeps): Router {
   // Who is signed in, and (for a console session) the CSRF token its requests must carry.
   r.get('/admin/session', (_req, res) => {
     const actor = adminOf(res);
-    const s = res.locals.session as { csrf: string; expiresAt: number } | undefined;
+    const s = res.locals.session as SessionRecord | undefined;
     res.json({
       admin: actor.name,
       role: actor.role,
       via: actor.via,
-      ...(s ? { csrf: s.csrf, expires_at: s.expiresAt } : {}),
+      ...(s ? { login: s.via, csrf: s.csrf, expires_at: s.expiresAt } : {}),
     });
   });
 
@@ -144,5 +146,30 @@ export function adminReadsRouter(deps: HttpDeps): Router {
     });
   });
 
+  // Revokes one token of a task (and its descendants) by its jti, as the console knows it; the
+  // same revocation as POST /admin/tokens/revoke, without the token itself.
+  r.post('/admin/tasks/:txn/tokens/:jti/revoke', async (req, res) => {
+    adminOf(res);
+    const txn = String(req.params.txn);
+    const jti = String(req.params.jti);
+    const tree = await ctx.store.getTaskTree(txn);
+    const rec = tree?.tokens.find((t) => t.jti === jti);
+    if (!tree || !rec) throw new NotFound('no such token in a live task');
+    await revokeTokenTree(ctx, claimsOfRecord(tree.task.sub, rec), 'admin');
+    log.info({ op: 'revoke_token', by: 'admin', txn, jti }, 'token revoked');
+    res.json({ revoked: 'token', txn, jti });
+  });
+
   return r;
+}
+
+/** The claims revokeTokenTree reads, rebuilt from the token's record (RFC 8693 §4.1 `act`). */
+function claimsOfRecord(sub: string, rec: TokenRecord): BatonClaims {
+  return {
+    txn: rec.txn,
+    jti: rec.jti,
+    sub,
+    aud: rec.aud,
+    act: nestActors(rec.actors),
+  } as BatonClaims;
 }
