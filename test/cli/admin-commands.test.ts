@@ -219,6 +219,16 @@ describe.each(VARIANTS)('baton admin commands on the $name store', ({ store }) =
   });
 
   test('events tail: a change for a task started while it follows, as a JSON line', async () => {
+    // Another listener came and went more than a store budget (1 s) ago: the stream's polling,
+    // started in that request, must not carry the request's spent budget into later polls.
+    const ctl = new AbortController();
+    const first = await fetch(`${b.url}/admin/stream`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      signal: ctl.signal,
+    });
+    expect(first.status).toBe(200);
+    ctl.abort();
+    await new Promise((r) => setTimeout(r, 1500));
     const tail = cli(['events', 'tail', '--count', '1', '--json']);
     // The stream starts reading the audit trail from when it connects: start tasks until one is heard.
     let done = false;
