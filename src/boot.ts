@@ -44,7 +44,7 @@ export interface BootOptions {
 }
 
 /** Where the configured Redis is: Cluster nodes, else Sentinels, else one URL. */
-function redisConnection(store: Config['store']): RedisConnection {
+export function redisConnection(store: Config['store']): RedisConnection {
   if (store.cluster) return { cluster: store.cluster };
   if (store.sentinel) return { sentinel: store.sentinel };
   return { url: store.url ?? DEFAULTS.redisUrl };

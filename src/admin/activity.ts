@@ -1,6 +1,7 @@
 import type { AuditReadDeps } from '../audit/read.js';
 import { readEventsPage } from '../audit/read.js';
 import type { AuditType } from '../audit/events.js';
+import { outsideStoreBudget } from '../store/deadline.js';
 
 /** A change the console hears on the live stream: enough to refresh the one row it touches. */
 export interface AdminChange {
@@ -55,7 +56,9 @@ export class AdminActivity {
   async start(): Promise<void> {
     if (!this.timer) {
       this.startedAt = this.now();
-      this.timer = setInterval(() => void this.poll(), this.opts.pollMs);
+      // The first listener's request starts the timer; its polls must not spend that request's
+      // store budget (src/store/deadline.ts), or every poll after the first second fails on Redis.
+      this.timer = outsideStoreBudget(() => setInterval(() => void this.poll(), this.opts.pollMs));
       this.timer.unref();
     }
     await this.poll();

@@ -108,8 +108,12 @@ export const DEFAULTS = {
   approvalPageMax: 1_000,
   /** How often the keys directory is re-read, so a staged key is picked up without restart. */
   keysReloadMs: 10_000,
-  /** A new key is published this long before it signs, so every instance and cache knows it first. */
-  keyPublishLeadSeconds: 60,
+  /**
+   * A rotated key is published this long before it signs, so every instance (re-reading the key
+   * directory every keysReloadMs) and every verifier caching /jwks (jwksMaxAgeSeconds) knows it
+   * first: 300 s + 10 s. The first key of a deployment signs at once (nobody caches it yet).
+   */
+  keyPublishLeadSeconds: 310,
   /** Algorithm of a generated signing key (config, `baton keys create`). */
   keyAlg: 'ES256',
   /** Directory of the shared key source. */

@@ -26,3 +26,12 @@ export function storeBudgetLeftMs(): number | undefined {
   b.deadline ??= Date.now() + b.ms;
   return b.deadline - Date.now();
 }
+
+/**
+ * Runs `fn` outside any request's budget: for work a request starts that outlives it (a timer
+ * polling for every listener), which would otherwise inherit the request's budget through
+ * AsyncLocalStorage and, once it is spent, fail every later store call.
+ */
+export function outsideStoreBudget<T>(fn: () => T): T {
+  return budgets.exit(fn);
+}

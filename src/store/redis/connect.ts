@@ -101,3 +101,14 @@ export async function connectOrExplain(client: Client, conn: RedisConnection): P
     client.off('error', onError);
   }
 }
+
+/** Connects, pings and disconnects (`baton config check`); throws like connectOrExplain. */
+export async function pingRedis(conn: RedisConnection, timeoutMs: number): Promise<void> {
+  const client = clientFactory(conn, timeoutMs)();
+  try {
+    await connectOrExplain(client, conn);
+    await client.ping();
+  } finally {
+    client.disconnect();
+  }
+}
