@@ -19,6 +19,9 @@ export type AuditType =
   | 'agent_revoked'
   | 'user_revoked'
   | 'all_revoked'
+  | 'admin_signed_in'
+  | 'admin_signed_out'
+  | 'admin_sign_in_refused'
   | 'task_completed';
 
 /**
@@ -30,6 +33,7 @@ export const REFUSAL_TYPES: ReadonlySet<AuditType> = new Set<AuditType>([
   'exchange_refused',
   'introspection_refused',
   'refusals_suppressed',
+  'admin_sign_in_refused',
 ]);
 
 export interface AuditEvent {

@@ -155,3 +155,42 @@ test('logging in again rotates the session: the one before it ends', async () =>
   );
   expect((await fetch(`${a.url}/admin/tasks`, { headers: { cookie: second } })).status).toBe(200);
 });
+
+/** The global audit stream (`stream`), read with the admin key, once its batch is filed. */
+async function eventsOf(on: RunningBaton, stream: 'decisions' | 'refusals', type: string) {
+  for (let i = 0; i < 50; i++) {
+    const r = await fetch(`${on.url}/admin/events?stream=${stream}&limit=500`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const { events } = (await r.json()) as { events: Record<string, unknown>[] };
+    const found = events.filter((e) => e.type === type);
+    if (found.length > 0) return found;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return [];
+}
+
+test('signing in, signing out and a refused sign-in are audit events naming the admin and role', async () => {
+  const { cookie, csrf } = await login(a);
+  await fetch(`${a.url}/console/logout`, {
+    method: 'POST',
+    headers: { cookie, 'x-csrf-token': csrf, origin: ISSUER },
+  });
+  await fetch(`${a.url}/console/login/key`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ key: 'wrong' }),
+  });
+  const admin = { name: 'key-1', role: 'admin' };
+  expect(await eventsOf(a, 'decisions', 'admin_signed_in')).toContainEqual(
+    expect.objectContaining({ admin, decision: 'allow', detail: { via: 'key' } }),
+  );
+  expect(await eventsOf(a, 'decisions', 'admin_signed_out')).toContainEqual(
+    expect.objectContaining({ admin, decision: 'done' }),
+  );
+  // Refusals are filed apart from decisions, so wrong keys cannot flood the story.
+  expect(await eventsOf(a, 'refusals', 'admin_sign_in_refused')).toContainEqual(
+    expect.objectContaining({ decision: 'deny', reason: 'that admin key is not valid' }),
+  );
+});

@@ -44,6 +44,15 @@ export function consoleRouter(deps: HttpDeps): Router {
   const loopback = isLoopback(ctx.config.issuer);
   const limits = sessionLimits(ctx);
   const o = ctx.config.admin?.oidc;
+  // Signing in and out are admin actions too: audit events naming the admin and role.
+  const signedIn = (name: string, role: string, via: 'oidc' | 'key') =>
+    ctx.audit.emit({
+      type: 'admin_signed_in',
+      client: 'admin',
+      admin: { name, role },
+      decision: 'allow',
+      detail: { via },
+    });
   const login = o
     ? new OidcLogin({
         issuer: o.issuer,
@@ -124,6 +133,7 @@ export function consoleRouter(deps: HttpDeps): Router {
       const who = await login.finish(new URL(req.originalUrl, base), flow);
       const previous = readCookie(req.headers.cookie, sessionCookieName(ctx));
       const { secret } = await openSession(ctx.store, { ...who, via: 'oidc' }, limits, previous);
+      signedIn(who.admin, who.role, 'oidc');
       log.info(
         { op: 'console_login', admin: who.admin, role: who.role, via: 'oidc' },
         'admin signed in',
@@ -132,6 +142,14 @@ export function consoleRouter(deps: HttpDeps): Router {
       back(res);
     } catch (e) {
       if (!(e instanceof BatonError)) throw e;
+      ctx.audit.emit({
+        type: 'admin_sign_in_refused',
+        client: 'admin',
+        decision: 'deny',
+        error: e.code,
+        reason: e.description,
+        detail: { via: 'oidc' },
+      });
       log.warn(
         { op: 'console_login', err: e.description, debug: e.debug },
         'console login refused',
@@ -149,7 +167,16 @@ export function consoleRouter(deps: HttpDeps): Router {
         throw new InvalidRequest('a login must come from Baton’s own origin');
       const key = (req.body as { key?: unknown } | undefined)?.key;
       const actor = typeof key === 'string' && key !== '' ? adminForKey(ctx, key) : undefined;
-      if (!actor) return back(res, 'that admin key is not valid');
+      if (!actor) {
+        ctx.audit.emit({
+          type: 'admin_sign_in_refused',
+          client: 'admin',
+          decision: 'deny',
+          reason: 'that admin key is not valid',
+          detail: { via: 'key' },
+        });
+        return back(res, 'that admin key is not valid');
+      }
       const previous = readCookie(req.headers.cookie, sessionCookieName(ctx));
       const { secret } = await openSession(
         ctx.store,
@@ -157,6 +184,7 @@ export function consoleRouter(deps: HttpDeps): Router {
         limits,
         previous,
       );
+      signedIn(actor.name, actor.role, 'key');
       log.info(
         { op: 'console_login', admin: actor.name, role: actor.role, via: 'key' },
         'admin signed in',
@@ -170,7 +198,16 @@ export function consoleRouter(deps: HttpDeps): Router {
   r.post('/console/logout', async (req, res) => {
     const { session } = await authenticateAdmin(ctx, req);
     const secret = readCookie(req.headers.cookie, sessionCookieName(ctx));
-    if (session && secret) await endSession(ctx.store, secret);
+    if (session && secret) {
+      await endSession(ctx.store, secret);
+      ctx.audit.emit({
+        type: 'admin_signed_out',
+        client: 'admin',
+        admin: { name: session.admin, role: session.role },
+        decision: 'done',
+        detail: { via: session.via },
+      });
+    }
     res.append(
       'Set-Cookie',
       cookie(ctx, sessionCookieName(ctx), '', { maxAgeSeconds: 0, sameSite: 'Strict' }),
