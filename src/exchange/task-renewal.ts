@@ -24,6 +24,7 @@ import type { ExchangeResponse } from './exchange.js';
 import { renewAndSign } from './issue.js';
 import { TOKEN_TYPE_ACCESS } from '../tokens/claims.js';
 import { verifySubject } from './subject.js';
+import { assertMayAct } from './task-start.js';
 
 /** What a renewal presents (docs/endpoints.md, "POST /tasks/{txn}/renew"). */
 export interface RenewalRequest {
@@ -112,6 +113,8 @@ async function renew(
   // The same person, vouched for by the same issuer (sub carries the issuer's prefix already).
   if (user.sub !== task.sub || (task.task?.user.iss ?? user.iss) !== user.iss)
     throw new InvalidRequest('user_token is not of the task\u2019s user and issuer');
+  // The fresh consent may name who may act on it, as at the task's start: the renewing actor.
+  assertMayAct(user, caller.id, ctx.config.issuer, 'user_token');
 
   const record = await readTask(ctx, task.txn);
   if (!record) throw new InvalidRequest('task_token belongs to a task Baton no longer knows');
@@ -129,10 +132,12 @@ async function renew(
         : 'user_token expires no later than the task\u2019s deadline; nothing to renew',
     );
 
+  // The actor's ceiling of the config in force, as at start and hand-off: a scope taken from the
+  // agent since the task began is not carried into the task's renewed lifetime.
   const scopes = grantScopes(
     req.scope,
-    intersect(splitScope(task.scope), user.scope),
-    'task scope ∩ user_token scope',
+    intersect(intersect(splitScope(task.scope), user.scope), caller.taskScopes),
+    `task scope ∩ user_token scope ∩ agents[${caller.id}].taskScopes`,
   );
   const userClaims = pickUserClaims(user.iss, user.claims);
   const act = actorChain(task.act);

@@ -9,6 +9,21 @@ import { startAndSign, type Issued } from './issue.js';
 import type { ExchangeRequest } from './request.js';
 import { epochSeconds } from '../clock.js';
 
+/** RFC 8693 §4.4: `may_act` in a user token names who may act for it (at start and at renewal). */
+export function assertMayAct(
+  user: UpstreamIdentity,
+  agentId: string,
+  issuer: string,
+  what: string,
+): void {
+  if (
+    user.mayAct &&
+    (user.mayAct.sub !== agentId ||
+      (user.mayAct.iss !== undefined && user.mayAct.iss !== issuer && user.mayAct.iss !== user.iss))
+  )
+    throw new InvalidRequest(`${what}'s may_act does not name ${agentId}`);
+}
+
 /**
  * Start a task: a user token from a trusted issuer becomes a task token (aud = Baton, new txn,
  * act = the agent, depth 1). Scope ⊆ user scope ∩ agent's task scopes; exp ≤ user token exp and
@@ -35,15 +50,7 @@ export async function startTask(
   // A caller presenting an actor was checked for mayPresentActorTokens before it was verified
   // (exchange.ts).
   if (chain.length > 1) checkHandOff(ctx.config, caller, actor, chain.length);
-  // RFC 8693 §4.4: may_act in the subject names who may act for it.
-  if (
-    user.mayAct &&
-    (user.mayAct.sub !== actor.id ||
-      (user.mayAct.iss !== undefined &&
-        user.mayAct.iss !== ctx.config.issuer &&
-        user.mayAct.iss !== user.iss))
-  )
-    throw new InvalidRequest(`subject_token's may_act does not name ${actor.id}`);
+  assertMayAct(user, actor.id, ctx.config.issuer, 'subject_token');
   const scopes = taskStartScopes(actor, user.scope, req.scope);
   const txn = ctx.newId();
   const userClaims = pickUserClaims(user.iss, user.claims);

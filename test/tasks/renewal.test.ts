@@ -19,6 +19,7 @@ import {
   startBaton,
   startTaskToken,
   testConfig,
+  testKeys,
   type ClientId,
   type HttpResult,
   type RunningBaton,
@@ -159,6 +160,24 @@ describe.each(VARIANTS)('task renewal on the $name store', ({ store }) => {
     }, 'the renewal refusal in the audit trail');
   });
 
+  test('refuses a fresh token whose may_act names another agent (RFC 8693 §4.4), as /token does', async () => {
+    const task = await shortTask(60);
+    const r = await renewAs(b.url, 'support-agent', task.claims.txn, {
+      task_token: task.token,
+      user_token: await up.userToken({ expIn: 3600, extra: { may_act: { sub: 'billing-agent' } } }),
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe('invalid_request');
+    expect(r.body.error_description).toMatch(/may_act/);
+    const t = await adminRequest(b.url, 'GET', `/admin/tasks/${task.claims.txn}`);
+    expect((t.body.task as { deadline: number }).deadline).toBe(task.claims.exp);
+    const named = await renewAs(b.url, 'support-agent', task.claims.txn, {
+      task_token: task.token,
+      user_token: await up.userToken({ expIn: 3600, extra: { may_act: { sub: 'support-agent' } } }),
+    });
+    expect(named.status).toBe(200);
+  });
+
   test('refuses after the user was revoked, and after the task token was revoked', async () => {
     const task = await shortTask(60, 'renew-revoked@example.com');
     await adminRevoke(
@@ -250,6 +269,50 @@ describe.each(VARIANTS)('task renewal on the $name store', ({ store }) => {
     const bad = await renewAs(b.url, 'support-agent', task.claims.txn, { task_token: task.token });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('invalid_request');
+  });
+});
+
+describe('task renewal after the config narrowed the agent', () => {
+  let up: Upstream;
+  let before: RunningBaton;
+  let after: RunningBaton;
+  const storeCfg = { kind: 'redis' as const, url: testRedisUrl(), prefix: uniquePrefix() };
+  beforeAll(async () => {
+    up = await makeUpstream();
+    const wide = testConfig(up, (raw) => {
+      raw.store = storeCfg;
+    });
+    const keys = await testKeys(wide);
+    before = await startBaton(wide, { keys });
+    // A second instance of the same deployment, started with support-agent's taskScopes cut.
+    after = await startBaton(
+      testConfig(up, (raw) => {
+        raw.store = storeCfg;
+        const agents = raw.agents as { id: string; taskScopes: string[] }[];
+        agents.find((a) => a.id === 'support-agent')!.taskScopes = ['tickets:read'];
+      }),
+      { keys },
+    );
+  });
+  afterAll(async () => {
+    await before.close();
+    await after.close();
+    await dropKeysUnder({ url: storeCfg.url }, storeCfg.prefix);
+  });
+
+  test("the renewed scope is within the actor's taskScopes in force, not only the old task's", async () => {
+    const start = await exchange(before.url, 'support-agent', {
+      subject_token: await up.userToken({ expIn: 60 }),
+      audience: ISSUER,
+    });
+    const task = start.body.access_token as string;
+    expect(claimsOf(task).scope).toBe('billing:read tickets:read tickets:write');
+    const r = await renewAs(after.url, 'support-agent', claimsOf(task).txn, {
+      task_token: task,
+      user_token: await up.userToken({ expIn: 3600 }),
+    });
+    expect(r.status).toBe(200);
+    expect(claimsOf(r.body.access_token as string).scope).toBe('tickets:read');
   });
 });
 

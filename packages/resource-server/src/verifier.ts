@@ -118,6 +118,11 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
   const revoked = () => {
     for (const l of listeners) l();
   };
+  /**
+   * "Every token issued until now", in Baton's clock: a token's `iat` may lie up to the tolerance
+   * past ours (we accept it so), and one issued before a reset or gap must still be re-checked.
+   */
+  const issuedUntilNow = () => (Date.now() + tolerance * 1000) * 1000;
   /** Verified tokens (local) by their exact string, each until its exp; FIFO-bounded. */
   const held = new Map<string, Held>();
   /** Introspection mode's positive answers, until `until` (ms). */
@@ -148,13 +153,13 @@ export function createVerifier(opts: VerifierOptions): BatonVerifier {
             // issued until now is re-checked once (a restarted Baton may not know it).
             onReset: () => {
               state.clear();
-              state.recheckBefore(Date.now() * 1000);
+              state.recheckBefore(issuedUntilNow());
               answers.clear();
               revoked();
             },
             // Events were lost: every token issued until now is re-checked once.
             onGap: () => {
-              state.recheckBefore(Date.now() * 1000);
+              state.recheckBefore(issuedUntilNow());
               answers.clear();
               revoked();
             },

@@ -245,6 +245,39 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
     }
   });
 
+  test('Express: a refusal naming a non-ASCII action is answered (the challenge stays a valid header)', async () => {
+    // The action comes from the request (an MCP-style body): a refusal echoes it into
+    // WWW-Authenticate, where a character outside Latin-1 made setHeader throw, unanswered.
+    const baton = batonExpress({ verifier: v });
+    const app = express();
+    app.use(express.json());
+    app.post(
+      '/call',
+      baton.requireBaton({ toolCall: { action: (req) => String(req.body.tool) } }),
+      (_req, res) => {
+        res.json({ ran: true });
+      },
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const token = await callToken({ id: 't-1' });
+      const r = await fetch(`${base}/call`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tool: 'close\u20ac\u2028ticket' }),
+      });
+      expect(r.status).toBe(403);
+      expect(await r.json()).toMatchObject({ error: 'insufficient_scope' });
+      const challenge = r.headers.get('www-authenticate') ?? '';
+      expect(challenge).toMatch(/^Bearer error="insufficient_scope"/);
+      expect(challenge).toMatch(/^[\x20-\x7e]*$/);
+    } finally {
+      server.close();
+    }
+  });
+
   test('fetch form: withBaton answers refusals as Responses and runs the handler otherwise', async () => {
     const handler = withBaton(v, { scope: 'tickets:read' }, (_req, p) =>
       Response.json({ sub: p.sub }),

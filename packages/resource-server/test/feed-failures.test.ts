@@ -1,3 +1,4 @@
+import { setClock } from '../../../src/clock.js';
 import { STORE_LIMITS } from '../../../src/config/defaults.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { KeySet } from '../../../src/keys/keyset.js';
@@ -88,6 +89,28 @@ describe('the feed when things go wrong', () => {
     // The new Baton never recorded it: local state alone would have said "ok".
     expect(await verdict(v, bearer(before))).toBe('invalid_token');
     expect(await verdict(v, bearer(await ticketToken(b.url, up, 'support-agent')))).toBe('ok');
+  });
+
+  test("a reset re-checks tokens stamped by a Baton clock ahead of the resource's (within the tolerance)", async () => {
+    // Baton's clock runs 4 s ahead, within the 5 s both sides tolerate: the resource takes its tokens.
+    setClock(() => Date.now() + 4_000);
+    try {
+      const a = await bootOn(config, new MemoryStore(STORE_LIMITS), keys);
+      const seen: string[] = [];
+      const v = ticketsVerifier(a.url, { onEvent: (n) => seen.push(n.type) });
+      open.v.push(v);
+      await v.ready();
+      const before = await ticketToken(a.url, up, 'support-agent');
+      expect(await verdict(v, bearer(before))).toBe('ok');
+      await a.baton.close();
+      const b = await bootOn(config, new MemoryStore(STORE_LIMITS), keys, a.port);
+      open.b.push(b.baton);
+      expect(await until(async () => seen.includes('reset') && v.feedIsFresh(), true)).toBe(true);
+      // Issued before the reset, though its iat lies past the resource's "now": re-checked all the same.
+      expect(await verdict(v, bearer(before))).toBe('invalid_token');
+    } finally {
+      setClock();
+    }
   });
 
   test('an agent disabled in config is a mark on the feed: both modes refuse its tokens', async () => {

@@ -14,12 +14,17 @@ export interface ChallengeContext {
   scopes?: readonly string[];
 }
 
-/** RFC 7235 quoted-string: backslash-escape `"` and `\`; drop control characters. */
+/**
+ * RFC 7235 quoted-string: backslash-escape `"` and `\`; drop control characters; anything past
+ * ASCII becomes `?` (a description may echo the request, e.g. a call's action, and a character
+ * outside Latin-1 makes Node's setHeader and fetch's Headers throw: no answer at all).
+ */
 const quote = (v: string) => {
   let out = '';
   for (const ch of v) {
     const c = ch.codePointAt(0) ?? 0;
-    out += c < 0x20 || c === 0x7f ? ' ' : ch === '"' || ch === '\\' ? `\\${ch}` : ch;
+    out +=
+      c < 0x20 || c === 0x7f ? ' ' : c > 0x7e ? '?' : ch === '"' || ch === '\\' ? `\\${ch}` : ch;
   }
   return `"${out}"`;
 };
