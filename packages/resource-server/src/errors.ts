@@ -67,7 +67,7 @@ export class InsufficientScopeError extends BatonAuthError {
 export class ToolCallMismatchError extends BatonAuthError {
   constructor(
     description: string,
-    readonly reason: 'action' | 'arguments' | 'unbound' | 'tool',
+    readonly reason: 'action' | 'arguments' | 'unbound' | 'tool' | 'undeclared',
   ) {
     super('insufficient_scope', 403, description);
   }

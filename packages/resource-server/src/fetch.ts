@@ -1,6 +1,6 @@
 import type { ToolCallRequest } from '@baton/protocol';
 import type { BatonPrincipal } from './principal.js';
-import { assertToolCall } from './tool-call.js';
+import { enforceRouteCall } from './tool-call.js';
 import type { BatonVerifier, Refusal, VerifyRequirements } from './verifier.js';
 
 /** The verifier's check of a fetch-API `Request` (Hono, Next.js route handlers, Deno, Bun…). */
@@ -24,6 +24,8 @@ export interface WithBatonOptions extends VerifyRequirements {
   /** The call this request makes, for a `tool_call`-bound token (assertToolCall). */
   toolCall?: (request: Request) => ToolCallRequest | Promise<ToolCallRequest>;
   requireBound?: boolean;
+  /** The handler calls assertToolCall itself (else a bound token needs `toolCall` declared). */
+  handlerChecksCall?: boolean;
 }
 
 /**
@@ -39,10 +41,11 @@ export function withBaton(
     let principal: BatonPrincipal;
     try {
       principal = await verifyRequest(v, request, o);
-      if (o.toolCall || o.requireBound || v.options.requireBoundCalls)
-        assertToolCall(principal, o.toolCall ? await o.toolCall(request) : { action: '' }, {
-          requireBound: o.requireBound ?? v.options.requireBoundCalls ?? false,
-        });
+      enforceRouteCall(principal, {
+        ...(o.toolCall ? { call: await o.toolCall(request) } : {}),
+        requireBound: o.requireBound ?? v.options.requireBoundCalls ?? false,
+        ...(o.handlerChecksCall ? { handlerChecksCall: true } : {}),
+      });
     } catch (e) {
       return refusalResponse(v.refusal(e));
     }

@@ -24,7 +24,12 @@ export {
   type VerifierOptions,
 } from './options.js';
 export type { BatonPrincipal, VerifyInput } from './principal.js';
-export { assertToolCall, type AssertToolCallOptions } from './tool-call.js';
+export {
+  assertToolCall,
+  type AssertToolCallOptions,
+  enforceRouteCall,
+  type RouteCallRule,
+} from './tool-call.js';
 export {
   type BatonVerifier,
   createVerifier,

@@ -41,3 +41,28 @@ export function assertToolCall(
       'arguments',
     );
 }
+
+/** How a route states the call it runs, for `enforceRouteCall`. */
+export interface RouteCallRule {
+  /** The call this request makes, when the route declares one. */
+  call?: ToolCallRequest;
+  /** Refuse tokens bound to no call. */
+  requireBound: boolean;
+  /** The handler calls assertToolCall itself: a bound token may reach it undeclared. */
+  handlerChecksCall?: boolean;
+}
+
+/**
+ * The bound-call rule of a route, failing closed: a token bound to one call runs only where
+ * that call is declared, so a token approved for `close_ticket(t-1)` cannot be spent on a
+ * route that declares no call (unless its handler says it checks the call itself).
+ */
+export function enforceRouteCall(principal: BatonPrincipal, rule: RouteCallRule): void {
+  if (rule.call) return assertToolCall(principal, rule.call, { requireBound: rule.requireBound });
+  if (principal.toolCall && !rule.handlerChecksCall)
+    throw new ToolCallMismatchError(
+      `the token is bound to one call (tool_call ${principal.toolCall.action}); this route declares no call`,
+      'undeclared',
+    );
+  if (rule.requireBound) assertToolCall(principal, { action: '' }, { requireBound: true });
+}

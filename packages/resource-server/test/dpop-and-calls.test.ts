@@ -245,6 +245,50 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
     }
   });
 
+  test('a bound token runs only where its call is declared: another route refuses it (fail closed)', async () => {
+    const baton = batonExpress({ verifier: v });
+    const app = express();
+    app.use(express.json());
+    app.post('/notes', baton.requireBaton({ scope: 'tickets:write' }), (_req, res) => {
+      res.json({ noted: true });
+    });
+    app.post(
+      '/checked',
+      baton.requireBaton({ scope: 'tickets:write', handlerChecksCall: true }),
+      (_req, res) => {
+        res.json({ handler: 'checks' });
+      },
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const token = await callToken({ id: 't-1' });
+      const post = (path: string) =>
+        fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+      const undeclared = await post('/notes');
+      expect(undeclared.status).toBe(403);
+      expect(await undeclared.json()).toMatchObject({
+        error: 'insufficient_scope',
+        error_description:
+          'the token is bound to one call (tool_call close_ticket); this route declares no call',
+      });
+      expect((await post('/checked')).status).toBe(200);
+      // The fetch form follows the same rule.
+      const handler = withBaton(v, { scope: 'tickets:write' }, () => Response.json({}));
+      const r = await handler(
+        new Request(TOOL_URL, { method: 'POST', headers: { authorization: `Bearer ${token}` } }),
+      );
+      expect(r.status).toBe(403);
+    } finally {
+      server.close();
+    }
+  });
+
   test('Express: a refusal naming a non-ASCII action is answered (the challenge stays a valid header)', async () => {
     // The action comes from the request (an MCP-style body): a refusal echoes it into
     // WWW-Authenticate, where a character outside Latin-1 made setHeader throw, unanswered.

@@ -7,7 +7,7 @@ import { type Request, type RequestHandler, Router } from 'express';
 import { protectedResourceMetadata, resourceMetadataPaths } from '../metadata.js';
 import type { VerifierOptions } from '../options.js';
 import type { BatonPrincipal } from '../principal.js';
-import { assertToolCall } from '../tool-call.js';
+import { enforceRouteCall } from '../tool-call.js';
 import { type BatonVerifier, createVerifier, type VerifyRequirements } from '../verifier.js';
 
 declare global {
@@ -30,6 +30,11 @@ export interface RequireBatonOptions extends VerifyRequirements {
   toolCall?: RouteToolCall;
   /** Refuse tokens bound to no call on this route (default: the verifier's requireBoundCalls). */
   requireBound?: boolean;
+  /**
+   * The handler calls assertToolCall itself. Without `toolCall` or this, a `tool_call`-bound
+   * token is refused here (403): a bound token runs only where its call is declared.
+   */
+  handlerChecksCall?: boolean;
 }
 
 export interface BatonExpressOptions extends VerifierOptions {
@@ -70,10 +75,11 @@ export function batonExpress(
         verifier
           .verify({ method: req.method, url: urlOf(req), headers: req.headersDistinct }, r)
           .then((principal) => {
-            if (r.toolCall || requireBound)
-              assertToolCall(principal, r.toolCall ? callOf(r.toolCall, req) : { action: '' }, {
-                requireBound,
-              });
+            enforceRouteCall(principal, {
+              ...(r.toolCall ? { call: callOf(r.toolCall, req) } : {}),
+              requireBound,
+              ...(r.handlerChecksCall ? { handlerChecksCall: true } : {}),
+            });
             req.baton = principal;
             next();
           })
