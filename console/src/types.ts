@@ -1,18 +1,7 @@
-/** The admin API's answers the console reads (docs/admin-api.md). */
-export interface TaskSummary {
-  txn: string;
-  status: 'open' | 'completed' | 'revoked';
-  owner: string;
-  current_actor: string;
-  sub: string;
-  purpose?: string;
-  created_at: number;
-  age_seconds: number;
-  deadline: number;
-  tokens_live: number;
-  tokens_total: number;
-  agents: string[];
-}
+/** The admin API's answers the console reads (docs/admin-api.md); the shared ones are the protocol's. */
+import type { ApprovalView } from '../../src/protocol/admin-api.js';
+
+export type { ApprovalView, TaskSummary } from '../../src/protocol/admin-api.js';
 
 export type TokenState = 'active' | 'expired' | 'revoked' | 'task_ended';
 
@@ -58,20 +47,7 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-export interface Approval {
-  id: string;
-  txn: string;
-  agent: string;
-  sub: string;
-  act: string[];
-  purpose?: string;
-  tool: string;
-  scope: string;
-  authorization_details?: unknown[];
-  status: string;
-  createdAt: number;
-  expiresAt: number;
-}
+export type Approval = ApprovalView;
 
 export interface Overview {
   tasks_live: number;

@@ -1,4 +1,5 @@
 import { epochSeconds } from '../clock.js';
+import type { TaskSummary } from '../protocol/admin-api.js';
 import { buildTree, type TreeNode } from '../revocation/tree.js';
 import type { MarkCache } from '../revocation/marks.js';
 import type { TaskIndexStore, TaskStatus, TaskStore } from '../store/store.js';
@@ -16,24 +17,7 @@ export interface TaskFilter {
   q?: string;
 }
 
-/** One task as a list row: who, for whom, why, how old, how many live tokens. */
-export interface TaskSummary {
-  txn: string;
-  status: TaskStatus;
-  owner: string;
-  /** The outermost actor of the newest live task token: who holds the task now. */
-  current_actor: string;
-  sub: string;
-  purpose?: string;
-  created_at: number;
-  age_seconds: number;
-  deadline: number;
-  tokens_live: number;
-  tokens_total: number;
-  agents: string[];
-  ended_by?: string;
-  outcome?: string;
-}
+export type { TaskSummary };
 
 export interface TaskListDeps {
   store: Pick<TaskIndexStore, 'listTaskIds'> & Pick<TaskStore, 'getTaskTree'>;

@@ -12,3 +12,4 @@ export * from './tool-call.js';
 export * from './resource-uri.js';
 export * from './dpop-proof.js';
 export * from './introspection.js';
+export * from './admin-api.js';

@@ -3,7 +3,8 @@
  * implementations. Times are epoch seconds; store stamps are epoch microseconds.
  */
 
-export type TaskStatus = 'open' | 'completed' | 'revoked';
+export type { ApprovalStatus, TaskStatus } from '../protocol/admin-api.js';
+import type { ApprovalStatus, TaskStatus } from '../protocol/admin-api.js';
 export type Outcome = 'succeeded' | 'failed' | 'cancelled';
 
 export interface TaskRecord {
@@ -125,8 +126,6 @@ export interface AuditRetention {
   taskMaxRefusals: number;
   globalMaxRefusals: number;
 }
-
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used';
 
 /** A person's decision about one call, stored with its task (the id starts with the txn). */
 export interface ApprovalRecord {

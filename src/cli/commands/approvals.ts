@@ -1,22 +1,11 @@
 import type { Command } from 'commander';
+import type { ApprovalView } from '../../protocol/admin-api.js';
 import { seg } from '../admin-client.js';
 import { adminClient, globals } from '../globals.js';
 import { duration, printJson, printLine, progress, safeText, table } from '../output.js';
 import { UsageError } from '../usage.js';
 
-interface Approval {
-  id: string;
-  txn: string;
-  agent: string;
-  sub: string;
-  act: string[];
-  purpose?: string;
-  tool: string;
-  scope: string;
-  authorization_details?: unknown[];
-  createdAt: number;
-  expiresAt: number;
-}
+type Approval = ApprovalView;
 
 const MAX_PAGES = 1000;
 /** docs/approvals.md: a reason is at most 500 characters (DEFAULTS.approvalReasonMaxLength). */
