@@ -99,7 +99,10 @@ export const VERIFIER_DEFAULTS = {
   reconnectMinMs: 250,
   reconnectMaxMs: 30_000,
   requestTimeoutMs: 5_000,
-  /** Revocation entries are kept this long (a Baton token lives at most `taskTtlSeconds`). */
+  /**
+   * Revocation entries and marks are kept this long: a Baton token lives at most its task's
+   * `taskMaxSeconds` (24 h by default), and Baton forgets its marks after the same bound.
+   */
   revocationRetentionSeconds: 24 * 3600,
   /** Access-token algorithms accepted (asymmetric only: RFC 8725 §2.1). */
   tokenAlgorithms: ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'RS256'],

@@ -46,6 +46,22 @@ describe('pure rules of the resource-server verifier', () => {
     expect(s.needsRecheck(500, -1)).toBe(false);
   });
 
+  test('marks are forgotten once their stamp is older than the retention, like Baton forgets them', () => {
+    const s = new RevocationState(60_000);
+    const now = 1_000_000_000; // ms
+    const stampAt = (ms: number) => ms * 1000; // marks are stamped in epoch µs
+    s.apply({ type: 'user', sub: 'alice', before: stampAt(now - 60_000), stamp: 1 });
+    s.apply({ type: 'agent', id: 'a', before: stampAt(now - 59_000), stamp: 2 });
+    s.apply({ type: 'all', before: stampAt(now - 61_000), stamp: 3 });
+    expect(s.markCount).toBe(3);
+    s.prune(now);
+    // The user mark and the kill switch are a full retention old: gone; the agent's one second younger stays.
+    expect(s.markCount).toBe(1);
+    expect(s.verdict({ ...subject, client_id: 'a', st: [stampAt(now - 70_000)] })).toBe('revoked');
+    s.prune(now + 1_000);
+    expect(s.markCount).toBe(0);
+  });
+
   test('challenges quote their values (RFC 7235) and put the error on the scheme it concerns', () => {
     const e = new InvalidTokenError('say "no" \\ now');
     const h = challengeFor(

@@ -91,9 +91,22 @@ export class RevocationState {
     return iat * 1e6 <= this.recheck.stamp + 1e6;
   }
 
-  /** Drops entries kept past the longest token lifetime. */
+  /**
+   * Drops entries kept past the longest token lifetime: revoked jtis and ended tasks heard that
+   * long ago, and marks stamped that long ago (a mark covers only tokens issued before its stamp,
+   * all expired by then — Baton forgets its marks the same way, docs/revocation.md).
+   */
   prune(now = Date.now()): void {
     for (const m of [this.revokedJti, this.endedTxn])
       for (const [k, until] of m) if (until <= now) m.delete(k);
+    const before = (now - this.retentionMs) * 1000; // stamps are epoch µs
+    for (const m of [this.marks.agents, this.marks.users])
+      for (const [k, stamp] of m) if (stamp <= before) m.delete(k);
+    if (this.marks.all <= before) this.marks.all = 0;
+  }
+
+  /** Marks held now (agents + users + the kill switch), for tests and metrics. */
+  get markCount(): number {
+    return this.marks.agents.size + this.marks.users.size + (this.marks.all > 0 ? 1 : 0);
   }
 }
