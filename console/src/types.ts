@@ -1,23 +1,9 @@
 /** The admin API's answers the console reads (docs/admin-api.md); the shared ones are the protocol's. */
-import type { ApprovalView } from '../../src/protocol/admin-api.js';
+import type { ApprovalView, NodeState, TreeNode } from '../../src/protocol/admin-api.js';
 
-export type { ApprovalView, TaskSummary } from '../../src/protocol/admin-api.js';
+export type { ApprovalView, TaskSummary, TreeNode } from '../../src/protocol/admin-api.js';
 
-export type TokenState = 'active' | 'expired' | 'revoked' | 'task_ended';
-
-export interface TreeNode {
-  jti: string;
-  parent: string | null;
-  client_id: string;
-  act: string[];
-  aud: string;
-  scope: string;
-  iat: number;
-  exp: number;
-  stamp: number;
-  state: TokenState;
-  children: TreeNode[];
-}
+export type TokenState = NodeState;
 
 export interface TaskTree {
   task: {

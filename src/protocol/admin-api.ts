@@ -42,3 +42,21 @@ export interface ApprovalView {
   createdAt: number;
   expiresAt: number;
 }
+
+/** A token's state in a task's delegation tree (`GET /admin/tasks/{txn}`). */
+export type NodeState = 'active' | 'expired' | 'revoked' | 'task_ended';
+
+/** One token of the delegation tree, its children the tokens derived from it. */
+export interface TreeNode {
+  jti: string;
+  parent: string | null;
+  client_id: string;
+  act: string[];
+  aud: string;
+  scope: string;
+  iat: number;
+  exp: number;
+  stamp: number;
+  state: NodeState;
+  children: TreeNode[];
+}

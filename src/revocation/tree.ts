@@ -1,22 +1,9 @@
+import type { NodeState, TreeNode } from '../protocol/admin-api.js';
 import type { MarkCache } from './marks.js';
 import type { TaskRecord, TaskStore, TaskTree, TokenRecord } from '../store/store.js';
 import { epochSeconds } from '../clock.js';
 
-export type NodeState = 'active' | 'expired' | 'revoked' | 'task_ended';
-
-export interface TreeNode {
-  jti: string;
-  parent: string | null;
-  client_id: string;
-  act: string[];
-  aud: string;
-  scope: string;
-  iat: number;
-  exp: number;
-  stamp: number;
-  state: NodeState;
-  children: TreeNode[];
-}
+export type { NodeState, TreeNode };
 
 /**
  * A task's tokens as a delegation tree with each token's state. Per-level stamps are derived

@@ -108,6 +108,25 @@ function evilHandler(req: IncomingMessage): Reply {
   return { status: 200, body: { stolen: true } };
 }
 
+/**
+ * An SDK agent of the test cast talking to a Baton through `fetch` (billing-agent uses
+ * client_secret_post, as its config says); shared by the agent and MCP packages' tests.
+ */
+export const testAgentOn =
+  (fetch: typeof globalThis.fetch) =>
+  (id: keyof typeof SECRETS, o: Partial<AgentOptions> = {}) =>
+    createAgent({
+      issuer: ISSUER,
+      clientId: id,
+      auth:
+        id === 'billing-agent'
+          ? { secret: SECRETS[id], method: 'client_secret_post' }
+          : { secret: SECRETS[id] },
+      fetch,
+      allowHttp: true,
+      ...o,
+    });
+
 export interface LiveBaton {
   up: Upstream;
   b: RunningBaton;
@@ -170,18 +189,7 @@ export async function liveBaton(
     b,
     tools,
     evil,
-    agent: (id, o = {}) =>
-      createAgent({
-        issuer: ISSUER,
-        clientId: id,
-        auth:
-          id === 'billing-agent'
-            ? { secret: SECRETS[id], method: 'client_secret_post' }
-            : { secret: SECRETS[id] },
-        fetch: mapped,
-        allowHttp: true,
-        ...o,
-      }),
+    agent: testAgentOn(mapped),
     close: async () => {
       await Promise.all([b.close(), tools.close(), evil.close()]);
       if (kind === 'redis') await dropKeysUnder({ url: testRedisUrl() }, prefix);

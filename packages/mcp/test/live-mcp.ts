@@ -22,6 +22,7 @@ import {
   type Upstream,
 } from '../../../test/support/index.js';
 import { principalOfAuth } from '../src/index.js';
+import { testAgentOn } from '../../agent/test/live-baton.js';
 import {
   type BatonMcp,
   batonMcp,
@@ -143,18 +144,7 @@ export async function liveMcp(o: { dpop?: DpopPolicy } = {}): Promise<LiveMcp> {
     billing,
     ended,
     fetch: mapped,
-    agent: (id, a = {}) =>
-      createAgent({
-        issuer: ISSUER,
-        clientId: id,
-        auth:
-          id === 'billing-agent'
-            ? { secret: SECRETS[id], method: 'client_secret_post' }
-            : { secret: SECRETS[id] },
-        fetch: mapped,
-        allowHttp: true,
-        ...a,
-      }),
+    agent: testAgentOn(mapped),
     close: async () => {
       await Promise.all([tickets.close(), billing.close()]);
       await Promise.all([
