@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { hashSecret } from '../../src/auth/secrets.js';
 import {
   ADMIN_KEY,
+  DEPLOY_TOOL,
+  withDeployApproval,
   ISSUER,
   TICKETS,
   exchange,
@@ -17,7 +18,7 @@ import {
   type Upstream,
 } from '../support/fixtures.js';
 
-const DEPLOY = 'https://tools.test/deploy';
+const DEPLOY = DEPLOY_TOOL;
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,27 +56,7 @@ describe('human approval for sensitive tool calls', () => {
     up = await makeUpstream();
     hook = await startWebhook();
     const config = testConfig(up, (raw) => {
-      const agents = raw.agents as {
-        id: string;
-        tools: Record<string, unknown>;
-        taskScopes: string[];
-      }[];
-      const support = agents.find((a) => a.id === 'support-agent')!;
-      support.tools[DEPLOY] = { scopes: ['deploy:prod'], requireApproval: true };
-      support.taskScopes.push('deploy:prod');
-      (raw.tools as unknown[]).push({
-        resource: DEPLOY,
-        name: 'deploy',
-        scopes: ['deploy:prod'],
-        actions: ['deploy', 'rollback'],
-        resourceServer: {
-          clientId: 'deploy-rs',
-          auth: {
-            method: 'client_secret_basic',
-            secretHash: hashSecret('deploy-rs-secret-0123456789abcdefghijklmnopqrstu'),
-          },
-        },
-      });
+      withDeployApproval(raw, { actions: ['deploy', 'rollback'] });
       raw.approvals = { intervalSeconds: 1, ttlSeconds: 600, webhook: { url: hook.url } };
     });
     b = await startBaton(config);

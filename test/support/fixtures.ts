@@ -153,6 +153,41 @@ export function rawTestConfig(upstream: Upstream): Record<string, unknown> {
   };
 }
 
+/** A tool behind a person's approval, for approval tests: `deploy:prod` at DEPLOY_TOOL. */
+export const DEPLOY_TOOL = 'https://tools.test/deploy';
+
+/**
+ * Adds the deploy tool to a raw test config and lets support-agent ask for it, each call
+ * needing approval (`requireApproval`); `tool` adds fields to the tool (its `actions`, say).
+ */
+export function withDeployApproval(
+  raw: Record<string, unknown>,
+  tool: Record<string, unknown> = {},
+): void {
+  const agents = raw.agents as {
+    id: string;
+    tools: Record<string, unknown>;
+    taskScopes: string[];
+  }[];
+  const support = agents.find((a) => a.id === 'support-agent');
+  if (!support) throw new Error('the test cast has no support-agent');
+  support.tools[DEPLOY_TOOL] = { scopes: ['deploy:prod'], requireApproval: true };
+  support.taskScopes.push('deploy:prod');
+  (raw.tools as unknown[]).push({
+    resource: DEPLOY_TOOL,
+    name: 'deploy',
+    scopes: ['deploy:prod'],
+    ...tool,
+    resourceServer: {
+      clientId: 'deploy-rs',
+      auth: {
+        method: 'client_secret_basic',
+        secretHash: hashSecret('deploy-rs-secret-0123456789abcdefghijklmnopqrstu'),
+      },
+    },
+  });
+}
+
 export function testConfig(
   upstream: Upstream,
   patch: (raw: Record<string, unknown>) => void = () => {},

@@ -5,9 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashSecret } from '../../../src/auth/secrets.js';
 import {
+  DEPLOY_TOOL,
   ISSUER,
+  withDeployApproval,
   SECRETS,
   TICKETS,
   makeUpstream,
@@ -20,7 +21,7 @@ import { testRedisUrl, uniquePrefix } from '../../../test/support/redis.js';
 import { dropKeysUnder } from '../../../test/support/redis-keys.js';
 import { type AgentOptions, createAgent } from '../src/index.js';
 
-export const DEPLOY = 'https://tools.test/deploy';
+export const DEPLOY = DEPLOY_TOOL;
 export const TOOLS_ORIGIN = 'https://tools.test';
 export const EVIL_ORIGIN = 'https://evil.test';
 
@@ -147,26 +148,7 @@ export async function liveBaton(
   const b = await startBaton(
     testConfig(up, (raw) => {
       if (kind === 'redis') raw.store = { kind: 'redis', url: testRedisUrl(), prefix };
-      const agents = raw.agents as {
-        id: string;
-        tools: Record<string, unknown>;
-        taskScopes: string[];
-      }[];
-      const support = agents.find((a) => a.id === 'support-agent')!;
-      support.tools[DEPLOY] = { scopes: ['deploy:prod'], requireApproval: true };
-      support.taskScopes.push('deploy:prod');
-      (raw.tools as unknown[]).push({
-        resource: DEPLOY,
-        name: 'deploy',
-        scopes: ['deploy:prod'],
-        resourceServer: {
-          clientId: 'deploy-rs',
-          auth: {
-            method: 'client_secret_basic',
-            secretHash: hashSecret('deploy-rs-secret-0123456789abcdefghijklmnopqrstu'),
-          },
-        },
-      });
+      withDeployApproval(raw);
       raw.approvals = { intervalSeconds: 1, ttlSeconds: 600 };
       patch(raw);
     }),
