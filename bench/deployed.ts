@@ -12,7 +12,17 @@
  * CPU); a CPU profile is Node's own `--cpu-prof`, written when the process exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +55,10 @@ function newest(dir: string): number {
 export function ensureBuilt(log: (m: string) => void): void {
   if (existsSync(CLI) && statSync(CLI).mtimeMs >= newest(join(ROOT, 'src'))) return;
   log('dist/ is missing or older than src/: npm run build');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync('npm', ['run', 'build'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
 }
 
@@ -63,6 +76,8 @@ export function freePort(): Promise<number> {
 
 export interface DeployedSetup {
   dir: string;
+  /** The config object the file holds. */
+  raw: Record<string, unknown>;
   configPath: string;
   issuer: string;
   cast: BatonCast;
@@ -110,6 +125,7 @@ export function writeDeployedConfig(o: {
   const tool = demoResources(o.port).tickets;
   return {
     dir,
+    raw: config,
     configPath,
     issuer: o.issuer,
     tool,
@@ -140,7 +156,9 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, ms =
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
-      throw new Error(`baton exited (${child.exitCode}): ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      throw new Error(
+        `baton exited (${child.exitCode}): ${readFileSync(logFile, 'utf8').slice(-2000)}`,
+      );
     try {
       const r = await fetch(`${url}/readyz`);
       if (r.ok) return;
@@ -149,7 +167,9 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, ms =
     }
     await sleep(100);
   }
-  throw new Error(`baton at ${url} not ready in ${ms} ms: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+  throw new Error(
+    `baton at ${url} not ready in ${ms} ms: ${readFileSync(logFile, 'utf8').slice(-2000)}`,
+  );
 }
 
 export function rssMbOf(pid: number): number {
@@ -197,7 +217,10 @@ export async function startCli(o: {
 }
 
 /** Samples a process's RSS every `everyMs` until stopped. */
-export function sampleRss(pid: number, everyMs = 100): () => { max_mb: number; mean_mb: number; samples: number } {
+export function sampleRss(
+  pid: number,
+  everyMs = 100,
+): () => { max_mb: number; mean_mb: number; samples: number } {
   const xs: number[] = [];
   const t = setInterval(() => {
     const v = rssMbOf(pid);

@@ -21,6 +21,8 @@ export interface LoadSpec {
   body?: string;
   /** A cheap check of each 2xx body (counted as a mismatch when false). */
   verify?: (body: string) => boolean;
+  /** Headers that differ on every request (a single-use DPoP proof), added per send. */
+  perRequest?: () => Record<string, string>;
 }
 
 export interface LoadResult {
@@ -51,6 +53,18 @@ function once(
         method: spec.method ?? 'POST',
         headers: spec.headers ?? {},
         ...(spec.body !== undefined ? { body: spec.body } : {}),
+        ...(spec.perRequest
+          ? {
+              requests: [
+                {
+                  setupRequest: (req: autocannon.Request) => ({
+                    ...req,
+                    headers: { ...req.headers, ...spec.perRequest!() },
+                  }),
+                },
+              ],
+            }
+          : {}),
         connections,
         duration: durationSec,
         pipelining: 1,

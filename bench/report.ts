@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
+import type { Goal } from './goals.js';
 import type { BenchOptions } from './options.js';
 import type { ProfileSummary } from './profile.js';
 import { round } from './stats.js';
@@ -27,6 +28,8 @@ export interface Results {
   settings: Record<string, unknown>;
   ratios: Record<string, number | null>;
   scenarios: Scenarios;
+  /** Issue 20's goals, one line each: target, measured, met (bench/goals.ts). */
+  goals: Goal[];
   profiles?: Record<
     string,
     Omit<ProfileSummary, 'baton_inclusive'> & { baton_inclusive: ProfileSummary['baton_inclusive'] }
@@ -43,6 +46,8 @@ export function ratios(s: Scenarios): Record<string, number | null> {
   return {
     exchange_vs_peer_token: ratio(r('exchange'), r('peer_token')),
     introspect_vs_peer_introspect: ratio(r('introspect'), r('peer_introspect')),
+    dpop_exchange_vs_peer_token: ratio(r('dpop_exchange'), r('peer_token')),
+    dpop_exchange_vs_exchange: ratio(r('dpop_exchange'), r('exchange')),
     exchange_vs_in_process: ratio(r('exchange'), r('in_process_exchange')),
     exchange_vs_http_ceiling: ratio(r('exchange'), r('http_ceiling')),
     introspect_vs_in_process: ratio(r('introspect'), r('in_process_introspect')),
@@ -59,7 +64,12 @@ export function buildResults(
   o: BenchOptions,
   scenarios: Scenarios,
   started: number,
-  extra: { profiles?: Results['profiles']; redisVersion?: string; targets: string },
+  extra: {
+    goals: Goal[];
+    profiles?: Results['profiles'];
+    redisVersion?: string;
+    targets: string;
+  },
 ): Results {
   const c = cpus();
   return {
@@ -83,6 +93,7 @@ export function buildResults(
     },
     ratios: ratios(scenarios),
     scenarios,
+    goals: extra.goals,
     ...(extra.profiles ? { profiles: extra.profiles } : {}),
     elapsed_s: round((Date.now() - started) / 1000, 1),
   };
@@ -102,6 +113,7 @@ export function formatTable(r: Results): string {
   const s = r.scenarios;
   const rt = r.ratios;
   const notes: Record<string, string> = {
+    dpop_exchange: `${times(rt.dpop_exchange_vs_peer_token)} peer (4); ${pct(rt.dpop_exchange_vs_exchange)} of bearer (1)`,
     exchange: `${times(rt.exchange_vs_peer_token)} peer (4); ${pct(rt.exchange_vs_in_process)} of in-process; ${pct(rt.exchange_vs_http_ceiling)} of ceiling`,
     introspect: `${times(rt.introspect_vs_peer_introspect)} peer (5); p99 ${times(rt.introspect_p99_vs_peer_introspect_p99)} peer's`,
     task_start: `${times(rt.task_start_vs_peer_token)} peer (4)`,
@@ -174,14 +186,25 @@ export function formatTable(r: Results): string {
       `7  audit events, on their own: +${num(mem.audit_bytes_per_token)} B per token (task stream ${num(mem.audit_task_stream_bytes_per_token)} B + global stream ${num(mem.audit_global_stream_bytes_per_token)} B)`,
     );
   }
+  const memD = s.redis_memory_deployed;
+  if (memD)
+    out.push(
+      `7  Redis per live token, deployed (issued over HTTP, Cedar context in): ${num(memD.bytes_per_token)} B (${String(memD.tokens)} tokens in ${String(memD.tasks)} tasks); their audit events apart: ${num(memD.audit_bytes_per_token)} B per token`,
+    );
   const rss = s.baton_rss;
   if (rss)
     out.push(
-      `7  Baton RSS under load (scenarios 1 and 3): max ${num(rss.max_mb)} MB, mean ${num(rss.mean_mb)} MB (heap used max ${num(rss.heap_used_max_mb)} MB); idle after boot ${num(rss.idle_mb)} MB` +
-        (rss.after_load_gc_rss_mb !== undefined
-          ? `; after the load and a full GC ${num(rss.after_load_gc_rss_mb)} MB (heap ${num(rss.after_load_gc_heap_used_mb)} MB)`
-          : '') +
-        ` (${String(r.settings.targets).split(',')[0]})`,
+      `7  Baton RSS under load, deployed (node dist/cli/baton.js serve; scenarios 1, 1b, 3): max ${num(rss.max_mb)} MiB, mean ${num(rss.mean_mb)} MiB; idle after boot ${num(rss.idle_mb)} MiB`,
+    );
+  const demo = s.demo;
+  if (demo)
+    out.push(
+      `7  the demo (embedded IdP in process) under its exchange load: RSS max ${num(demo.rss_max_mb)} MiB, idle ${num(demo.rss_idle_mb)} MiB`,
+    );
+  const mw = s.middleware;
+  if (mw)
+    out.push(
+      `10 middleware: ${num(mw.cached_checks_per_s)} checks/s (1,000 tokens × 20), distinct ${num(mw.distinct_checks_per_s)}/s = ${String(mw.distinct_vs_raw)}× raw jose, DPoP-bound ${num(mw.dpop_bound_checks_per_s)}/s; revocation seen p99 ${String(mw.revocation_seen_p99_ms)} ms (Redis)`,
     );
   out.push(
     '',

@@ -9,8 +9,26 @@
  */
 import { REDIS_STORE_DEFAULTS } from '../src/config/defaults.js';
 import { cpus } from 'node:os';
-import { ADMIN_KEY, makeUpstream, rawTestConfig, startRedisServer } from '../test/support/index.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ISSUER, makeUpstream, rawTestConfig, startRedisServer } from '../test/support/index.js';
+import { DEMO, demoResources } from '../src/demo/cast.js';
+import { DEMO_CLI_CLIENT } from '../src/demo/idp.js';
 import { createKey } from '../src/keys/keyset.js';
+import {
+  ensureBuilt,
+  freePort,
+  removeDir,
+  rssMbOf,
+  sampleRss,
+  startCli,
+  writeDeployedConfig,
+  type DeployedProcess,
+} from './deployed.js';
+import { measureDeployedMemory } from './deployed-memory.js';
+import { proofKey, proofPool } from './dpop-proofs.js';
+import { checkGoals, formatGoals } from './goals.js';
+import { postForm } from './http.js';
 import { RedisStore } from '../src/store/redis/redis-store.js';
 import { prepareTargets, removeBuild } from './build.js';
 import { coresUsed, snapshot, type CpuSnapshot } from './cpu.js';
@@ -123,6 +141,7 @@ async function main(o: BenchOptions): Promise<Results> {
     `${o.quick ? 'quick' : 'full'} run: ${o.connections} connections, ${o.warmupSec} s warm-up + ${o.durationSec} s per scenario, ${o.runs} run(s) of 1/3/4/5; node ${process.version}, ${cpus().length} CPUs`,
   );
 
+  ensureBuilt(log);
   const runtime = await prepareTargets(o.compiled);
   cleanups.push(async () => removeBuild());
   setTargetRuntime(runtime);
@@ -137,10 +156,37 @@ async function main(o: BenchOptions): Promise<Results> {
     rateLimits: benchRateLimits(o.rateLimits),
     store: { kind: 'redis', url: redis.url, prefix: PREFIX },
   };
+  // Baton as users deploy it (bench/deployed.ts): A under load, B for propagation, both the
+  // built CLI on the deployed config; A first, so it generates the key both instances use.
+  const [portA, portB] = [await freePort(), await freePort()];
+  const deployed = writeDeployedConfig({
+    issuer: ISSUER,
+    upstream,
+    redisUrl: redis.url,
+    prefix: PREFIX,
+    port: portA,
+    rateLimits: o.rateLimits,
+  });
+  cleanups.push(async () => removeDir(deployed.dir));
+  const cli = (name: string, port: number, nodeArgs: string[] = []) =>
+    startCli({
+      name,
+      port,
+      env: { BATON_CONFIG: deployed.configPath },
+      logDir: deployed.dir,
+      nodeArgs,
+    }).then((p) => {
+      cleanups.push(() => p.stop());
+      return p;
+    });
+  const A = await cli('baton-A', portA);
+  const B = await cli('baton-B', portB);
   const [children, policyScenario] = await Promise.all([
     Promise.all([
-      spawnTarget('baton', 'baton-A', { rawConfig, keyFile }, { execArgv: ['--expose-gc'] }),
-      spawnTarget('baton', 'baton-B', { rawConfig, keyFile }),
+      // Scenario 8's in-process ceiling: the same config and key, booted in a bench target.
+      spawnTarget('baton', 'baton-in-process', {
+        rawConfig: { ...deployed.raw, logLevel: 'silent', port: 0 },
+      }),
       spawnTarget('peer', 'peer', {}),
       spawnTarget('raw', 'raw-http', {}),
     ]),
@@ -156,9 +202,9 @@ async function main(o: BenchOptions): Promise<Results> {
   ]);
   cleanups.push(() => policyScenario.stop());
   for (const c of children) cleanups.push(() => c.stop());
-  const [A, B, peer, raw] = children as [TargetChild, TargetChild, TargetChild, TargetChild];
+  const [inProc, peer, raw] = children as [TargetChild, TargetChild, TargetChild];
   log(
-    `baton A ${A.url} (pid ${A.pid}), baton B ${B.url}, oidc-provider ${peer.url}, raw node:http ${raw.url}`,
+    `baton A ${A.url} (pid ${A.pid}, node dist/cli/baton.js serve), baton B ${B.url}, oidc-provider ${peer.url}, raw node:http ${raw.url}`,
   );
 
   const store = await RedisStore.connect({
@@ -178,7 +224,7 @@ async function main(o: BenchOptions): Promise<Results> {
     redis: Number(/^process_id:(\d+)/m.exec(serverInfo)?.[1] ?? -1),
     bench_loadgen: process.pid,
   };
-  const cast = spec.TEST_CAST;
+  const cast = deployed.cast;
   const seedCast: SeedCast = {
     issuer: cast.issuer,
     tool: cast.tool,
@@ -187,7 +233,7 @@ async function main(o: BenchOptions): Promise<Results> {
     sub: 'alice@example.com',
   };
   const found: Record<string, ScenarioEntry> = {};
-  const idle = await A.call<{ rss_mb: number }>('memory');
+  const idle = { rss_mb: rssMbOf(A.pid) };
 
   // 7. Redis memory per live token, first, while nothing else writes.
   await sleep(300);
@@ -195,13 +241,23 @@ async function main(o: BenchOptions): Promise<Results> {
     `7: Redis memory, ${o.memoryTasks} tasks × ${o.memoryTokensPerTask} tokens, without and with audit events`,
   );
   const mem = await measureMemory(store, probe, seedCast, o.memoryTasks, o.memoryTokensPerTask);
+  log('7: Redis memory per live token as the deployed Baton writes it, over HTTP');
+  const memDeployed = await measureDeployedMemory({
+    url: A.url,
+    cast,
+    probe,
+    prefix: PREFIX,
+    userToken: () => upstream.userToken(),
+    tasks: o.quick ? 100 : 1_000,
+    toolsPerTask: 9,
+  });
 
   // Throughput scenarios. Fresh tokens before each run, so none expires mid-run.
   const fresh = async () => {
     const task = await spec.startTaskOn(A.url, cast, await upstream.userToken());
     return { task, tool: await spec.toolTokenOn(A.url, cast, task) };
   };
-  const rssReports: RssReport[] = [];
+  const rssReports: Omit<RssReport, 'heap_used_max_mb'>[] = [];
   // Each measured run records the cores each process used (what bounds it on a small machine).
   const runOne = async (
     key: string,
@@ -211,15 +267,16 @@ async function main(o: BenchOptions): Promise<Results> {
     const sp = await s();
     log(`${key}: ${sp.url}`);
     let before: CpuSnapshot | undefined;
+    let stopRss: (() => Omit<RssReport, 'heap_used_max_mb'>) | undefined;
     const start = async () => {
-      if (rss) await A.call('rss-start', { intervalMs: 100 });
+      if (rss) stopRss = sampleRss(A.pid, 100);
       before = snapshot(pids);
     };
     let r: LoadResult;
     try {
       r = await drive(sp, settings, start);
     } finally {
-      if (rss) rssReports.push(await A.call<RssReport>('rss-stop'));
+      if (stopRss) rssReports.push(stopRss());
     }
     const cpu = before ? coresUsed(before, snapshot(pids)) : {};
     log(
@@ -245,7 +302,7 @@ async function main(o: BenchOptions): Promise<Results> {
     };
     const before = snapshot(pids);
     const r = {
-      ...(await A.call<InProcessResult>(
+      ...(await inProc.call<InProcessResult>(
         'in-process',
         args,
         (o.warmupSec + o.durationSec) * 1000 + 60_000,
@@ -262,12 +319,35 @@ async function main(o: BenchOptions): Promise<Results> {
     );
     return r;
   };
+  // The DPoP-bound exchange (RFC 9449): a task token bound to the agent's key, a fresh proof
+  // per request from a pool signed before the run (bench/dpop-proofs.ts).
+  const agentKey = await proofKey();
+  const htu = `${ISSUER}/token`;
+  const TE = {
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+  };
+  const dpopSpec = async (url: string): Promise<LoadSpec> => {
+    const bound = await postForm(
+      `${url}/token`,
+      { ...TE, subject_token: await upstream.userToken(), audience: cast.issuer },
+      { authorization: spec.agentAuth(cast), dpop: agentKey.proof('POST', htu) },
+    );
+    if (bound.token_type !== 'DPoP') throw new Error('the bound task start was not DPoP-bound');
+    // Enough proofs for the warm-up and the run at 8,000 req/s; past that the run fails loudly.
+    const next = proofPool(agentKey, 'POST', htu, Math.ceil((o.warmupSec + o.durationSec) * 8_000));
+    return {
+      ...spec.exchangeSpec(url, cast, String(bound.access_token), 'dpop exchange'),
+      perRequest: () => ({ dpop: next() }),
+    };
+  };
 
   // Rounds: every scenario a ratio is taken from runs once per round, interleaved, so machine
   // noise hits Baton and the peer alike; with --runs N the median of N rounds is reported.
   const opaque = await spec.peerOpaqueToken(peer.url);
   const series: Record<
     | 'exchange'
+    | 'dpop_exchange'
     | 'introspect'
     | 'peer_token'
     | 'peer_introspect'
@@ -277,6 +357,7 @@ async function main(o: BenchOptions): Promise<Results> {
     Measured[]
   > = {
     exchange: [],
+    dpop_exchange: [],
     introspect: [],
     peer_token: [],
     peer_introspect: [],
@@ -300,6 +381,7 @@ async function main(o: BenchOptions): Promise<Results> {
       ),
     );
     series.peer_token.push(await runOne('4 peer_token', async () => spec.peerTokenSpec(peer.url)));
+    series.dpop_exchange.push(await runOne('1b dpop_exchange', () => dpopSpec(A.url), true));
     series.in_process_exchange.push(await inProcess('exchange'));
     series.introspect.push(
       await runOne(
@@ -322,6 +404,11 @@ async function main(o: BenchOptions): Promise<Results> {
     '1',
     `Baton exchange: task → tool token${medianOf}`,
     series.exchange,
+  );
+  found.dpop_exchange = medianEntry(
+    '1b',
+    `Baton exchange, DPoP-bound, a fresh proof each${medianOf}`,
+    series.dpop_exchange,
   );
   found.task_start = medianEntry('2', 'Baton task start: user → task token', [taskStart!]);
   found.introspect = medianEntry(
@@ -355,66 +442,45 @@ async function main(o: BenchOptions): Promise<Results> {
     series.http_ceiling,
   );
 
-  // What of the RSS under load is garbage not yet collected, and what stays.
-  await sleep(500);
-  const afterGc = await A.call<{ rss_mb: number; heap_used_mb: number } | undefined>(
-    'memory-after-gc',
-  );
-
   // 9. With the demo's Cedar policy set, when the policy engine is there.
   Object.assign(found, await policyScenario.run());
 
-  // Optional: a CPU profile of Baton during one extra run of scenarios 1 and 3 (not counted above).
+  // The demo as `npm start` serves it (embedded IdP in process), on its own line: its exchange
+  // and RSS under that load, alice's token from the demo IdP's password grant.
+  found.demo = await measureDemo(settings, redis.url, log);
+
+  // Optional: a CPU profile of the deployed Baton during one extra run of scenarios 1, 1b and 3
+  // (not counted above): a third instance under `node --cpu-prof`, stopped after each run.
   const profiles: NonNullable<Results['profiles']> = {};
   if (o.cpuProf) {
-    const show = (name: string, path: string, what: string) => {
-      const summary = summariseProfile(path);
-      profiles[name] = summary;
-      process.stdout.write(`\n${formatProfile(summary, what)}\n`);
-    };
     for (const [name, mk] of [
-      ['exchange', async () => spec.exchangeSpec(A.url, cast, (await fresh()).task)],
-      ['introspect', async () => spec.introspectSpec(A.url, cast, (await fresh()).tool)],
+      ['exchange', async (u: string) => spec.exchangeSpec(u, cast, (await fresh()).task)],
+      ['dpop-exchange', (u: string) => dpopSpec(u)],
+      ['introspect', async (u: string) => spec.introspectSpec(u, cast, (await fresh()).tool)],
     ] as const) {
-      const path = `bench/profiles/${name}.cpuprofile`;
-      log(`cpu profile of Baton during ${name}`);
-      const r = await drive(await mk(), settings, () => A.call('prof-start', { intervalUs: 250 }));
-      await A.call('prof-stop', { path });
-      show(
-        name,
-        path,
-        `Baton during ${name} over HTTP (${Math.round(r.rps)} req/s while profiled)`,
+      const dir = `${ROOT_DIR}bench/profiles`;
+      const profName = `${name}.cpuprofile`;
+      log(`cpu profile of the deployed Baton during ${name}`);
+      const P = await cli(`baton-prof-${name}`, await freePort(), [
+        '--cpu-prof',
+        '--cpu-prof-interval=250',
+        `--cpu-prof-dir=${dir}`,
+        `--cpu-prof-name=${profName}`,
+      ]);
+      const r = await drive(await mk(P.url), settings);
+      await P.stop();
+      const summary = summariseProfile(`${dir}/${profName}`);
+      profiles[name] = summary;
+      process.stdout.write(
+        `\n${formatProfile(summary, `Baton during ${name} over HTTP (${Math.round(r.rps)} req/s while profiled; the profile spans start-up to exit)`)}\n`,
       );
     }
-    // The same exchange in-process: the difference from the HTTP profile is what HTTP costs.
-    const t = await fresh();
-    const path = 'bench/profiles/exchange-in-process.cpuprofile';
-    log('cpu profile of Baton during the in-process exchange');
-    await A.call('prof-start', { intervalUs: 250 });
-    const r = await A.call<InProcessResult>(
-      'in-process',
-      {
-        what: 'exchange',
-        ...spec.exchangeRequest(cast, t.task),
-        concurrency: o.connections,
-        warmupMs: 0,
-        durationMs: o.durationSec * 1000,
-        maxCalls: 10_000_000,
-      } satisfies InProcessArgs,
-      o.durationSec * 1000 + 60_000,
-    );
-    await A.call('prof-stop', { path });
-    show(
-      'exchange_in_process',
-      path,
-      `Baton during the in-process exchange (${Math.round(r.rps)} calls/s while profiled)`,
-    );
   }
 
   // 6. Revoke-task latency over tree sizes, then propagation to instance B and the feed.
   log(`6: revoke latency for trees of ${o.treeSizes.join(', ')} tokens`);
   const sizes = await revokeLatency(
-    { store, probe, cast: seedCast, batonUrl: A.url, adminKey: ADMIN_KEY },
+    { store, probe, cast: seedCast, batonUrl: A.url, adminKey: DEMO.adminKey },
     o.treeSizes,
     o.treeReps,
   );
@@ -432,7 +498,7 @@ async function main(o: BenchOptions): Promise<Results> {
     {
       urlA: A.url,
       urlB: B.url,
-      adminKey: ADMIN_KEY,
+      adminKey: DEMO.adminKey,
       issuer: cast.issuer,
       tool: cast.tool,
       agentAuth: spec.agentAuth(cast),
@@ -463,10 +529,18 @@ async function main(o: BenchOptions): Promise<Results> {
       ? { bytes_per_token_one_task: largest.bytes_per_token_one_task }
       : {}),
   };
+  found.redis_memory_deployed = {
+    n: '7',
+    title: 'Redis memory per live token, deployed (HTTP-issued, policy context in, audit apart)',
+    rps: null,
+    p50_ms: null,
+    p99_ms: null,
+    ...Object.fromEntries(Object.entries(memDeployed).map(([k, v]) => [k, round(v, 1)])),
+  };
   const samples = rssReports.reduce((a, r) => a + r.samples, 0);
   found.baton_rss = {
     n: '7',
-    title: 'Baton RSS under load (scenarios 1 and 3)',
+    title: 'Baton RSS under load, deployed (scenarios 1, 1b and 3)',
     rps: null,
     p50_ms: null,
     p99_ms: null,
@@ -475,19 +549,16 @@ async function main(o: BenchOptions): Promise<Results> {
       rssReports.reduce((a, r) => a + r.mean_mb * r.samples, 0) / Math.max(1, samples),
       1,
     ),
-    heap_used_max_mb: round(Math.max(...rssReports.map((r) => r.heap_used_max_mb)), 1),
     idle_mb: round(idle.rss_mb, 1),
-    ...(afterGc
-      ? {
-          after_load_gc_rss_mb: round(afterGc.rss_mb, 1),
-          after_load_gc_heap_used_mb: round(afterGc.heap_used_mb, 1),
-        }
-      : {}),
     samples,
   };
 
+  // The resource-server middleware's own scenarios (bench/middleware.ts), in a process of its own.
+  found.middleware = await measureMiddleware(o, log);
+
   const order = [
     'exchange',
+    'dpop_exchange',
     'task_start',
     'introspect',
     'peer_token',
@@ -502,19 +573,129 @@ async function main(o: BenchOptions): Promise<Results> {
     'revoke_task',
     'propagation',
     'redis_memory',
+    'redis_memory_deployed',
     'baton_rss',
+    'demo',
+    'middleware',
   ];
   const scenarios: Scenarios = {};
   for (const k of [...order, ...Object.keys(found)])
     if (found[k] && !scenarios[k]) scenarios[k] = found[k];
   return buildResults(o, scenarios, started, {
+    goals: checkGoals(scenarios),
     ...(Object.keys(profiles).length ? { profiles } : {}),
     ...(redisVersion ? { redisVersion } : {}),
     targets:
       runtime.mode === 'compiled'
-        ? 'transpiled JavaScript under node, as the Dockerfile runs Baton'
+        ? 'Baton A and B: node dist/cli/baton.js serve on the deployed config (bench/deployed.ts); the peer and scenarios 8 and 9: transpiled JavaScript under node'
         : `node --import tsx (--tsx), as npm start runs Baton${runtime.note ? ` (${runtime.note})` : ''}`,
   });
+}
+
+const ROOT_DIR = new URL('..', import.meta.url).pathname;
+const run = promisify(execFile);
+
+/** The demo as `npm start` serves it (embedded IdP), built: its exchange and its RSS under it. */
+async function measureDemo(
+  settings: { connections: number; durationSec: number; warmupSec: number },
+  redisUrl: string,
+  log: (m: string) => void,
+): Promise<ScenarioEntry> {
+  const port = await freePort();
+  const idpPort = await freePort();
+  const dir = (await import('node:fs')).mkdtempSync(
+    `${(await import('node:os')).tmpdir()}/baton-demo-`,
+  );
+  let demo: DeployedProcess | undefined;
+  try {
+    demo = await startCli({
+      name: 'demo',
+      port,
+      env: { DEMO_IDP_PORT: String(idpPort), REDIS_URL: redisUrl },
+      logDir: dir,
+    });
+    const issuer = `http://localhost:${port}`;
+    const user = await postForm(
+      `http://127.0.0.1:${idpPort}${DEMO_CLI_CLIENT.tokenPath}`,
+      {
+        grant_type: 'password',
+        username: DEMO.user.username,
+        password: DEMO.user.password,
+        scope: 'tickets:read tickets:write',
+      },
+      {
+        authorization: `Basic ${Buffer.from(`${DEMO_CLI_CLIENT.id}:${DEMO_CLI_CLIENT.secret}`).toString('base64')}`,
+      },
+    );
+    const demoCast: spec.BatonCast = {
+      issuer,
+      tool: demoResources(port).tickets,
+      agent: { id: 'support-agent', secret: DEMO.agents['support-agent'] },
+      rs: { id: DEMO.tools.tickets.rs, secret: DEMO.tools.tickets.secret },
+    };
+    const task = await spec.startTaskOn(demo.url, demoCast, String(user.access_token));
+    const idle = demo.rssMb();
+    let stop: (() => { max_mb: number; mean_mb: number; samples: number }) | undefined;
+    const pid = demo.pid;
+    const r = await drive(
+      spec.exchangeSpec(demo.url, demoCast, task, 'demo exchange'),
+      settings,
+      async () => {
+        stop = sampleRss(pid, 100);
+      },
+    );
+    const rss = stop!();
+    log(
+      `demo: exchange ${Math.round(r.rps)} req/s, RSS max ${rss.max_mb.toFixed(0)} MiB (idle ${idle.toFixed(0)})`,
+    );
+    return {
+      ...entry('7', 'The demo (npm start, embedded IdP in process), built: exchange', {
+        rps: r.rps,
+        p50_ms: r.p50_ms,
+        p99_ms: r.p99_ms,
+      }),
+      rss_idle_mb: round(idle, 1),
+      rss_max_mb: round(rss.max_mb, 1),
+      rss_mean_mb: round(rss.mean_mb, 1),
+      store: 'redis (REDIS_URL)',
+    };
+  } finally {
+    await demo?.stop();
+    removeDir(dir);
+  }
+}
+
+/** bench/middleware.ts in its own process; its JSON folded into one scenario line. */
+async function measureMiddleware(
+  o: BenchOptions,
+  log: (m: string) => void,
+): Promise<ScenarioEntry> {
+  log('middleware: npm run bench:middleware');
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'bench/middleware.ts', ...(o.quick ? ['--quick'] : [])],
+    { cwd: ROOT_DIR, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const m = JSON.parse(stdout) as Record<string, unknown>;
+  const med = (k: string) => {
+    const v = m[k];
+    return Array.isArray(v) ? median(v as number[]) : null;
+  };
+  const redisSeen = m.revocation_seen_ms_redis as { p50?: number; p99?: number } | undefined;
+  return {
+    n: '10',
+    title: 'Resource-server middleware (local check, feed attached)',
+    rps: med('reuse_1000x20_checks_per_s'),
+    p50_ms: null,
+    p99_ms: null,
+    cached_checks_per_s: med('reuse_1000x20_checks_per_s'),
+    distinct_checks_per_s: med('distinct_checks_per_s'),
+    raw_jose_verify_per_s: med('raw_jose_verify_per_s'),
+    distinct_vs_raw: med('distinct_vs_raw'),
+    dpop_bound_checks_per_s: med('dpop_bound_checks_per_s'),
+    revocation_seen_p99_ms: redisSeen?.p99 ?? null,
+    raw: m,
+  };
 }
 
 const opts = parseOptions(process.argv.slice(2));
@@ -537,7 +718,7 @@ main(opts).then(
     await cleanup();
     writeResults(opts.out, results);
     process.stdout.write(
-      `\n${formatTable(results)}\n\nwrote ${opts.out} in ${results.elapsed_s} s\n`,
+      `\n${formatTable(results)}\n\n${formatGoals(results.goals)}\n\nwrote ${opts.out} in ${results.elapsed_s} s\n`,
     );
     process.exit(0);
   },

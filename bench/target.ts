@@ -41,7 +41,8 @@ interface CallMessage {
 
 export interface BatonInit {
   rawConfig: Record<string, unknown>;
-  keyFile: KeyFile;
+  /** A key given in process; without it, the config's key directory (the deployed config's). */
+  keyFile?: KeyFile;
 }
 
 export interface InProcessArgs {
@@ -156,8 +157,13 @@ ops.set('prof-stop', async (args) => {
 
 async function startBatonTarget(init: BatonInit): Promise<string> {
   const config = parseConfig(init.rawConfig, 'bench');
-  const keys = await KeySet.fromFiles([init.keyFile], config.defaults.taskTtlSeconds);
-  const baton: BatonInstance = await bootBaton(config, { keys, log: createLogger('silent') });
+  const keys = init.keyFile
+    ? await KeySet.fromFiles([init.keyFile], config.defaults.taskTtlSeconds)
+    : undefined;
+  const baton: BatonInstance = await bootBaton(config, {
+    ...(keys ? { keys } : {}),
+    log: createLogger('silent'),
+  });
   const url = await baton.listen(0, '127.0.0.1');
   closeTarget = () => baton.close();
   ops.set('in-process', (args) => inProcess(baton, args as InProcessArgs));

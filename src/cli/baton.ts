@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8 settings that must precede any WebAssembly compile (v8-flags.ts says why).
+import './v8-flags.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';

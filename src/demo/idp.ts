@@ -68,6 +68,12 @@ const CLIENT_ID = 'demo-cli';
 // Fixed (not random) so the walkthrough is reproducible; the IdP only listens on loopback.
 const CLIENT_SECRET = 'demo-cli-secret';
 const ROUTES = { jwks: '/jwks', token: '/token' } as const;
+/** The walkthrough's client at the demo IdP (password grant), for scripts that play the user. */
+export const DEMO_CLI_CLIENT = {
+  id: CLIENT_ID,
+  secret: CLIENT_SECRET,
+  tokenPath: ROUTES.token,
+} as const;
 
 // oidc-provider ships no TypeScript types (and @types/oidc-provider is not a dependency), so we
 // describe only the slice we touch. The specifier is a variable so tsc doesn't demand a .d.ts.
