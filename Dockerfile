@@ -23,4 +23,6 @@ RUN mkdir -p keys && chown node keys
 ENV NODE_ENV=production BATON_HOST=0.0.0.0
 EXPOSE 8080 8081
 USER node
-CMD ["node", "dist/cli/baton.js", "serve"]
+# --max-semi-space-size=8: a smaller young generation, ~15 MiB less RSS under load (it can only
+# be set on the command line; src/cli/v8-flags.ts, BATON_NODE_FLAGS, says why and what it costs).
+CMD ["node", "--max-semi-space-size=8", "dist/cli/baton.js", "serve"]

@@ -1,6 +1,6 @@
 /**
  * Baton as users deploy it, for the bench's main scenarios (issue 20): the built CLI
- * (`node dist/cli/baton.js serve`) in its own process, with a config file of realistic size —
+ * (`node --max-semi-space-size=8 dist/cli/baton.js serve`, as the Dockerfile runs it) in its own process, with a config file of realistic size —
  * the demo cast (four agents, three tools, named admin keys, the console's OIDC login), the
  * demo's Cedar policy set, approvals, audit on, rate limits on (the defaults), the Redis store,
  * a key directory, the default log level (every audit event is a JSON line, written to a file as
@@ -11,6 +11,7 @@
  * The bench samples the process from outside (/proc/<pid>/status for RSS, /proc/<pid>/stat for
  * CPU); a CPU profile is Node's own `--cpu-prof`, written when the process exits.
  */
+import { BATON_NODE_FLAGS } from '../src/cli/v8-flags.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   existsSync,
@@ -178,7 +179,7 @@ export function rssMbOf(pid: number): number {
 }
 
 /**
- * `node dist/cli/baton.js serve` with `env` (BATON_CONFIG for the deployed config, nothing for
+ * `node --max-semi-space-size=8 dist/cli/baton.js serve` (BATON_NODE_FLAGS) with `env` (BATON_CONFIG for the deployed config, nothing for
  * the demo); stdout (the JSON log) goes to a file. `nodeArgs` adds Node flags (`--cpu-prof`).
  */
 export async function startCli(o: {
@@ -190,11 +191,16 @@ export async function startCli(o: {
 }): Promise<DeployedProcess> {
   const logFile = join(o.logDir, `${o.name}.log`);
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CLI, 'serve'], {
-    cwd: o.logDir,
-    stdio: ['ignore', out, out],
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(o.port), ...o.env },
-  });
+  // As the Dockerfile's CMD starts it: with the heap flags Baton recommends (src/cli/v8-flags.ts).
+  const child = spawn(
+    process.execPath,
+    [...BATON_NODE_FLAGS, ...(o.nodeArgs ?? []), CLI, 'serve'],
+    {
+      cwd: o.logDir,
+      stdio: ['ignore', out, out],
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(o.port), ...o.env },
+    },
+  );
   live.add(child);
   child.once('exit', () => live.delete(child));
   const url = `http://127.0.0.1:${o.port}`;

@@ -51,8 +51,11 @@ function place(url: string): { where: string; area: string } {
     const pkg = rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
     return { where: path.slice(nm + 'node_modules/'.length), area: pkg };
   }
-  // Targets run from bench/.build/<pid>/ (build.ts): name the TypeScript source instead.
-  const rel = relative(ROOT, path).replace(/^bench\/\.build\/\d+\/(.*)\.js$/, '$1.ts');
+  // Targets run from bench/.build/<pid>/ (build.ts), the CLI from dist/ (npm run build): name
+  // the TypeScript source instead.
+  const rel = relative(ROOT, path)
+    .replace(/^bench\/\.build\/\d+\/(.*)\.js$/, '$1.ts')
+    .replace(/^dist\/(.*)\.js$/, 'src/$1.ts');
   if (!rel.startsWith('..'))
     return {
       where: rel,
@@ -89,7 +92,11 @@ function sourceLine(rel: string, fn: string): number {
   return 0;
 }
 
-export function summariseProfile(file: string, top = 20): ProfileSummary {
+/**
+ * `skipMs`: samples in the profile's first milliseconds are left out (a CLI profiled under
+ * `node --cpu-prof` spends its first seconds booting: compiling Cedar's wasm, loading the policy).
+ */
+export function summariseProfile(file: string, top = 20, skipMs = 0): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -97,7 +104,12 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
   const deltas = p.timeDeltas ?? [];
   // A sample's time is the gap to the next sample (the last one gets the mean gap).
   const total = (p.endTime - p.startTime) / 1000;
+  let elapsed = 0;
+  let kept = 0;
   for (let i = 0; i < samples.length; i++) {
+    elapsed += (deltas[i] ?? 0) / 1000;
+    if (elapsed < skipMs) continue;
+    kept++;
     const dt =
       (i + 1 < deltas.length ? deltas[i + 1]! : (total * 1000) / Math.max(1, samples.length)) /
       1000;
@@ -164,8 +176,8 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
   };
   return {
     file,
-    duration_ms: total,
-    samples: samples.length,
+    duration_ms: total - skipMs,
+    samples: kept,
     top_self: [...selfByFn.values()]
       .sort((a, b) => b.ms - a.ms)
       .slice(0, top)

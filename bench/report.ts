@@ -194,7 +194,7 @@ export function formatTable(r: Results): string {
   const rss = s.baton_rss;
   if (rss)
     out.push(
-      `7  Baton RSS under load, deployed (node dist/cli/baton.js serve; scenarios 1, 1b, 3): max ${num(rss.max_mb)} MiB, mean ${num(rss.mean_mb)} MiB; idle after boot ${num(rss.idle_mb)} MiB`,
+      `7  Baton RSS under load, deployed (node --max-semi-space-size=8 dist/cli/baton.js serve; scenarios 1, 1b, 3): max ${num(rss.max_mb)} MiB, mean ${num(rss.mean_mb)} MiB; idle after boot ${num(rss.idle_mb)} MiB`,
     );
   const demo = s.demo;
   if (demo)

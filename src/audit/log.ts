@@ -1,5 +1,5 @@
 import { currentAdmin } from './admin-actor.js';
-import type { Logger } from '../log.js';
+import { infoWithJson, type Logger } from '../log.js';
 import type { AuditEntry, AuditStore } from '../store/store.js';
 import { epochMillis } from '../clock.js';
 import { type AuditEvent, REFUSAL_TYPES } from './events.js';
@@ -73,7 +73,7 @@ export class AuditLog {
 
   /** After the script succeeded: log it and queue it for the global stream only. */
   filed(p: PreparedEvent): void {
-    this.log.info({ audit: p.event }, 'audit');
+    infoWithJson(this.log, 'audit', p.json, 'audit');
     this.enqueue({
       ...(p.event.txn ? { txn: p.event.txn } : {}),
       json: p.json,
@@ -93,10 +93,12 @@ export class AuditLog {
   }
 
   private file(full: AuditEvent): void {
-    this.log.info({ audit: full }, 'audit');
+    // Serialised once: the same JSON is the log line's `audit` field and the stored event.
+    const json = JSON.stringify(full);
+    infoWithJson(this.log, 'audit', json, 'audit');
     this.enqueue({
       ...(full.txn ? { txn: full.txn } : {}),
-      json: JSON.stringify(full),
+      json,
       ...(REFUSAL_TYPES.has(full.type) ? { refusal: true } : {}),
     });
   }

@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../config/defaults.js';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Client secrets and admin keys are random with 256 bits of entropy (Baton generates them), so a
@@ -30,7 +30,7 @@ function digestOf(storedHash: string | undefined): Buffer | undefined {
 
 /** Constant-time check of a presented secret against a stored `sha256:` hash. */
 export function secretMatches(presented: string, storedHash: string | undefined): boolean {
-  const got = createHash('sha256').update(presented, 'utf8').digest();
+  const got = hash('sha256', presented, 'buffer');
   const want = digestOf(storedHash);
   // Compare against a dummy when there is nothing to compare to, so unknown ids cost the same.
   const ok = timingSafeEqual(got, want && want.length === 32 ? want : DUMMY);

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { loadConfigFile, type Env } from '../config/load.js';
+import { nodeFlagsToAdd } from './v8-flags.js';
 
 /**
  * `baton serve --workers N` (or BATON_WORKERS=N): one process per core behind one port
@@ -14,6 +15,11 @@ export function forkWorkers(count: number, env: Env = process.env): boolean {
   if (config.store.kind !== 'redis')
     throw new Error('--workers needs the Redis store: workers share nothing else');
   let stopping = false;
+  // Each worker is a new Node process: it gets the heap flags Baton recommends (v8-flags.ts)
+  // unless the operator chose their own.
+  cluster.setupPrimary({
+    execArgv: [...process.execArgv, ...nodeFlagsToAdd(process.execArgv, env.NODE_OPTIONS)],
+  });
   for (let i = 0; i < count; i++) cluster.fork();
   cluster.on('exit', (worker, code) => {
     if (stopping) return;

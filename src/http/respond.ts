@@ -9,10 +9,12 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const json = Buffer.from(JSON.stringify(body));
+  // A string body, not a Buffer: node:http then sends the head and the body in one write (a
+  // Buffer goes out beside the head in a writev of two chunks).
+  const json = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': json.length,
+    'Content-Length': Buffer.byteLength(json),
     ...NO_STORE,
     ...headers,
   });

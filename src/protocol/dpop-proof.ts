@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The RFC 9449 §4.3 rules of a DPoP proof that need no cryptography, shared by Baton's endpoints
@@ -17,8 +17,7 @@ const fail = (why: string): never => {
 };
 
 /** SHA-256, base64url: `ath` (§4.3 rule 12) and the replay record's id. */
-export const proofSha256 = (s: string): string =>
-  createHash('sha256').update(s).digest('base64url');
+export const proofSha256 = (s: string): string => hash('sha256', s, 'base64url');
 
 /** §4.3 rule 9: `htu` is compared without its query and fragment. */
 export function normalizeHtu(u: string): string | undefined {

@@ -82,20 +82,24 @@ export class RedisFeed implements FeedStore {
     const sub = this.makeSubscriber();
     this.subscribers.add(sub);
     sub.on('error', () => {});
-    sub.on('message', (_ch: string, msg: string) => {
+    const onMessage = (_ch: string, msg: string) => {
       const sp = msg.indexOf(' ');
       try {
         onEntry({ id: msg.slice(0, sp), event: JSON.parse(msg.slice(sp + 1)) as FeedEvent });
       } catch {
         /* a malformed message is not ours; ignore it */
       }
-    });
+    };
+    sub.on('message', onMessage);
     sub.on('ready', () => onState?.(true));
     sub.on('close', () => onState?.(false));
     await sub.connect();
     await sub.subscribe(this.k.channel());
     onState?.(true);
     return async () => {
+      // Off first: a message Redis pushed before the disconnect may still be in the socket's
+      // buffer, and an unsubscribed caller must not hear it.
+      sub.off('message', onMessage);
       this.subscribers.delete(sub);
       sub.disconnect();
     };
