@@ -174,7 +174,13 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, ms =
 }
 
 export function rssMbOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return Number.NaN; // the process has gone (a sampler may outlive it by one tick)
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 

@@ -643,7 +643,13 @@ async function measureDemo(
     const pid = demo.pid;
     const r = await drive(
       spec.exchangeSpec(demo.url, demoCast, task, 'demo exchange'),
-      settings,
+      // The demo keeps its default rate limits (6,000 requests a minute per agent): a run longer
+      // than ~1.5 s at this rate would be answered 429, so the demo is driven for 1 s at most.
+      {
+        ...settings,
+        durationSec: Math.min(settings.durationSec, 1),
+        warmupSec: Math.min(settings.warmupSec, 0.5),
+      },
       async () => {
         stop = sampleRss(pid, 100);
       },
