@@ -227,7 +227,7 @@ describe('followers that never read', () => {
       expect(
         await eventually(
           async () => (await metric(b.url, 'baton_feed_followers')) === followers,
-          10_000,
+          30_000,
         ),
       ).toBe(true);
       for (let i = 0; i < 10; i++) {
@@ -243,7 +243,7 @@ describe('followers that never read', () => {
       expect(peak).toBeLessThan(200 * 1024 * 1024);
       // Past the lag bound they are dropped, and with them what they held.
       expect(
-        await eventually(async () => (await metric(b.url, 'baton_feed_followers')) === 0, 20_000),
+        await eventually(async () => (await metric(b.url, 'baton_feed_followers')) === 0, 40_000),
       ).toBe(true);
       expect(await metric(b.url, 'baton_feed_buffered_bytes')).toBe(0);
     } finally {
@@ -251,5 +251,7 @@ describe('followers that never read', () => {
       await b.close();
       await store.close();
     }
-  }, 60_000);
+    // Generous: twelve 8 MB catch-ups are slow on a machine busy with other suites (the bounds
+    // checked are bytes, never time).
+  }, 120_000);
 });

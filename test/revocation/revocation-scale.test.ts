@@ -42,7 +42,11 @@ import {
 } from '../support/revocation-flows.js';
 
 const N = 10_000;
-const CHUNK = 1000;
+// In flight at once while seeding and checking. The test's store gets a longer command budget
+// than a request's (1 s): thousands of queued commands on a machine busy with other suites are
+// not a store outage, and this test is about what revocation reaches, not how fast.
+const CHUNK = 250;
+const SEED_COMMAND_TIMEOUT_MS = 10_000;
 
 /** A record as the exchange writes it (issue.ts recordOf): a tool token or a hand-off below `parent`. */
 function seededRecord(
@@ -99,7 +103,12 @@ describe('10,000 tokens on the shared Redis', () => {
 
   beforeAll(async () => {
     upstream = await makeUpstream();
-    store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url, prefix });
+    store = await RedisStore.connect({
+      ...REDIS_STORE_DEFAULTS,
+      commandTimeoutMs: SEED_COMMAND_TIMEOUT_MS,
+      url,
+      prefix,
+    });
     b = await startBaton(testConfig(upstream), { store });
   });
   afterAll(async () => {
@@ -177,7 +186,12 @@ describe('memory bound (a redis-server of this test’s own)', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     upstream = await makeUpstream();
-    store = await RedisStore.connect({ ...REDIS_STORE_DEFAULTS, url: server.url, prefix });
+    store = await RedisStore.connect({
+      ...REDIS_STORE_DEFAULTS,
+      commandTimeoutMs: SEED_COMMAND_TIMEOUT_MS,
+      url: server.url,
+      prefix,
+    });
     b = await startBaton(testConfig(upstream), { store });
   }, 30_000);
   afterAll(async () => {
