@@ -97,6 +97,8 @@ export function writeDeployedConfig(o: {
   prefix: string;
   port: number;
   rateLimits?: boolean;
+  /** Baton's signing algorithm (keys.alg); ES256 unless the bench is asked for EdDSA. */
+  alg?: 'ES256' | 'EdDSA';
 }): DeployedSetup {
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   const raw = demoConfig(o.issuer, { issuer: o.upstream.issuer, jwksUri: 'unused' }, o.port);
@@ -115,7 +117,7 @@ export function writeDeployedConfig(o: {
     // On, every request paying the whole check, with budgets one bench agent cannot reach (the
     // defaults, 6,000 requests a minute per agent, would answer most of a run 429).
     rateLimits: benchRateLimits(o.rateLimits ?? true),
-    keys: { dir: join(dir, 'keys'), alg: 'ES256', generateIfMissing: true },
+    keys: { dir: join(dir, 'keys'), alg: o.alg ?? 'ES256', generateIfMissing: true },
     policy: { cedarFile: DEMO_POLICY_FILE, watch: true },
     // The console's login needs the demo IdP's discovery; it is not on any measured path.
     admin: { keys: (raw.admin as { keys: unknown[] }).keys },

@@ -21,11 +21,18 @@ export interface ProofKey {
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
-export async function proofKey(): Promise<ProofKey> {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kty, crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-  const jwk: JWK = { kty, crv, x, y };
-  const header = b64({ typ: 'dpop+jwt', alg: 'ES256', jwk });
+export async function proofKey(alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<ProofKey> {
+  const { privateKey } =
+    alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pub = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+  // The RFC 7638 members only: the public key, nothing else.
+  const jwk: JWK =
+    alg === 'EdDSA'
+      ? { kty: pub.kty, crv: pub.crv, x: pub.x }
+      : { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y };
+  const header = b64({ typ: 'dpop+jwt', alg, jwk });
   const key: KeyObject = privateKey;
   return {
     jwk,
@@ -38,7 +45,11 @@ export async function proofKey(): Promise<ProofKey> {
         iat: Math.floor(Date.now() / 1000),
       });
       const input = `${header}.${payload}`;
-      const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+      // Ed25519 signs the message itself (no digest); ES256 is a raw r||s over SHA-256.
+      const sig =
+        alg === 'EdDSA'
+          ? sign(null, Buffer.from(input), key)
+          : sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
       return `${input}.${sig.toString('base64url')}`;
     },
   };

@@ -25,7 +25,11 @@ export interface BenchOptions {
   deadlineSec: number;
   /** Rate limits on (with budgets no scenario reaches, so every check runs) or off. */
   rateLimits: boolean;
+  /** Baton's signing key and the bench agent's DPoP key (the peer signs ES256 whatever this is). */
+  alg: BenchAlg;
 }
+
+export type BenchAlg = 'ES256' | 'EdDSA';
 
 /**
  * The bench configures its rate limits itself rather than trusting the defaults: on, with
@@ -55,7 +59,9 @@ const USAGE = `npm run bench -- [--quick] [--runs N] [--connections N] [--durati
   --tsx          run the servers under tsx (as npm start does) instead of as transpiled JavaScript
                  (as the Dockerfile runs Baton; ~40 MB less RSS)
   --out FILE     results file (default bench/results.json)
-  --rate-limits on|off  rate limits with unreachable budgets (default on), or none, to see their cost`;
+  --rate-limits on|off  rate limits with unreachable budgets (default on), or none, to see their cost
+  --alg ES256|EdDSA  Baton's signing key and the agent's DPoP proof key (default ES256, as the
+                 goals are stated; the peer signs ES256 either way)`;
 
 function num(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -79,6 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
       'rate-limits': { type: 'string', default: 'on' },
+      alg: { type: 'string', default: 'ES256' },
     },
     strict: true,
   });
@@ -89,6 +96,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const quick = values.quick === true;
   if (values['rate-limits'] !== 'on' && values['rate-limits'] !== 'off')
     throw new Error(`--rate-limits must be on or off\n${USAGE}`);
+  if (values.alg !== 'ES256' && values.alg !== 'EdDSA')
+    throw new Error(`--alg must be ES256 or EdDSA\n${USAGE}`);
   const runs = Math.round(num(values.runs, 'runs', 1, 9) ?? 1);
   return {
     quick,
@@ -106,5 +115,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     memoryTokensPerTask: 10,
     deadlineSec: quick ? 240 : 1_200,
     rateLimits: values['rate-limits'] === 'on',
+    alg: values.alg,
   };
 }

@@ -166,6 +166,7 @@ async function main(o: BenchOptions): Promise<Results> {
     prefix: PREFIX,
     port: portA,
     rateLimits: o.rateLimits,
+    alg: o.alg,
   });
   cleanups.push(async () => removeDir(deployed.dir));
   const cli = (name: string, port: number, nodeArgs: string[] = []) =>
@@ -321,7 +322,7 @@ async function main(o: BenchOptions): Promise<Results> {
   };
   // The DPoP-bound exchange (RFC 9449): a task token bound to the agent's key, a fresh proof
   // per request from a pool signed before the run (bench/dpop-proofs.ts).
-  const agentKey = await proofKey();
+  const agentKey = await proofKey(o.alg);
   const htu = `${ISSUER}/token`;
   const TE = {
     grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
@@ -591,7 +592,7 @@ async function main(o: BenchOptions): Promise<Results> {
     ...(redisVersion ? { redisVersion } : {}),
     targets:
       runtime.mode === 'compiled'
-        ? 'Baton A and B: node --max-semi-space-size=8 dist/cli/baton.js serve (as the Dockerfile runs it) on the deployed config (bench/deployed.ts); the peer and scenarios 8 and 9: transpiled JavaScript under node'
+        ? `Baton A and B: node --max-semi-space-size=8 dist/cli/baton.js serve (as the Dockerfile runs it) on the deployed config (bench/deployed.ts), signing ${o.alg}, DPoP proofs ${o.alg}; the peer and scenarios 8 and 9: transpiled JavaScript under node`
         : `node --import tsx (--tsx), as npm start runs Baton${runtime.note ? ` (${runtime.note})` : ''}`,
   });
 }
