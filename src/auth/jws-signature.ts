@@ -29,7 +29,8 @@ function paramsOf(alg: string): {
         saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
       };
     default:
-      if (alg === 'EdDSA') return { digest: null };
+      // EdDSA, and its RFC 9864 fully-specified name Ed25519: the key's curve decides.
+      if (alg === 'EdDSA' || alg === 'Ed25519') return { digest: null };
       throw new TypeError(`unsupported alg ${alg}`);
   }
 }

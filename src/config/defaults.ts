@@ -202,7 +202,7 @@ export const DEFAULTS = {
 
   // DPoP (RFC 9449; docs/dpop.md).
   /** Proof algorithms accepted (§4.3 rule 5): asymmetric only; ES256 is what agents use. */
-  dpopAlgorithms: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as readonly string[],
+  dpopAlgorithms: ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'] as readonly string[],
   /**
    * A proof's `iat` may be this far from Baton's clock, either way (§4.3 rule 11, §11.1). Its
    * `jti` is remembered that long (and the skew beyond it), so a replay inside the window fails.

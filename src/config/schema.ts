@@ -15,6 +15,9 @@ export const ASYMMETRIC_ALGS = [
   'PS384',
   'PS512',
   'EdDSA',
+  // RFC 9864's fully-specified name for EdDSA over Ed25519: what oauth4webapi and WebCrypto
+  // clients now put in a proof's alg for an Ed25519 key.
+  'Ed25519',
 ] as const;
 const Alg = z.enum(ASYMMETRIC_ALGS);
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -73,7 +73,7 @@ describe('RFC 9449 §4.3 proof checks at /token', () => {
   it('rule 5: refuses alg none', async () => {
     const p = `${b64({ alg: 'none', typ: 'dpop+jwt', jwk: key.jwk })}.${b64({ jti: 'x', htm: 'POST', htu: HTU, iat: Math.floor(Date.now() / 1000) })}.`;
     expect(answer(await start(p))).toEqual(
-      refusal('DPoP proof alg must be one of ES256, ES384, EdDSA, PS256, RS256'),
+      refusal('DPoP proof alg must be one of ES256, ES384, EdDSA, Ed25519, PS256, RS256'),
     );
   });
 
@@ -92,7 +92,7 @@ describe('RFC 9449 §4.3 proof checks at /token', () => {
       })
       .sign(secret);
     expect(answer(await start(p))).toEqual(
-      refusal('DPoP proof alg must be one of ES256, ES384, EdDSA, PS256, RS256'),
+      refusal('DPoP proof alg must be one of ES256, ES384, EdDSA, Ed25519, PS256, RS256'),
     );
   });
 
@@ -134,7 +134,7 @@ describe('RFC 9449 §4.3 proof checks at /token', () => {
     );
   });
 
-  it.each(['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'])(
+  it.each(['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'])(
     'rule 6: a proof signed with %s (on the allow-list) verifies and binds',
     async (alg) => {
       const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -246,6 +246,7 @@ describe('RFC 9449 §4.3 proof checks at /token', () => {
       'ES256',
       'ES384',
       'EdDSA',
+      'Ed25519',
       'PS256',
       'RS256',
     ]);

@@ -15,7 +15,7 @@ export interface AgentOptions {
   clientId: string;
   /** A client secret, or a `private_key_jwt` key (RFC 7523). */
   auth: AgentAuth;
-  /** RFC 9449: `true` for a key generated in memory (ES256), or a key pair of your own. */
+  /** RFC 9449: `true`/`'ES256'` or `'Ed25519'` for a key generated in memory, or a key pair of your own. */
   dpop?: DpopOption;
   /** The tools' resource URIs this agent calls; `task.fetch` attaches tokens to these only. */
   resources?: string[];

@@ -8,11 +8,14 @@ import { adminRequest } from '../../../test/support/revocation-flows.js';
 import { BatonError, type PendingApproval } from '../src/index.js';
 import { DEPLOY, type LiveBaton, liveBaton, type StoreKind } from './live-baton.js';
 
-const VARIANTS: { store: StoreKind; dpop: boolean }[] = [
+const VARIANTS: { store: StoreKind; dpop: boolean | 'Ed25519' }[] = [
   { store: 'memory', dpop: false },
   { store: 'memory', dpop: true },
   { store: 'redis', dpop: false },
   { store: 'redis', dpop: true },
+  // Ed25519 proof keys, on a Baton that accepts no other DPoP algorithm: every proof of the
+  // story is Ed25519, or the story fails.
+  { store: 'redis', dpop: 'Ed25519' },
 ];
 
 describe.each(VARIANTS)(
@@ -20,7 +23,9 @@ describe.each(VARIANTS)(
   ({ store, dpop }) => {
     let live: LiveBaton;
     beforeAll(async () => {
-      live = await liveBaton(store);
+      live = await liveBaton(store, (raw) => {
+        if (dpop === 'Ed25519') raw.dpop = { algorithms: ['Ed25519'] };
+      });
     });
     afterAll(() => live.close());
 
@@ -151,3 +156,33 @@ describe.each(VARIANTS)(
     });
   },
 );
+
+describe('the dpop option', () => {
+  test('an algorithm the SDK does not generate keys for is refused at createAgent, before any request', async () => {
+    const live = await liveBaton('memory');
+    try {
+      const made = await live
+        .agent('support-agent', { dpop: 'HS256' as unknown as 'Ed25519' })
+        .catch((e: unknown) => e);
+      expect(made).toBeInstanceOf(TypeError);
+      expect((made as Error).message).toMatch(/'ES256', 'Ed25519' or a key pair/);
+    } finally {
+      await live.close();
+    }
+  });
+
+  test('a Baton that accepts only ES256 proofs refuses an Ed25519 agent with invalid_dpop_proof', async () => {
+    const live = await liveBaton('memory', (raw) => {
+      raw.dpop = { algorithms: ['ES256'] };
+    });
+    try {
+      const support = await live.agent('support-agent', { dpop: 'Ed25519' });
+      const r = await support.startTask(await live.up.userToken()).catch((e: unknown) => e);
+      expect(r).toBeInstanceOf(BatonError);
+      expect((r as BatonError).code).toBe('invalid_dpop_proof');
+      expect((r as BatonError).description).toMatch(/alg must be one of ES256/);
+    } finally {
+      await live.close();
+    }
+  });
+});

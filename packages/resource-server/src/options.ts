@@ -46,7 +46,7 @@ export interface VerifierOptions {
   feed?: boolean;
   /** Bearer, both, or DPoP only (default `allowed`: both, a bound token only with its proof). */
   dpop?: DpopPolicy;
-  /** Algorithms accepted for DPoP proofs (default ES256, ES384, EdDSA, PS256, RS256). */
+  /** Algorithms accepted for DPoP proofs (default ES256, ES384, EdDSA, Ed25519, PS256, RS256). */
   dpopAlgorithms?: readonly string[];
   /** |now - iat| allowed for a proof (default 60 s; RFC 9449 §11.1). */
   dpopWindowSeconds?: number;
@@ -87,7 +87,7 @@ export interface VerifierOptions {
 export const VERIFIER_DEFAULTS = {
   mode: 'local',
   dpop: 'allowed',
-  dpopAlgorithms: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'],
+  dpopAlgorithms: ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'],
   dpopWindowSeconds: 60,
   replayCacheSize: 100_000,
   clockToleranceSeconds: 5,

@@ -236,7 +236,14 @@ describe('DPoP-bound tokens, bound calls, adapters', () => {
           resource: TICKETS,
           authorization_servers: [ISSUER],
           bearer_methods_supported: ['header'],
-          dpop_signing_alg_values_supported: ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'],
+          dpop_signing_alg_values_supported: [
+            'ES256',
+            'ES384',
+            'EdDSA',
+            'Ed25519',
+            'PS256',
+            'RS256',
+          ],
           dpop_bound_access_tokens_required: false,
         });
       }

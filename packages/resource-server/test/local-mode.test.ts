@@ -72,7 +72,7 @@ describe('local mode: JWT check + revocation feed', () => {
     expect(e.headers['WWW-Authenticate']).toBe(
       'Bearer resource_metadata="https://tools.test/.well-known/oauth-protected-resource/tickets", ' +
         'DPoP resource_metadata="https://tools.test/.well-known/oauth-protected-resource/tickets", ' +
-        'algs="ES256 ES384 EdDSA PS256 RS256"',
+        'algs="ES256 ES384 EdDSA Ed25519 PS256 RS256"',
     );
   });
 
