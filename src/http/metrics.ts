@@ -69,6 +69,18 @@ export class Metrics {
         this.set(ctx.feed.followers.bufferedBytes());
       },
     });
+    new Counter({
+      name: 'baton_feed_followers_dropped_total',
+      help: 'Revocation feed followers this instance dropped: past the lag bound, or past the byte bound',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        // The counts live with the followers; the counter mirrors them at each scrape.
+        const { drops } = ctx.feed.followers;
+        this.reset();
+        for (const reason of ['lag', 'bytes'] as const) this.inc({ reason }, drops[reason]);
+      },
+    });
     new Gauge({
       name: 'baton_audit_events_dropped',
       help: 'Audit events dropped because the store stayed unreachable',

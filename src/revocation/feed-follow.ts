@@ -43,7 +43,7 @@ export async function followFeed(
   open: () => void,
 ): Promise<void> {
   const { limits } = deps.feed.followers;
-  const output = new FollowerOutput(out, limits);
+  const output = new FollowerOutput(out, limits, (reason) => deps.feed.followers.dropped(reason));
   const slot = deps.feed.followers.admit(who.client, () => output.buffered());
   let last = who.cursor;
   const send = (e: FeedEntry) => {
@@ -60,7 +60,7 @@ export async function followFeed(
     pending.push(e);
     pendingBytes += frame(e).length;
     // Live events held during a catch-up count against the same bound as the socket's.
-    if (pendingBytes + output.buffered() > limits.maxBufferedBytes) output.drop();
+    if (pendingBytes + output.buffered() > limits.maxBufferedBytes) output.drop('bytes');
   });
   // Fail closed: if this instance loses its own subscription, events may be missed; end the
   // stream so the follower reconnects with its cursor and the catch-up read fills the gap.

@@ -14,6 +14,9 @@ export interface FollowerLimits {
   retryAfterSeconds: number;
 }
 
+/** Why Baton dropped a follower: it kept Baton waiting past `maxLagMs`, or held past `maxBufferedBytes`. */
+export type FollowerDropReason = 'lag' | 'bytes';
+
 /** One admitted follower: what it has queued, and its release. */
 export interface FollowerSlot {
   /** Bytes this follower holds now (its queue and its socket's buffer), for the metrics. */
@@ -29,6 +32,8 @@ export interface FollowerSlot {
 export class Followers {
   private readonly perClient = new Map<string, number>();
   private readonly slots = new Set<{ buffered: () => number }>();
+  /** Followers this instance dropped since it started, by reason (a counter for the metrics). */
+  readonly drops: Record<FollowerDropReason, number> = { lag: 0, bytes: 0 };
 
   constructor(readonly limits: FollowerLimits) {}
 
@@ -60,6 +65,11 @@ export class Followers {
         else this.perClient.delete(client);
       },
     };
+  }
+
+  /** Counts a follower Baton dropped (never one that closed its own connection). */
+  dropped(reason: FollowerDropReason): void {
+    this.drops[reason]++;
   }
 
   get count(): number {

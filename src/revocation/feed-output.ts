@@ -1,4 +1,4 @@
-import type { FollowerLimits } from './feed-followers.js';
+import type { FollowerDropReason, FollowerLimits } from './feed-followers.js';
 
 /** The part of a Node writable (an HTTP response) a follower's output uses. */
 export interface FeedSocket {
@@ -27,6 +27,8 @@ export class FollowerOutput {
   constructor(
     private readonly out: FeedSocket,
     private readonly limits: Pick<FollowerLimits, 'maxBufferedBytes' | 'maxLagMs'>,
+    /** Told when Baton drops this follower (not when the follower hung up itself). */
+    private readonly onDrop: (reason: FollowerDropReason) => void = () => {},
   ) {}
 
   /** Bytes held for this follower: its queue and its socket's buffer. */
@@ -42,7 +44,7 @@ export class FollowerOutput {
     }
     this.queue.push(chunk);
     this.queued += Buffer.byteLength(chunk);
-    if (this.buffered() > this.limits.maxBufferedBytes) this.drop();
+    if (this.buffered() > this.limits.maxBufferedBytes) this.drop('bytes');
   }
 
   /** A keep-alive comment, only when nothing is waiting (a stalled follower gets none). */
@@ -56,9 +58,10 @@ export class FollowerOutput {
     return !this.dropped && !this.out.destroyed;
   }
 
-  drop(): void {
+  drop(reason: FollowerDropReason): void {
     if (this.dropped) return;
     this.dropped = true;
+    if (!this.out.destroyed) this.onDrop(reason);
     this.queue = [];
     this.queued = 0;
     this.out.destroy();
@@ -81,7 +84,8 @@ export class FollowerOutput {
     }).then((ok) => {
       this.waiting = undefined;
       if (!ok) {
-        this.drop();
+        // Past the lag bound (a follower that hung up is already destroyed and not counted).
+        this.drop('lag');
         return false;
       }
       while (this.queue.length > 0) {

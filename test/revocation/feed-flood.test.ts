@@ -224,9 +224,13 @@ describe('followers that never read', () => {
         s.pause(); // never reads: the kernel buffers fill, then Baton's would
         sockets.push(s);
       }
+      // Every follower is admitted; on a busy machine the first may already be past the lag
+      // bound (and dropped, and counted) before the last is in.
+      const dropped = () => metric(b.url, 'baton_feed_followers_dropped_total{reason="lag"}');
       expect(
         await eventually(
-          async () => (await metric(b.url, 'baton_feed_followers')) === followers,
+          async () =>
+            (await metric(b.url, 'baton_feed_followers')) + (await dropped()) === followers,
           30_000,
         ),
       ).toBe(true);
@@ -241,10 +245,12 @@ describe('followers that never read', () => {
       // The heap also holds garbage the collector has not reached yet (without --expose-gc it
       // cannot be forced), so the bound is generous; the exact bound is the metric above.
       expect(peak).toBeLessThan(200 * 1024 * 1024);
-      // Past the lag bound they are dropped, and with them what they held.
+      // Past the lag bound they are dropped, and with them what they held; each drop is counted.
       expect(
         await eventually(async () => (await metric(b.url, 'baton_feed_followers')) === 0, 40_000),
       ).toBe(true);
+      expect(await dropped()).toBe(followers);
+      expect(await metric(b.url, 'baton_feed_followers_dropped_total{reason="bytes"}')).toBe(0);
       expect(await metric(b.url, 'baton_feed_buffered_bytes')).toBe(0);
     } finally {
       for (const s of sockets) s.destroy();
@@ -254,4 +260,43 @@ describe('followers that never read', () => {
     // Generous: twelve 8 MB catch-ups are slow on a machine busy with other suites (the bounds
     // checked are bytes, never time).
   }, 120_000);
+
+  test('a stalled follower that live events would push past its byte bound is dropped at once, and counted', async () => {
+    const store = new MemoryStore({ ...STORE_LIMITS, feedMaxLength: 40_000 });
+    const maxBuffered = 64 * 1024;
+    const b = await startBaton(
+      testConfig(await makeUpstream(), (raw) => {
+        // The lag bound is far away: only the byte bound can drop it within this test.
+        raw.feed = { followerMaxBufferedBytes: maxBuffered, followerMaxLagMs: 600_000 };
+      }),
+      { store },
+    );
+    const port = Number(new URL(b.url).port);
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    try {
+      s.write(
+        `GET /revocations HTTP/1.1\r\nHost: baton.test\r\nAuthorization: ${RS.authorization}\r\n\r\n`,
+      );
+      s.pause();
+      expect(
+        await eventually(async () => (await metric(b.url, 'baton_feed_followers')) === 1, 10_000),
+      ).toBe(true);
+      // Live events until the kernel's buffers are full and Baton's queue passes the bound.
+      const pad = 'y'.repeat(1000);
+      let i = 0;
+      const gone = async () => (await metric(b.url, 'baton_feed_followers')) === 0;
+      while (i < 40_000 && !(await gone())) {
+        for (let k = 0; k < 500; k++) await store.publish(tokenEvent(`${pad}-${i++}`));
+      }
+      expect(await gone()).toBe(true);
+      expect(await metric(b.url, 'baton_feed_followers_dropped_total{reason="bytes"}')).toBe(1);
+      expect(await metric(b.url, 'baton_feed_followers_dropped_total{reason="lag"}')).toBe(0);
+      expect(await metric(b.url, 'baton_feed_buffered_bytes')).toBe(0);
+    } finally {
+      s.destroy();
+      await b.close();
+      await store.close();
+    }
+  }, 60_000);
 });
