@@ -11,6 +11,8 @@ export interface LoadSettings {
   connections: number;
   durationSec: number;
   warmupSec: number;
+  /** Most requests of the measured run and of the warm-up (a run ends at its duration or these). */
+  maxRequests?: { measured: number; warmup: number };
 }
 
 export interface LoadSpec {
@@ -44,7 +46,10 @@ function once(
   connections: number,
   durationSec: number,
   sample?: LatencySample,
-): Promise<autocannon.Result> {
+  amount?: number,
+): Promise<autocannon.Result & { activeSec: number }> {
+  const started = performance.now();
+  let lastResponse = started;
   let instance: autocannon.Instance | undefined;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
@@ -67,6 +72,9 @@ function once(
           : {}),
         connections,
         duration: durationSec,
+        // Clients stop at this many requests; autocannon still waits out the duration, so a
+        // capped run's rate is taken over the time until its last response (activeSec).
+        ...(amount !== undefined ? { maxOverallRequests: amount } : {}),
         pipelining: 1,
         timeout: 10,
         ...(spec.verify ? { verifyBody: (b: unknown) => spec.verify!(String(b)) } : {}),
@@ -74,15 +82,22 @@ function once(
       (err: unknown, result: autocannon.Result) =>
         err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result),
     );
-    if (sample)
-      instance.on(
-        'response',
-        (_client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
-          if (statusCode >= 200 && statusCode < 300) sample.add(responseTime);
-        },
-      );
+    instance.on(
+      'response',
+      (_client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
+        lastResponse = performance.now();
+        if (sample && statusCode >= 200 && statusCode < 300) sample.add(responseTime);
+      },
+    );
   });
-  return withTimeout(done, (durationSec + 30) * 1000, `autocannon ${spec.title}`).catch(
+  const result = done.then((r) => ({
+    ...r,
+    activeSec:
+      amount !== undefined && r.requests.total >= amount
+        ? (lastResponse - started) / 1000
+        : r.duration,
+  }));
+  return withTimeout(result, (durationSec + 30) * 1000, `autocannon ${spec.title}`).catch(
     (e: unknown) => {
       instance?.stop();
       throw e;
@@ -96,13 +111,14 @@ export async function drive(
   s: LoadSettings,
   beforeMeasure?: () => Promise<unknown>,
 ): Promise<LoadResult> {
-  if (s.warmupSec > 0) await once(spec, s.connections, s.warmupSec);
+  if (s.warmupSec > 0)
+    await once(spec, s.connections, s.warmupSec, undefined, s.maxRequests?.warmup);
   await beforeMeasure?.();
   const sample = new LatencySample();
-  const r = await once(spec, s.connections, s.durationSec, sample);
+  const r = await once(spec, s.connections, s.durationSec, sample, s.maxRequests?.measured);
   const ok = r.requests.total - r.non2xx;
   const result: LoadResult = {
-    rps: ok / r.duration,
+    rps: ok / r.activeSec,
     p50_ms: sample.quantile(0.5),
     p99_ms: sample.quantile(0.99),
     requests: r.requests.total,
@@ -110,7 +126,7 @@ export async function drive(
     errors: r.errors,
     timeouts: r.timeouts,
     mismatches: r.mismatches,
-    duration_s: r.duration,
+    duration_s: r.activeSec,
     autocannon: {
       requests_average: r.requests.average,
       latency_p50: r.latency.p50,
