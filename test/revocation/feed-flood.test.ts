@@ -192,15 +192,21 @@ describe('follower caps', () => {
 });
 
 describe('followers that never read', () => {
-  test('are held to their byte bound while connected and dropped past the lag bound, so memory stays bounded', async () => {
+  const maxBuffered = 64 * 1024;
+  /** A Baton on a memory store whose followers hold at most 64 KiB, and wait `maxLagMs`. */
+  async function batonWithFeed(maxLagMs: number) {
     const store = new MemoryStore({ ...STORE_LIMITS, feedMaxLength: 40_000 });
-    const maxBuffered = 64 * 1024;
     const b = await startBaton(
       testConfig(await makeUpstream(), (raw) => {
-        raw.feed = { followerMaxBufferedBytes: maxBuffered, followerMaxLagMs: 8000 };
+        raw.feed = { followerMaxBufferedBytes: maxBuffered, followerMaxLagMs: maxLagMs };
       }),
       { store },
     );
+    return { store, b };
+  }
+
+  test('are held to their byte bound while connected and dropped past the lag bound, so memory stays bounded', async () => {
+    const { store, b } = await batonWithFeed(8000);
     const sockets: Socket[] = [];
     const followers = 12;
     try {
@@ -262,15 +268,8 @@ describe('followers that never read', () => {
   }, 120_000);
 
   test('a stalled follower that live events would push past its byte bound is dropped at once, and counted', async () => {
-    const store = new MemoryStore({ ...STORE_LIMITS, feedMaxLength: 40_000 });
-    const maxBuffered = 64 * 1024;
-    const b = await startBaton(
-      testConfig(await makeUpstream(), (raw) => {
-        // The lag bound is far away: only the byte bound can drop it within this test.
-        raw.feed = { followerMaxBufferedBytes: maxBuffered, followerMaxLagMs: 600_000 };
-      }),
-      { store },
-    );
+    // The lag bound is far away: only the byte bound can drop it within this test.
+    const { store, b } = await batonWithFeed(600_000);
     const port = Number(new URL(b.url).port);
     const s = connect(port, '127.0.0.1');
     s.on('error', () => {});
