@@ -28,7 +28,7 @@ export class FollowerOutput {
     private readonly out: FeedSocket,
     private readonly limits: Pick<FollowerLimits, 'maxBufferedBytes' | 'maxLagMs'>,
     /** Told when Baton drops this follower (not when the follower hung up itself). */
-    private readonly onDrop: (reason: FollowerDropReason) => void = () => {},
+    private readonly onDrop: (reason: FollowerDropReason) => void,
   ) {}
 
   /** Bytes held for this follower: its queue and its socket's buffer. */
