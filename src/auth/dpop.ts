@@ -98,7 +98,7 @@ export async function verifyDpopProof(
   // Rules 1, 2, 4, 5, 7, then 6 (the signature), then 8, 9, 11, 12: src/protocol/dpop-proof.ts.
   const header = ruled(() => readProofHeader(req.proofs!, deps.algorithms));
   const known = await keyOf(header.jwk as JWK, header.alg);
-  const payload = verifyCompactJws(header.proof, header.alg, known.key);
+  const payload = await verifyCompactJws(header.proof, header.alg, known.key);
   if (!payload) throw bad('signature does not verify with its jwk');
   const claims = ruled(() =>
     checkProofClaims(payload, {
