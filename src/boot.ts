@@ -9,6 +9,7 @@ import type { BatonContext } from './context.js';
 import { createBatonServer } from './http/server.js';
 import { Metrics } from './http/metrics.js';
 import { generateKeyFile, KeySet, readKeyFiles } from './keys/keyset.js';
+import { setSignatureThreadPool } from './keys/offload.js';
 import { BudgetLimiter } from './limits/budget-limiter.js';
 import { RequestLimits } from './limits/request-limits.js';
 import { createLogger, type Logger } from './log.js';
@@ -95,6 +96,7 @@ async function openPolicy(config: Config, log: Logger) {
 /** Wires config -> keys, store, verifiers, marks -> domain context -> HTTP server. */
 export async function bootBaton(config: Config, opts: BootOptions = {}): Promise<BatonInstance> {
   const log = opts.log ?? createLogger(config.logLevel);
+  setSignatureThreadPool(config.signatures.threadPool);
   const keys = opts.keys ?? (await openKeys(config));
   const store = opts.store ?? (await openStore(config));
   const feed = new FeedHub(store, {

@@ -1,11 +1,13 @@
 import { constants, type KeyObject, verify } from 'node:crypto';
+import { signaturesOffloaded } from '../keys/offload.js';
 
 /**
  * The signature check of a compact JWS (RFC 7515 §5.2) with node:crypto, for the one place that
- * runs it on every request and cannot cache it: the DPoP proof (RFC 9449 §4.3 rule 6). It takes
- * node:crypto's callback form, which runs the ES256 verify on libuv's thread pool: measured here,
- * the event loop spends 17–20 µs per verify that way against 84 µs for the synchronous call, and
- * the bound exchange went from 2,185 to 3,739 req/s (bench:dpop). Everything else stays with
+ * runs it on every request and cannot cache it: the DPoP proof (RFC 9449 §4.3 rule 6). Where it
+ * pays (src/keys/offload.ts) it takes node:crypto's callback form, which runs the verify on
+ * libuv's thread pool: measured here, the event loop spends 12–20 µs per ES256 verify that way
+ * against 75–84 µs for the synchronous call, and the bound exchange went from 2,185 to 3,739
+ * req/s (bench:dpop). Everything else stays with
  * jose: the key is imported and matched to its `alg` by jose's importJWK once per key
  * (src/auth/dpop.ts), and every other JWT Baton reads goes through jwtVerify.
  */
@@ -50,19 +52,18 @@ export async function verifyCompactJws(
   if (first < 0 || last === first) return undefined;
   const { digest, ...options } = paramsOf(alg);
   const signature = Buffer.from(jws.slice(last + 1), 'base64url');
-  const ok = await new Promise<boolean>((resolve) => {
-    try {
-      verify(
-        digest,
-        Buffer.from(jws.slice(0, last)),
-        { key, ...options },
-        signature,
-        (err, valid) => resolve(!err && valid),
-      );
-    } catch {
-      resolve(false);
-    }
-  });
+  const data = Buffer.from(jws.slice(0, last));
+  const params = { key, ...options };
+  let ok: boolean;
+  try {
+    ok = signaturesOffloaded()
+      ? await new Promise<boolean>((resolve) =>
+          verify(digest, data, params, signature, (err, valid) => resolve(!err && valid)),
+        )
+      : verify(digest, data, params, signature);
+  } catch {
+    return undefined;
+  }
   if (!ok) return undefined;
   try {
     const payload: unknown = JSON.parse(

@@ -1,3 +1,4 @@
+import { signaturesOffloaded } from '../keys/offload.js';
 import { applyEnvOverrides, loadConfigFile, parseConfig, type Env } from '../config/load.js';
 import { readEnv } from '../config/env.js';
 import { bootBaton, type BatonInstance } from '../boot.js';
@@ -19,7 +20,12 @@ export async function serve(
     const baton = await bootBaton(loadConfigFile(configPath, env));
     const url = await baton.listen();
     baton.log.info(
-      { url, issuer: baton.ctx.config.issuer, store: baton.ctx.config.store.kind },
+      {
+        url,
+        issuer: baton.ctx.config.issuer,
+        store: baton.ctx.config.store.kind,
+        signaturesOnThreadPool: signaturesOffloaded(),
+      },
       'baton listening',
     );
     return { baton, url, stop: () => baton.close() };

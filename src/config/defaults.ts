@@ -118,6 +118,8 @@ export const DEFAULTS = {
   keyAlg: 'ES256',
   /** Directory of the shared key source. */
   keysDir: 'keys',
+  /** `signatures.threadPool`: on the thread pool when the process may use more than one CPU. */
+  signatureThreadPool: 'auto' as 'auto' | 'on' | 'off',
   /** Modulus of a generated RS256 key. */
   rsaModulusLength: 2048,
   /** Audit events held in memory awaiting a flush; past this, new ones are dropped and counted. */

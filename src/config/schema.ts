@@ -247,6 +247,11 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Where signatures are computed: libuv's thread pool or the event loop (src/keys/offload.ts). */
+    signatures: z
+      .object({ threadPool: z.enum(['auto', 'on', 'off']).default(DEFAULTS.signatureThreadPool) })
+      .strict()
+      .prefault({}),
     trustedIssuers: z.array(TrustedIssuerSchema).min(1),
     agents: z.array(AgentSchema).min(1),
     tools: z.array(ToolSchema).default([]),

@@ -85,7 +85,7 @@ describe('signing keys and rotation', () => {
         act: { sub: 'c' },
         lineage: { anc: [], st: [1] },
       };
-      const token = signToken(ks, claims);
+      const token = await signToken(ks, claims);
       const { payload, protectedHeader } = await jwtVerify(
         token,
         createLocalJWKSet(ks.jwks() as JSONWebKeySet),
