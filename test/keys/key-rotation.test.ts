@@ -2,14 +2,7 @@ import { STORE_LIMITS } from '../../src/config/defaults.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  jwtVerify,
-  type JSONWebKeySet,
-} from 'jose';
-import { signToken } from '../../src/tokens/mint.js';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { generateKeyFile, KeySet, readKeyFiles } from '../../src/keys/keyset.js';
 import {
   ISSUER,
@@ -65,36 +58,8 @@ describe('signing keys and rotation', () => {
     for (const f of readKeyFiles(dir)) expect(f.publicJwk.d).toBeUndefined();
   });
 
-  test.each(['ES256', 'EdDSA', 'RS256'] as const)(
-    'a %s key signs tokens that verify against the published JWKS',
-    async (alg) => {
-      const f = await generateKeyFile(dir, alg);
-      const ks = await KeySet.fromDir(dir, 900);
-      const now = Math.floor(Date.now() / 1000);
-      const claims = {
-        iss: ISSUER,
-        sub: 'u',
-        aud: TICKETS,
-        exp: now + 60,
-        iat: now,
-        nbf: now,
-        jti: 'j',
-        client_id: 'c',
-        scope: 's',
-        txn: 't',
-        act: { sub: 'c' },
-        lineage: { anc: [], st: [1] },
-      };
-      const token = await signToken(ks, claims);
-      const { payload, protectedHeader } = await jwtVerify(
-        token,
-        createLocalJWKSet(ks.jwks() as JSONWebKeySet),
-        { issuer: ISSUER, audience: TICKETS, typ: 'at+jwt' },
-      );
-      expect(protectedHeader).toMatchObject({ alg, kid: f.kid, typ: 'at+jwt' });
-      expect(payload).toMatchObject(claims);
-    },
-  );
+  // That each alg's key signs tokens the published JWKS verifies, with the sign inline and on the
+  // thread pool: test/keys/signature-thread-pool.test.ts.
 
   test('rotation without restart: a token signed by the old key still introspects after the new key signs', async () => {
     const up = await makeUpstream();
