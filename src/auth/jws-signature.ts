@@ -7,9 +7,9 @@ import { signaturesOffloaded } from '../keys/offload.js';
  * pays (src/keys/offload.ts) it takes node:crypto's callback form, which runs the verify on
  * libuv's thread pool: measured here, the event loop spends 12–20 µs per ES256 verify that way
  * against 75–84 µs for the synchronous call, and the bound exchange went from 2,185 to 3,739
- * req/s (bench:dpop). Everything else stays with
- * jose: the key is imported and matched to its `alg` by jose's importJWK once per key
- * (src/auth/dpop.ts), and every other JWT Baton reads goes through jwtVerify.
+ * req/s (bench:dpop). Everything else stays with jose: the key is imported and matched to its
+ * `alg` by jose's importJWK once per key (src/auth/dpop.ts), and every other JWT Baton reads goes
+ * through jwtVerify.
  */
 
 /** RFC 7518 §3.1 algorithms as node:crypto's digest and options. */
