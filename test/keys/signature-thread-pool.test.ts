@@ -1,8 +1,9 @@
 /**
- * `signatures.threadPool` (src/keys/offload.ts): where it puts the work, and that both places sign
- * tokens jose verifies and check DPoP proofs' signatures alike, for every algorithm Baton signs
- * with or accepts in a proof; a tampered signature fails on both.
+ * `signatures.threadPool` (src/keys/offload.ts): where it puts the work (seen through async_hooks),
+ * and that both places sign tokens jose verifies and check DPoP proofs' signatures alike, for every
+ * algorithm Baton signs with or accepts in a proof; a tampered signature fails on both.
  */
+import { createHook } from 'node:async_hooks';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,29 @@ describe('the setting', () => {
   });
 });
 
+/**
+ * How many node:crypto sign/verify jobs ran `fn`'s work on the thread pool: a job run inline is
+ * created (a SIGNREQUEST) but never calls back; one run on the pool enters its callback.
+ */
+async function poolJobsDuring(fn: () => Promise<unknown>): Promise<number> {
+  const jobs = new Set<number>();
+  let calledBack = 0;
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'SIGNREQUEST') jobs.add(id);
+    },
+    before(id) {
+      if (jobs.has(id)) calledBack++;
+    },
+  }).enable();
+  try {
+    await fn();
+  } finally {
+    hook.disable();
+  }
+  return calledBack;
+}
+
 const claims = (now: number): BatonClaims => ({
   iss: ISSUER,
   sub: 'alice',
@@ -59,6 +83,25 @@ const claims = (now: number): BatonClaims => ({
 
 describe.each(['on', 'off'] as const)('signatures.threadPool: %s', (setting) => {
   beforeAll(() => setSignatureThreadPool(setting));
+
+  test(`the sign and the proof verify run ${setting === 'on' ? 'on the thread pool' : 'inline'}`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-offload-'));
+    try {
+      await generateKeyFile(dir, 'ES256');
+      const ks = await KeySet.fromDir(dir, 900);
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const proof = await new SignJWT({ htm: 'POST' })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt' })
+        .sign(privateKey);
+      const jobs = await poolJobsDuring(async () => {
+        await signToken(ks, claims(Math.floor(Date.now() / 1000)));
+        expect(await verifyCompactJws(proof, 'ES256', publicKey)).toEqual({ htm: 'POST' });
+      });
+      expect(jobs).toBe(setting === 'on' ? 2 : 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test.each(['ES256', 'EdDSA', 'RS256'] as const)(
     'a %s key signs tokens that verify against the published JWKS',
