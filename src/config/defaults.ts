@@ -1,4 +1,8 @@
 /** Every configuration default in one documented place (docs/configuration.md mirrors this). */
+/** `signatures.threadPool` (docs/configuration.md, src/keys/offload.ts). */
+export const THREAD_POOL_SETTINGS = ['auto', 'on', 'off'] as const;
+export type ThreadPoolSetting = (typeof THREAD_POOL_SETTINGS)[number];
+
 export const DEFAULTS = {
   port: 8080,
   host: '0.0.0.0',
@@ -119,7 +123,7 @@ export const DEFAULTS = {
   /** Directory of the shared key source. */
   keysDir: 'keys',
   /** `signatures.threadPool`: on the thread pool when the process may use more than one CPU. */
-  signatureThreadPool: 'auto' as 'auto' | 'on' | 'off',
+  signatureThreadPool: 'auto',
   /** Modulus of a generated RS256 key. */
   rsaModulusLength: 2048,
   /** Audit events held in memory awaiting a flush; past this, new ones are dropped and counted. */

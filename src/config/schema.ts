@@ -1,6 +1,6 @@
 import { normalizeResourceUri } from '../protocol/resource-uri.js';
 import { z } from 'zod';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, THREAD_POOL_SETTINGS } from './defaults.js';
 import { TOOL_ACTION_PATTERN } from '../protocol/tool-call.js';
 
 /** Asymmetric algorithms only: HMAC with a published key is the classic confusion attack (RFC 8725 §2.1). */
@@ -249,7 +249,7 @@ export const ConfigSchema = z
       .prefault({}),
     /** Where signatures are computed: libuv's thread pool or the event loop (src/keys/offload.ts). */
     signatures: z
-      .object({ threadPool: z.enum(['auto', 'on', 'off']).default(DEFAULTS.signatureThreadPool) })
+      .object({ threadPool: z.enum(THREAD_POOL_SETTINGS).default(DEFAULTS.signatureThreadPool) })
       .strict()
       .prefault({}),
     trustedIssuers: z.array(TrustedIssuerSchema).min(1),

@@ -1,7 +1,5 @@
 import { availableParallelism } from 'node:os';
-
-/** `signatures.threadPool` in the config (docs/configuration.md). */
-export type ThreadPoolSetting = 'auto' | 'on' | 'off';
+import type { ThreadPoolSetting } from '../config/defaults.js';
 
 /**
  * Whether Baton computes its signatures (signing its tokens, checking DPoP proofs' signatures) on

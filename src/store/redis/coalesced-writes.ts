@@ -32,11 +32,7 @@ export function coalesceClusterWrites(cluster: Cluster): Cluster {
   return cluster;
 }
 
-const wrapped = new WeakSet<Socket>();
-
 function corkPerTurn(socket: Socket): void {
-  if (wrapped.has(socket)) return;
-  wrapped.add(socket);
   const write = socket.write;
   const uncork = () => socket.uncork();
   socket.write = function (this: Socket, ...args: unknown[]) {
