@@ -1,4 +1,4 @@
-import type { AuditLog } from './audit/log.js';
+import type { Audit } from './audit/log.js';
 import type { ClientRegistry, ToolIndex } from './auth/clients.js';
 import type { DpopDeps } from './auth/dpop.js';
 import type { Config } from './config/schema.js';
@@ -27,7 +27,7 @@ export interface BatonContext {
   store: TokenStore;
   marks: MarkCache;
   feed: FeedHub;
-  audit: AuditLog;
+  audit: Audit;
   /** Rate limits per client, and on failed authentications (src/limits/). */
   limits: RequestLimits;
   /** The Cedar policy in force, if any (swapped atomically on reload). */

@@ -1,7 +1,6 @@
 import type { AuditReadDeps } from '../audit/read.js';
 import { readEventsPage } from '../audit/read.js';
 import type { AuditType } from '../audit/events.js';
-import { outsideStoreBudget } from '../store/deadline.js';
 
 /** A change the console hears on the live stream: enough to refresh the one row it touches. */
 export interface AdminChange {
@@ -56,9 +55,9 @@ export class AdminActivity {
   async start(): Promise<void> {
     if (!this.timer) {
       this.startedAt = this.now();
-      // The first listener's request starts the timer; its polls must not spend that request's
-      // store budget (src/store/deadline.ts), or every poll after the first second fails on Redis.
-      this.timer = outsideStoreBudget(() => setInterval(() => void this.poll(), this.opts.pollMs));
+      // The first listener's request starts the timer; its polls read the shared store (no
+      // request's budget: src/scope.ts), bounded by the command timeout.
+      this.timer = setInterval(() => void this.poll(), this.opts.pollMs);
       this.timer.unref();
     }
     await this.poll();

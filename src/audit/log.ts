@@ -1,4 +1,4 @@
-import { currentAdmin } from './admin-actor.js';
+import type { AdminActor } from './admin-actor.js';
 import { infoWithJson, type Logger } from '../log.js';
 import type { AuditEntry, AuditStore } from '../store/store.js';
 import { epochMillis } from '../clock.js';
@@ -8,6 +8,13 @@ export interface PreparedEvent {
   event: AuditEvent;
   json: string;
 }
+
+/**
+ * What the domain files events through: the process's AuditLog, or its view for one admin's
+ * request (`as`), whose events all name that admin and their role however deep in the domain
+ * they are made (src/context.ts `scoped`).
+ */
+export type Audit = Pick<AuditLog, 'prepare' | 'filed' | 'emit' | 'flush' | 'as' | 'dropped'>;
 
 export interface AuditOptions {
   flushMs: number;
@@ -60,9 +67,23 @@ export class AuditLog {
     await this.flush();
   }
 
+  /** This log as one admin's request uses it: every event it files names `admin`. */
+  as(admin: AdminActor): Audit {
+    const log = this;
+    return {
+      get dropped() {
+        return log.dropped;
+      },
+      prepare: (e) => this.prepare(e, admin),
+      filed: (p) => this.filed(p),
+      emit: (e) => this.emit(e, admin),
+      flush: () => this.flush(),
+      as: (other) => this.as(other),
+    };
+  }
+
   /** Serialises an event that the store will file with the token record. */
-  prepare(event: Omit<AuditEvent, 'time'>): PreparedEvent {
-    const admin = currentAdmin();
+  prepare(event: Omit<AuditEvent, 'time'>, admin?: AdminActor): PreparedEvent {
     const full: AuditEvent = {
       ...event,
       time: epochMillis(),
@@ -81,8 +102,7 @@ export class AuditLog {
     });
   }
 
-  emit(event: Omit<AuditEvent, 'time'>): void {
-    const admin = currentAdmin();
+  emit(event: Omit<AuditEvent, 'time'>, admin?: AdminActor): void {
     const full: AuditEvent = {
       ...event,
       time: epochMillis(),

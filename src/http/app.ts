@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { InvalidRequest, NotFound, PayloadTooLarge } from '../errors.js';
-import { withStoreBudget } from '../store/deadline.js';
+import { StoreBudget } from '../store/deadline.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { adminRouter } from './routes/admin.js';
@@ -21,10 +21,12 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use(requireDecodablePath);
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
-  // One store budget per request (src/store/deadline.ts), set after the body is read: the
-  // parsers call back from socket events, outside any context set before them.
+  // One store budget per request (src/store/deadline.ts); routes reach it through requestCtx.
   const budgetMs = ctx.config.store.requestTimeoutMs;
-  app.use((_req, _res, next) => withStoreBudget(budgetMs, next));
+  app.use((_req, res, next) => {
+    res.locals.budget = new StoreBudget(budgetMs);
+    next();
+  });
 
   app.get('/.well-known/oauth-authorization-server', (_req, res) => {
     res

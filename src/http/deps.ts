@@ -6,6 +6,10 @@ import { authenticateLimited } from '../limits/authenticate.js';
 import type { LimitedRoute } from '../limits/request-limits.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
+import type { Response } from 'express';
+import type { AdminActor } from '../audit/admin-actor.js';
+import { scoped } from '../scope.js';
+import { StoreBudget } from '../store/deadline.js';
 
 export { clientAuthDeps, endpointUrl } from '../auth/client-auth-deps.js';
 
@@ -21,4 +25,15 @@ export function clientAuthenticator(ctx: BatonContext, path: string, route: Limi
   const auth = clientAuthDeps(ctx, path);
   return (input: ClientAuthInput, address: string | undefined): Promise<Client> =>
     authenticateLimited(auth, ctx.limits, route, input, address);
+}
+
+/**
+ * The context for this request's domain calls (src/scope.ts): the store budget app.ts gave the
+ * request, and the admin requireAdmin authenticated, so their audit events name them.
+ */
+export function requestCtx(ctx: BatonContext, res: Response): BatonContext {
+  const budget =
+    (res.locals.budget as StoreBudget | undefined) ??
+    new StoreBudget(ctx.config.store.requestTimeoutMs);
+  return scoped(ctx, { budget, admin: res.locals.admin as AdminActor | undefined });
 }

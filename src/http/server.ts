@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MethodNotAllowed } from '../errors.js';
-import { withStoreBudget } from '../store/deadline.js';
+import { StoreBudget } from '../store/deadline.js';
 import { createApp } from './app.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './errors.js';
@@ -9,7 +9,7 @@ import { introspectRoute } from './routes/introspect.js';
 import { revokeRoute } from './routes/revoke.js';
 import { tokenRoute } from './routes/token.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+type Handler = (req: IncomingMessage, res: ServerResponse, budget: StoreBudget) => Promise<void>;
 
 /**
  * One node:http server. The lean lane (/token, /introspect, /revoke) is served by small
@@ -25,6 +25,7 @@ export function createBatonServer(deps: HttpDeps): Server {
     ['/revoke', revokeRoute(deps)],
   ]);
   const app = createApp(deps);
+  const budgetMs = deps.ctx.config.store.requestTimeoutMs;
   const server = createServer((req, res) => {
     const q = req.url!.indexOf('?');
     const path = q < 0 ? req.url! : req.url!.slice(0, q);
@@ -54,7 +55,7 @@ export function createBatonServer(deps: HttpDeps): Server {
       );
     });
     // One store budget for the whole request (src/store/deadline.ts).
-    withStoreBudget(deps.ctx.config.store.requestTimeoutMs, () => handler(req, res)).catch((err) =>
+    handler(req, res, new StoreBudget(budgetMs)).catch((err: unknown) =>
       sendError(res, err, deps.log, path),
     );
   });

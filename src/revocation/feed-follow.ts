@@ -1,4 +1,4 @@
-import { withStoreBudget } from '../store/deadline.js';
+import { StoreBudget } from '../store/deadline.js';
 import { orUnavailable, type FeedEntry, type FeedStore } from '../store/store.js';
 import { feedIdAfter } from '../protocol/feed.js';
 import { placeCursor } from './feed-cursor.js';
@@ -7,7 +7,7 @@ import { type FeedSocket, FollowerOutput } from './feed-output.js';
 
 /** What following the feed uses: the feed store (catch-up), the hub (live, followers). */
 export interface FeedFollowDeps {
-  store: FeedStore;
+  store: FeedStore & { within(budget: StoreBudget): FeedStore };
   feed: Pick<FeedHub, 'follow' | 'onState' | 'followers'>;
   /** Catch-up reads the store in batches of this many entries. */
   catchUpBatch: number;
@@ -79,11 +79,9 @@ export async function followFeed(
   try {
     // Read the store before the 200 even without a cursor: a store that is down answers 503,
     // never a stream that looks live and carries nothing.
-    const bounds = await withStoreBudget(deps.readBudgetMs, () =>
-      orUnavailable(
-        () => deps.store.feedBounds(),
-        'the feed cannot be read now; reconnect with the same cursor',
-      ),
+    const bounds = await orUnavailable(
+      () => deps.store.within(new StoreBudget(deps.readBudgetMs)).feedBounds(),
+      'the feed cannot be read now; reconnect with the same cursor',
     );
     if (last !== undefined) place = placeCursor(last, bounds);
   } catch (e) {
@@ -102,9 +100,9 @@ export async function followFeed(
     try {
       for (;;) {
         const after = last;
-        const batch = await withStoreBudget(deps.readBudgetMs, () =>
-          deps.store.readFeed(after, deps.catchUpBatch),
-        );
+        const batch = await deps.store
+          .within(new StoreBudget(deps.readBudgetMs))
+          .readFeed(after, deps.catchUpBatch);
         for (const e of batch) {
           send(e);
           if (!(await output.settled())) return;

@@ -1,37 +1,21 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /**
- * The one budget of a request's store work, carried by AsyncLocalStorage: the HTTP layer sets
- * it once per request and the Redis store's command wrapper reads it, so every store call the
- * request makes (a task completion makes three or four) spends the same budget, and no store
- * signature has to carry it. The clock starts at the first store call, so reading the body and
- * verifying signatures do not spend it. The memory store never waits, so it needs nothing.
+ * The one budget of a request's store work. The HTTP layer makes one per request and hands the
+ * domain a view of the store that spends it (`TokenStore.within`, src/context.ts `scoped`), so
+ * every store call the request makes (a task completion makes three or four) spends the same
+ * budget. It is carried explicitly rather than by AsyncLocalStorage: on Node 20 an
+ * AsyncLocalStorage in use puts a hook on every promise the process creates, which cost the
+ * exchange and introspection 10–20 % of their throughput (docs/performance.md). The clock starts at
+ * the first store call, so reading the body and verifying signatures do not spend it. The memory
+ * store never waits, so it ignores it.
  */
-interface Budget {
-  readonly ms: number;
-  deadline?: number;
-}
+export class StoreBudget {
+  private deadline: number | undefined;
 
-const budgets = new AsyncLocalStorage<Budget>();
+  constructor(readonly ms: number) {}
 
-/** Runs `fn` with a store budget of `ms` for all it awaits (a nested call has its own). */
-export function withStoreBudget<T>(ms: number, fn: () => T): T {
-  return budgets.run({ ms }, fn);
-}
-
-/** Milliseconds left of the current request's budget; undefined outside a request. */
-export function storeBudgetLeftMs(): number | undefined {
-  const b = budgets.getStore();
-  if (!b) return undefined;
-  b.deadline ??= Date.now() + b.ms;
-  return b.deadline - Date.now();
-}
-
-/**
- * Runs `fn` outside any request's budget: for work a request starts that outlives it (a timer
- * polling for every listener), which would otherwise inherit the request's budget through
- * AsyncLocalStorage and, once it is spent, fail every later store call.
- */
-export function outsideStoreBudget<T>(fn: () => T): T {
-  return budgets.exit(fn);
+  /** Milliseconds left; the first call starts the clock. */
+  leftMs(): number {
+    this.deadline ??= Date.now() + this.ms;
+    return this.deadline - Date.now();
+  }
 }

@@ -1,4 +1,5 @@
 import { TemporarilyUnavailable } from '../errors.js';
+import type { StoreBudget } from './deadline.js';
 import type { FeedEntry, FeedEvent } from '../protocol/feed.js';
 import type {
   ApprovalBounds,
@@ -275,6 +276,11 @@ export interface ReplayStore {
 export interface StoreLifecycle {
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * This store as one request uses it: all its calls spend one budget (src/store/deadline.ts).
+   * Past it, StoreUnavailable. A store that never waits returns itself.
+   */
+  within(budget: StoreBudget): this;
 }
 
 /** Everything a store implements; wired once by boot, then handed out per need. */

@@ -30,7 +30,7 @@ describe('layers of src/ (read from the imports)', () => {
     expect(boot?.imports.some((i) => i.target === 'src/store/redis/redis-store.ts')).toBe(true);
   });
 
-  test('no rule is broken: no folder cycle, express only in http/, ioredis only in store/redis/, tokens/ below the decisions, protocol/ and the SDK packages apart', () => {
+  test('no rule is broken: no folder cycle, express only in http/, ioredis only in store/redis/, no async hooks, tokens/ below the decisions, protocol/ and the SDK packages apart', () => {
     expect(checkLayers(sources)).toEqual([]);
   });
 });
@@ -86,6 +86,19 @@ describe('the layering checker (synthetic graphs: it can fail)', () => {
     ).toEqual([
       'src/exchange/a.ts imports express: express is imported only by src/http/ (and the SDK adapters)',
       'src/store/memory/m.ts imports ioredis: ioredis is imported only by src/store/redis/',
+    ]);
+  });
+
+  test('refuses async hooks (AsyncLocalStorage) anywhere in src/ or the SDK packages', () => {
+    expect(
+      checkLayers([
+        file('src/store/deadline.ts', 'node:async_hooks'),
+        file('packages/resource-server/src/a.ts', 'async_hooks'),
+        file('test/keys/signature-thread-pool.test.ts', 'node:async_hooks'),
+      ]),
+    ).toEqual([
+      'src/store/deadline.ts imports node:async_hooks: no async hooks on the request path: carry request scope explicitly (src/scope.ts)',
+      'packages/resource-server/src/a.ts imports async_hooks: no async hooks on the request path: carry request scope explicitly (src/scope.ts)',
     ]);
   });
 

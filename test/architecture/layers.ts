@@ -70,6 +70,13 @@ export function checkLayers(files: readonly SourceFile[]): string[] {
         bad('express is imported only by src/http/ (and the SDK adapters)');
       if (isPackage(specifier, 'ioredis') && !allowed(file, IOREDIS_ALLOWED))
         bad('ioredis is imported only by src/store/redis/');
+      // On Node 20 an AsyncLocalStorage (or any async hook) in use runs a hook on every promise
+      // the process makes: 10-20 % of an exchange (docs/performance.md). Request scope is explicit.
+      if (
+        (specifier === 'node:async_hooks' || specifier === 'async_hooks') &&
+        (file.startsWith('src/') || file.startsWith('packages/'))
+      )
+        bad('no async hooks on the request path: carry request scope explicitly (src/scope.ts)');
       if (
         file.startsWith('src/tokens/') &&
         target &&

@@ -5,7 +5,7 @@
  * says its outcome is unknown).
  */
 import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
-import { withStoreBudget } from '../../src/store/deadline.js';
+import { StoreBudget } from '../../src/store/deadline.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { StoreUnavailable } from '../../src/store/store.js';
 import { startRedisServer, type TestRedisServer, uniquePrefix } from '../support/redis.js';
@@ -36,12 +36,10 @@ afterEach(async () => {
 test('three store calls of one request spend one budget, not three', async () => {
   redis.pause();
   const started = Date.now();
-  const outcomes = await withStoreBudget(BUDGET_MS, async () => {
-    const out: unknown[] = [];
-    for (const txn of ['t1', 't2', 't3'])
-      out.push(await store.getTask(txn).catch((e: unknown) => e));
-    return out;
-  });
+  const request = store.within(new StoreBudget(BUDGET_MS));
+  const outcomes: unknown[] = [];
+  for (const txn of ['t1', 't2', 't3'])
+    outcomes.push(await request.getTask(txn).catch((e: unknown) => e));
   // Three budgets would be 3000 ms; one is 1000 ms (the rest is slack for a shared machine).
   expect(Date.now() - started).toBeLessThan(2 * BUDGET_MS);
   for (const e of outcomes) expect(e).toBeInstanceOf(StoreUnavailable);
@@ -49,15 +47,14 @@ test('three store calls of one request spend one budget, not three', async () =>
 
 test('a write that timed out applies when the server resumes; a call after the budget is never sent', async () => {
   redis.pause();
-  await withStoreBudget(BUDGET_MS, async () => {
-    await expect(store.useOnce('t', 'sent-in-time', exp())).rejects.toBeInstanceOf(
-      StoreUnavailable,
-    );
-    redis.resume();
-    await expect(store.useOnce('t', 'after-budget', exp())).rejects.toBeInstanceOf(
-      StoreUnavailable,
-    );
-  });
+  const request = store.within(new StoreBudget(BUDGET_MS));
+  await expect(request.useOnce('t', 'sent-in-time', exp())).rejects.toBeInstanceOf(
+    StoreUnavailable,
+  );
+  redis.resume();
+  await expect(request.useOnce('t', 'after-budget', exp())).rejects.toBeInstanceOf(
+    StoreUnavailable,
+  );
   // Outside any request: the first write was already on its way and took effect...
   await expect(store.useOnce('t', 'sent-in-time', exp())).resolves.toBe(false);
   // ...the second was never sent.

@@ -25,20 +25,25 @@ import { allMarks } from '../support/marks.js';
 /** The store, with its next `publish` made to fail. */
 function withFailingPublish(store: TokenStore): { store: TokenStore; failNextPublish(): void } {
   let fail = false;
-  const proxy = new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'publish')
-        return async (event: FeedEvent) => {
-          if (fail) {
-            fail = false;
-            throw new StoreUnavailable(new Error('publish failed (test)'));
-          }
-          return target.publish(event);
-        };
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+  // A request's view of the store (within) is wrapped the same way: the routes publish through it.
+  const wrap = (s: TokenStore): TokenStore =>
+    new Proxy(s, {
+      get(target, prop) {
+        if (prop === 'publish')
+          return async (event: FeedEvent) => {
+            if (fail) {
+              fail = false;
+              throw new StoreUnavailable(new Error('publish failed (test)'));
+            }
+            return target.publish(event);
+          };
+        if (prop === 'within')
+          return (budget: Parameters<TokenStore['within']>[0]) => wrap(target.within(budget));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  const proxy = wrap(store);
   return { store: proxy, failNextPublish: () => (fail = true) };
 }
 

@@ -61,13 +61,18 @@ export function withFeedSwitch<S extends TokenStore>(store: S) {
       (up) => onState?.(up && !down),
     );
   };
-  const proxy = new Proxy(store, {
-    get(target, p) {
-      if (p === 'subscribe') return subscribe;
-      const v = Reflect.get(target, p, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+  // A request's view of the store (within) keeps the switch too.
+  const wrap = (s: S): S =>
+    new Proxy(s, {
+      get(target, p) {
+        if (p === 'subscribe') return subscribe;
+        if (p === 'within')
+          return (budget: Parameters<TokenStore['within']>[0]) => wrap(target.within(budget));
+        const v = Reflect.get(target, p, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  const proxy = wrap(store);
   return {
     store: proxy,
     drop() {

@@ -12,7 +12,7 @@ import { revokeTokenTree } from '../../revocation/revoke.js';
 import { type BatonClaims, nestActors } from '../../tokens/claims.js';
 import type { SessionRecord, TaskStatus, TokenRecord } from '../../store/types.js';
 import { adminOf } from '../admin-auth.js';
-import type { HttpDeps } from '../deps.js';
+import { type HttpDeps, requestCtx } from '../deps.js';
 
 const one = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -75,7 +75,7 @@ export function adminConsoleApiRouter(deps: HttpDeps): Router {
       throw new InvalidRequest('cursor must be the next value of a previous page');
     const limit = pageLimit(req.query.limit, DEFAULTS.taskPageSize, DEFAULTS.taskPageMax);
     const page = await listTasks(
-      listDeps,
+      { ...listDeps, store: requestCtx(ctx, res).store },
       taskFilter(req.query),
       cursor,
       limit,
@@ -87,14 +87,20 @@ export function adminConsoleApiRouter(deps: HttpDeps): Router {
   r.get('/admin/agents', async (_req, res) => {
     adminOf(res);
     const ids = ctx.config.agents.map((a) => a.id);
-    res.json(await listAgents(listDeps, ids, DEFAULTS.agentsScanMax));
+    res.json(
+      await listAgents(
+        { ...listDeps, store: requestCtx(ctx, res).store },
+        ids,
+        DEFAULTS.agentsScanMax,
+      ),
+    );
   });
 
   r.get('/admin/overview', async (_req, res) => {
     adminOf(res);
     res.json(
       await readOverview(
-        { store: ctx.store, activity, maxTaskSeconds: listDeps.maxTaskSeconds },
+        { store: requestCtx(ctx, res).store, activity, maxTaskSeconds: listDeps.maxTaskSeconds },
         DEFAULTS.approvalPageMax,
       ),
     );
@@ -154,10 +160,11 @@ export function adminConsoleApiRouter(deps: HttpDeps): Router {
     adminOf(res);
     const txn = String(req.params.txn);
     const jti = String(req.params.jti);
-    const tree = await ctx.store.getTaskTree(txn);
+    const rc = requestCtx(ctx, res);
+    const tree = await rc.store.getTaskTree(txn);
     const rec = tree?.tokens.find((t) => t.jti === jti);
     if (!tree || !rec) throw new NotFound('no such token in a live task');
-    await revokeTokenTree(ctx, claimsOfRecord(tree.task.sub, rec), 'admin');
+    await revokeTokenTree(rc, claimsOfRecord(tree.task.sub, rec), 'admin');
     log.info({ op: 'revoke_token', by: 'admin', txn, jti }, 'token revoked');
     res.json({ revoked: 'token', txn, jti });
   });

@@ -9,7 +9,7 @@ import { decidePendingApproval, listPendingApprovals, showApproval } from '../..
 import { readEventsPage, readTaskEvents } from '../../audit/read.js';
 import { verifyOwnToken } from '../../tokens/verify-own.js';
 import { requireAdmin } from '../admin-auth.js';
-import type { HttpDeps } from '../deps.js';
+import { type HttpDeps, requestCtx } from '../deps.js';
 
 const queryString = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : undefined;
@@ -49,14 +49,17 @@ export function adminRouter(deps: HttpDeps): Router {
   });
 
   r.get('/admin/tasks/:txn', async (req, res) => {
-    const tree = await readTaskTree(ctx, String(req.params.txn));
+    const tree = await readTaskTree(requestCtx(ctx, res), String(req.params.txn));
     if (!tree) throw new NotFound('no such task (unknown, or past its deadline)');
     res.json(tree);
   });
 
   r.get('/admin/tasks/:txn/events', async (req, res) => {
     const txn = String(req.params.txn);
-    res.json({ txn, events: await readTaskEvents(ctx, txn, DEFAULTS.auditTaskReadMax) });
+    res.json({
+      txn,
+      events: await readTaskEvents(requestCtx(ctx, res), txn, DEFAULTS.auditTaskReadMax),
+    });
   });
 
   // Pages through every event: `since` is the last id seen (exclusive), `next` the cursor to
@@ -69,12 +72,12 @@ export function adminRouter(deps: HttpDeps): Router {
     if (stream !== 'decisions' && stream !== 'refusals')
       throw new InvalidRequest('stream must be decisions or refusals');
     const limit = pageLimit(req.query.limit, DEFAULTS.auditPageSize, DEFAULTS.auditPageMax);
-    res.json(await readEventsPage(ctx, stream, since, limit));
+    res.json(await readEventsPage(requestCtx(ctx, res), stream, since, limit));
   });
 
   r.post('/admin/tasks/:txn/revoke', async (req, res) => {
     const txn = String(req.params.txn);
-    const ended = await endTask(ctx, txn, 'revoked', 'admin');
+    const ended = await endTask(requestCtx(ctx, res), txn, 'revoked', 'admin');
     log.info({ op: 'revoke_task', by: 'admin', txn, tokens: ended.tokens }, 'task revoked');
     res.json({
       revoked: 'task',
@@ -89,7 +92,7 @@ export function adminRouter(deps: HttpDeps): Router {
     const body = RevokeTokenBody.safeParse(req.body ?? {});
     if (!body.success) throw new InvalidRequest('body must be {"token": "<a Baton token>"}');
     const claims = await verifyOwnToken(ctx.own, body.data.token, 'token').catch(() => undefined);
-    if (claims) await revokeTokenTree(ctx, claims, 'admin');
+    if (claims) await revokeTokenTree(requestCtx(ctx, res), claims, 'admin');
     log.info({ op: 'revoke_token', by: 'admin', jti: claims?.jti }, 'token revoked');
     res.json({
       revoked: 'token',
@@ -104,7 +107,7 @@ export function adminRouter(deps: HttpDeps): Router {
     if (!body.success)
       throw new InvalidRequest('body may only hold {"allow_unknown": true | false}');
     const id = String(req.params.id);
-    const { before, configured } = await revokeAgent(ctx, id, 'admin', {
+    const { before, configured } = await revokeAgent(requestCtx(ctx, res), id, 'admin', {
       allowUnknown: body.data.allow_unknown === true,
     });
     log.info({ op: 'revoke_agent', by: 'admin', id, configured }, 'agent revoked');
@@ -113,7 +116,7 @@ export function adminRouter(deps: HttpDeps): Router {
 
   r.post('/admin/users/:id/revoke', async (req, res) => {
     const id = String(req.params.id);
-    const before = await revokeByMark(ctx, 'user', 'admin', id);
+    const before = await revokeByMark(requestCtx(ctx, res), 'user', 'admin', id);
     log.info({ op: 'revoke_user', by: 'admin', id }, 'user revoked');
     res.json({ revoked: 'user', id, before });
   });
@@ -124,11 +127,11 @@ export function adminRouter(deps: HttpDeps): Router {
     if (cursor !== undefined && !/^[A-Za-z0-9_-]{1,1000}$/.test(cursor))
       throw new InvalidRequest('cursor must be the next value of a previous page');
     const limit = pageLimit(req.query.limit, DEFAULTS.approvalPageSize, DEFAULTS.approvalPageMax);
-    res.json(await listPendingApprovals(ctx, cursor, limit));
+    res.json(await listPendingApprovals(requestCtx(ctx, res), cursor, limit));
   });
 
   r.get('/admin/approvals/:id', async (req, res) => {
-    res.json(await showApproval(ctx, String(req.params.id)));
+    res.json(await showApproval(requestCtx(ctx, res), String(req.params.id)));
   });
 
   for (const verdict of ['approve', 'deny'] as const) {
@@ -136,12 +139,19 @@ export function adminRouter(deps: HttpDeps): Router {
       const body = DecisionBody.safeParse(req.body ?? {});
       if (!body.success)
         throw new InvalidRequest('body may only hold {"reason": "<text up to 500 chars>"}');
-      res.json(await decidePendingApproval(ctx, String(req.params.id), verdict, body.data.reason));
+      res.json(
+        await decidePendingApproval(
+          requestCtx(ctx, res),
+          String(req.params.id),
+          verdict,
+          body.data.reason,
+        ),
+      );
     });
   }
 
   r.post('/admin/revoke-all', async (_req, res) => {
-    const before = await revokeByMark(ctx, 'all', 'admin');
+    const before = await revokeByMark(requestCtx(ctx, res), 'all', 'admin');
     log.warn(
       { op: 'revoke_all', by: 'admin' },
       'kill switch: every token issued before now revoked',

@@ -8,7 +8,7 @@ import { DEFAULTS } from '../../config/defaults.js';
 import { BatonError, InvalidRequest, NotFound } from '../../errors.js';
 import { adminForKey, authenticateAdmin, ownOrigin, sessionLimits } from '../admin-auth.js';
 import { cookie, isLoopback, loginCookieName, readCookie, sessionCookieName } from '../cookies.js';
-import type { HttpDeps } from '../deps.js';
+import { type HttpDeps, requestCtx } from '../deps.js';
 
 /** Where `npm run build:console` puts the console: dist/console/ (from src/ or from dist/). */
 export function consoleAssetsDir(): string | undefined {
@@ -126,13 +126,24 @@ export function consoleRouter(deps: HttpDeps): Router {
     );
     const flow = decodeFlow(readCookie(req.headers.cookie, loginCookieName(ctx)));
     if (!flow) return back(res, 'the login expired or was already used; sign in again');
-    if (!(await ctx.store.useOnce('console-login', flow.state, DEFAULTS.loginFlowSeconds)))
+    if (
+      !(await requestCtx(ctx, res).store.useOnce(
+        'console-login',
+        flow.state,
+        DEFAULTS.loginFlowSeconds,
+      ))
+    )
       return back(res, 'this login was already used; sign in again');
     try {
       const base = `${ctx.config.issuer.replace(/\/$/, '')}`;
       const who = await login.finish(new URL(req.originalUrl, base), flow);
       const previous = readCookie(req.headers.cookie, sessionCookieName(ctx));
-      const { secret } = await openSession(ctx.store, { ...who, via: 'oidc' }, limits, previous);
+      const { secret } = await openSession(
+        requestCtx(ctx, res).store,
+        { ...who, via: 'oidc' },
+        limits,
+        previous,
+      );
       signedIn(who.admin, who.role, 'oidc');
       log.info(
         { op: 'console_login', admin: who.admin, role: who.role, via: 'oidc' },
@@ -179,7 +190,7 @@ export function consoleRouter(deps: HttpDeps): Router {
       }
       const previous = readCookie(req.headers.cookie, sessionCookieName(ctx));
       const { secret } = await openSession(
-        ctx.store,
+        requestCtx(ctx, res).store,
         { admin: actor.name, role: actor.role, via: 'key' },
         limits,
         previous,
@@ -199,7 +210,7 @@ export function consoleRouter(deps: HttpDeps): Router {
     const { session } = await authenticateAdmin(ctx, req);
     const secret = readCookie(req.headers.cookie, sessionCookieName(ctx));
     if (session && secret) {
-      await endSession(ctx.store, secret);
+      await endSession(requestCtx(ctx, res).store, secret);
       ctx.audit.emit({
         type: 'admin_signed_out',
         client: 'admin',

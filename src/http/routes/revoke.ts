@@ -7,6 +7,8 @@ import { clientInputFromForm } from '../client-input.js';
 import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import { NO_STORE } from '../respond.js';
+import { scoped } from '../../scope.js';
+import type { StoreBudget } from '../../store/deadline.js';
 
 /**
  * POST /revoke — RFC 7009. The route parses the form and authenticates; the holder rule is
@@ -16,7 +18,7 @@ import { NO_STORE } from '../respond.js';
 export function revokeRoute(deps: HttpDeps) {
   const authenticate = clientAuthenticator(deps.ctx, '/revoke', '/revoke');
   const htu = endpointUrl(deps.ctx, '/revoke');
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, budget: StoreBudget): Promise<void> => {
     const form = await readForm(req, DEFAULTS.maxBodyBytes);
     const client = await authenticate(
       clientInputFromForm(req.headers, form),
@@ -25,7 +27,7 @@ export function revokeRoute(deps: HttpDeps) {
     const token = single(form, 'token');
     single(form, 'token_type_hint');
     if (!token) throw new InvalidRequest('token is required');
-    const revoked = await revokeByHolder(deps.ctx, client, token, {
+    const revoked = await revokeByHolder(scoped(deps.ctx, { budget }), client, token, {
       proofs: req.headersDistinct.dpop,
       method: 'POST',
       url: htu,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ClientAuthInput } from '../../auth/client-auth.js';
 import { InvalidRequest } from '../../errors.js';
 import { completeTaskByCaller } from '../../revocation/complete.js';
-import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
+import { clientAuthenticator, endpointUrl, type HttpDeps, requestCtx } from '../deps.js';
 import { renewTaskByCaller } from '../../exchange/task-renewal.js';
 
 const CompleteBody = z
@@ -66,19 +66,20 @@ export function tasksRouter(deps: HttpDeps): Router {
     // This endpoint's own URL: a client assertion's `aud` may name it (RFC 7523 §3), or the
     // issuer; nothing else (docs/endpoints.md). It is also the DPoP proof's `htu`.
     const path = `/tasks/${encodeURIComponent(txn)}/complete`;
-    const authenticate = clientAuthenticator(deps.ctx, path, '/tasks/complete');
+    const ctx = requestCtx(deps.ctx, res);
+    const authenticate = clientAuthenticator(ctx, path, '/tasks/complete');
     const client = await authenticate(clientInputFromJson(req), req.socket.remoteAddress);
     const parsed = CompleteBody.safeParse(req.body ?? {});
     if (!parsed.success) throw bodyError(parsed.error.issues);
     const ended = await completeTaskByCaller(
-      deps.ctx,
+      ctx,
       client,
       txn,
       {
         outcome: parsed.data.outcome,
         ...(parsed.data.summary !== undefined ? { summary: parsed.data.summary } : {}),
       },
-      { proofs: req.headersDistinct.dpop, method: 'POST', url: endpointUrl(deps.ctx, path) },
+      { proofs: req.headersDistinct.dpop, method: 'POST', url: endpointUrl(ctx, path) },
     );
     res.set('Cache-Control', 'no-store').json({
       txn,
@@ -91,12 +92,13 @@ export function tasksRouter(deps: HttpDeps): Router {
   r.post('/tasks/:txn/renew', async (req, res) => {
     const txn = String(req.params.txn);
     const path = `/tasks/${encodeURIComponent(txn)}/renew`;
-    const authenticate = clientAuthenticator(deps.ctx, path, '/tasks/renew');
+    const ctx = requestCtx(deps.ctx, res);
+    const authenticate = clientAuthenticator(ctx, path, '/tasks/renew');
     const client = await authenticate(clientInputFromJson(req), req.socket.remoteAddress);
     const parsed = RenewBody.safeParse(req.body ?? {});
     if (!parsed.success) throw bodyError(parsed.error.issues);
     const renewed = await renewTaskByCaller(
-      deps.ctx,
+      ctx,
       client,
       {
         txn,
@@ -104,7 +106,7 @@ export function tasksRouter(deps: HttpDeps): Router {
         userToken: parsed.data.user_token,
         ...(parsed.data.scope ? { scope: parsed.data.scope.split(' ') } : {}),
       },
-      { proofs: req.headersDistinct.dpop, method: 'POST', url: endpointUrl(deps.ctx, path) },
+      { proofs: req.headersDistinct.dpop, method: 'POST', url: endpointUrl(ctx, path) },
     );
     res
       .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' })

@@ -6,6 +6,8 @@ import { clientInputFromForm } from '../client-input.js';
 import { clientAuthenticator, endpointUrl, type HttpDeps } from '../deps.js';
 import { readForm } from '../form.js';
 import { sendJson } from '../respond.js';
+import { scoped } from '../../scope.js';
+import type { StoreBudget } from '../../store/deadline.js';
 
 /**
  * What POST /token decides once the form is read: authenticate, parse, exchange. Apart from the
@@ -19,10 +21,11 @@ export function tokenHandler(ctx: HttpDeps['ctx']) {
     headers: IncomingHttpHeaders,
     form: FormFields,
     address?: string,
+    budget?: StoreBudget,
   ): Promise<ExchangeOutcome> => {
     const client = await authenticate(clientInputFromForm(headers, form), address);
     const request = parseExchangeRequest(form, ctx.config.defaults.purposeMaxLength);
-    return exchangeToken(ctx, client, request, {
+    return exchangeToken(budget ? scoped(ctx, { budget }) : ctx, client, request, {
       proofs: headers.dpop === undefined ? undefined : [headers.dpop].flat(),
       method: 'POST',
       url: htu,
@@ -33,9 +36,9 @@ export function tokenHandler(ctx: HttpDeps['ctx']) {
 /** POST /token — RFC 8693 token exchange (lean lane). */
 export function tokenRoute(deps: HttpDeps) {
   const handle = tokenHandler(deps.ctx);
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, budget: StoreBudget): Promise<void> => {
     const form = await readForm(req, DEFAULTS.maxBodyBytes);
-    const out = await handle(req.headers, form, req.socket.remoteAddress);
+    const out = await handle(req.headers, form, req.socket.remoteAddress, budget);
     deps.metrics.issued.inc({ operation: out.operation });
     sendJson(res, 200, out.response);
   };

@@ -1,3 +1,4 @@
+import type { StoreBudget } from '../deadline.js';
 import { epochSeconds } from '../../clock.js';
 import type {
   ApprovalStore,
@@ -181,6 +182,11 @@ export class MemoryStore implements TokenStore {
   }
 
   /** A closed store is not ready (/readyz), as a Redis store with its connection gone. */
+  /** Memory never waits: one request's budget has nothing to bound. */
+  within(_budget: StoreBudget): this {
+    return this;
+  }
+
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailable(new Error('the store is closed'));
   }

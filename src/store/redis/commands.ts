@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { storeBudgetLeftMs } from '../deadline.js';
+import type { StoreBudget } from '../deadline.js';
 import { StoreRejection, StoreUnavailable } from '../store.js';
 import type { TokenState } from '../types.js';
 import * as approvalLua from './approval-scripts.js';
@@ -105,28 +105,42 @@ export function defineScripts(c: Client): ScriptedClient {
 }
 
 /**
- * Wraps a store call: a Redis failure becomes StoreUnavailable (503), never a guess. Within a
- * request it stops waiting when the request's budget is spent (src/store/deadline.ts): ioredis
- * keeps the command queued, so it is raced, and once the budget is gone no further call is sent.
- * Outside a request the client's own command timeout bounds it.
+ * Wraps one part's store call: a Redis failure becomes StoreUnavailable (503), never a guess; a
+ * script's refusal (StoreRejection) passes through. The client's command timeout bounds the wait;
+ * the request's budget, where there is one, is RedisStore's (`withinBudget`).
  */
 export async function guarded<T>(op: () => Promise<T>): Promise<T> {
-  const left = storeBudgetLeftMs();
-  if (left !== undefined && left <= 0)
-    throw new StoreUnavailable(new Error('request deadline spent before the store call'));
   try {
-    return left === undefined ? await op() : await withinMs(op(), left);
+    return await op();
   } catch (e) {
     if (e instanceof StoreRejection) throw e;
     throw new StoreUnavailable(e);
   }
 }
 
-/** `p`, or a rejection after `ms` (the late answer is ignored; its rejection is handled). */
+/**
+ * Runs a store call within what is left of `budget`: once it is spent the call is never sent,
+ * and a call in flight is no longer waited for (ioredis keeps the command queued, so it is raced;
+ * a late answer is ignored). Without a budget the command timeout alone bounds it.
+ */
+export function withinBudget<T>(budget: StoreBudget | undefined, op: () => Promise<T>): Promise<T> {
+  if (budget === undefined) return op();
+  const left = budget.leftMs();
+  if (left <= 0)
+    return Promise.reject(
+      new StoreUnavailable(new Error('request deadline spent before the store call')),
+    );
+  return withinMs(op(), left);
+}
+
+/** `p`, or StoreUnavailable after `ms` (the late answer is ignored; its rejection is handled). */
 function withinMs<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within the ${ms} ms left`)), ms);
+    timer = setTimeout(
+      () => reject(new StoreUnavailable(new Error(`no answer within the ${ms} ms left`))),
+      ms,
+    );
   });
   p.catch(() => {});
   return Promise.race([p, late]).finally(() => clearTimeout(timer));

@@ -16,8 +16,14 @@ import { DEFAULTS } from '../../config/defaults.js';
 import type { StoreLimits } from '../types.js';
 import { RedisApprovals } from './approvals.js';
 import { RedisAudit } from './audit.js';
-import { type Client, defineScripts, guarded, type ScriptedClient } from './commands.js';
-import { withStoreBudget } from '../deadline.js';
+import {
+  type Client,
+  defineScripts,
+  guarded,
+  type ScriptedClient,
+  withinBudget,
+} from './commands.js';
+import { StoreBudget } from '../deadline.js';
 import { clientFactory, connectOrExplain, type RedisConnection } from './connect.js';
 import { RedisFeed } from './feed.js';
 import { keys } from './keys.js';
@@ -59,6 +65,8 @@ export class RedisStore implements TokenStore {
   private readonly rateLimits: RedisRateLimits;
   private readonly taskIndex: RedisTaskIndex;
   private readonly sessions: RedisSessions;
+  /** Set only on a view made by within(): the budget of the request it serves. */
+  private readonly budget: StoreBudget | undefined = undefined;
 
   private constructor(
     private readonly client: ScriptedClient,
@@ -101,131 +109,149 @@ export class RedisStore implements TokenStore {
     return new RedisStore(client, pinger, make, opts);
   }
 
+  /**
+   * This store as one request uses it: every call spends `budget` (src/store/deadline.ts). A view
+   * shares everything with this store (the prototype chain; no state is written through it).
+   */
+  within(budget: StoreBudget): this {
+    return Object.create(this, { budget: { value: budget } }) as this;
+  }
+
+  /** One call of the request this view serves, within its budget. */
+  private g<T>(op: () => Promise<T>): Promise<T> {
+    return withinBudget(this.budget, op);
+  }
+
   /** The task-start script and the index write go out together: one round trip of latency. */
   async startTask(...a: Parameters<TaskStore['startTask']>) {
     const [stamp] = await Promise.all([
-      this.tasks.startTask(...a),
-      this.taskIndex.writeStart(a[0]),
+      this.g(() => this.tasks.startTask(...a)),
+      this.g(() => this.taskIndex.writeStart(a[0])),
     ]);
     return stamp;
   }
   recordToken(...a: Parameters<TaskStore['recordToken']>) {
-    return this.tasks.recordToken(...a);
+    return this.g(() => this.tasks.recordToken(...a));
   }
   /** A renewed task stays listed and open in the index until its new deadline. */
   async renewTask(...a: Parameters<TaskStore['renewTask']>) {
-    const stamp = await this.tasks.renewTask(...a);
-    const task = await this.tasks.getTask(a[0].txn);
-    if (task) await this.taskIndex.writeStart(task);
+    const stamp = await this.g(() => this.tasks.renewTask(...a));
+    const task = await this.g(() => this.tasks.getTask(a[0].txn));
+    if (task) await this.g(() => this.taskIndex.writeStart(task));
     return stamp;
   }
   getTask(...a: Parameters<TaskStore['getTask']>) {
-    return this.tasks.getTask(...a);
+    return this.g(() => this.tasks.getTask(...a));
   }
   getTaskTree(...a: Parameters<TaskStore['getTaskTree']>) {
-    return this.tasks.getTaskTree(...a);
+    return this.g(() => this.tasks.getTaskTree(...a));
   }
   async endTask(...a: Parameters<TaskStore['endTask']>) {
     const [txn] = a;
-    const [r, task] = await Promise.all([this.tasks.endTask(...a), this.tasks.getTask(txn)]);
-    if (r?.changed && task) await this.taskIndex.noteEnded(txn, task.createdAt);
+    const [r, task] = await Promise.all([
+      this.g(() => this.tasks.endTask(...a)),
+      this.g(() => this.tasks.getTask(txn)),
+    ]);
+    if (r?.changed && task) await this.g(() => this.taskIndex.noteEnded(txn, task.createdAt));
     return r;
   }
 
   listTaskIds(...a: Parameters<TaskIndexStore['listTaskIds']>) {
-    return this.taskIndex.listTaskIds(...a);
+    return this.g(() => this.taskIndex.listTaskIds(...a));
   }
   countOpenTasks(...a: Parameters<TaskIndexStore['countOpenTasks']>) {
-    return this.taskIndex.countOpenTasks(...a);
+    return this.g(() => this.taskIndex.countOpenTasks(...a));
   }
   putSession(...a: Parameters<SessionStore['putSession']>) {
-    return this.sessions.putSession(...a);
+    return this.g(() => this.sessions.putSession(...a));
   }
   touchSession(...a: Parameters<SessionStore['touchSession']>) {
-    return this.sessions.touchSession(...a);
+    return this.g(() => this.sessions.touchSession(...a));
   }
   deleteSession(...a: Parameters<SessionStore['deleteSession']>) {
-    return this.sessions.deleteSession(...a);
+    return this.g(() => this.sessions.deleteSession(...a));
   }
 
   checkToken(...a: Parameters<TokenStateStore['checkToken']>) {
-    return this.tokenState.checkToken(...a);
+    return this.g(() => this.tokenState.checkToken(...a));
   }
   inspectToken(...a: Parameters<TokenStateStore['inspectToken']>) {
-    return this.tokenState.inspectToken(...a);
+    return this.g(() => this.tokenState.inspectToken(...a));
   }
   revokeToken(...a: Parameters<TokenStateStore['revokeToken']>) {
-    return this.tokenState.revokeToken(...a);
+    return this.g(() => this.tokenState.revokeToken(...a));
   }
   wasNotified(...a: Parameters<NoticeStore['wasNotified']>) {
-    return this.tokenState.wasNotified(...a);
+    return this.g(() => this.tokenState.wasNotified(...a));
   }
   noteNotified(...a: Parameters<NoticeStore['noteNotified']>) {
-    return this.tokenState.noteNotified(...a);
+    return this.g(() => this.tokenState.noteNotified(...a));
   }
 
   putMark(...a: Parameters<MarkStore['putMark']>) {
-    return this.marks.putMark(...a);
+    return this.g(() => this.marks.putMark(...a));
   }
   readMarks(...a: Parameters<MarkStore['readMarks']>) {
-    return this.marks.readMarks(...a);
+    return this.g(() => this.marks.readMarks(...a));
   }
 
   publish(...a: Parameters<FeedStore['publish']>) {
-    return this.feed.publish(...a);
+    return this.g(() => this.feed.publish(...a));
   }
   readFeed(...a: Parameters<FeedStore['readFeed']>) {
-    return this.feed.readFeed(...a);
+    return this.g(() => this.feed.readFeed(...a));
   }
   feedHorizon() {
-    return this.feed.feedHorizon();
+    return this.g(() => this.feed.feedHorizon());
   }
   feedBounds() {
-    return this.feed.feedBounds();
+    return this.g(() => this.feed.feedBounds());
   }
   subscribe(...a: Parameters<FeedStore['subscribe']>) {
     return this.feed.subscribe(...a);
   }
 
   openApproval(...a: Parameters<ApprovalStore['openApproval']>) {
-    return this.approvals.openApproval(...a);
+    return this.g(() => this.approvals.openApproval(...a));
   }
   getApproval(...a: Parameters<ApprovalStore['getApproval']>) {
-    return this.approvals.getApproval(...a);
+    return this.g(() => this.approvals.getApproval(...a));
   }
   pollApproval(...a: Parameters<ApprovalStore['pollApproval']>) {
-    return this.approvals.pollApproval(...a);
+    return this.g(() => this.approvals.pollApproval(...a));
   }
   decideApproval(...a: Parameters<ApprovalStore['decideApproval']>) {
-    return this.approvals.decideApproval(...a);
+    return this.g(() => this.approvals.decideApproval(...a));
   }
   consumeApproval(...a: Parameters<ApprovalStore['consumeApproval']>) {
-    return this.approvals.consumeApproval(...a);
+    return this.g(() => this.approvals.consumeApproval(...a));
   }
   listApprovals(...a: Parameters<ApprovalStore['listApprovals']>) {
-    return this.approvals.listApprovals(...a);
+    return this.g(() => this.approvals.listApprovals(...a));
   }
 
   appendAudit(...a: Parameters<AuditStore['appendAudit']>) {
-    return this.auditPart.appendAudit(...a);
+    return this.g(() => this.auditPart.appendAudit(...a));
   }
   readTaskAudit(...a: Parameters<AuditStore['readTaskAudit']>) {
-    return this.auditPart.readTaskAudit(...a);
+    return this.g(() => this.auditPart.readTaskAudit(...a));
   }
   readAudit(...a: Parameters<AuditStore['readAudit']>) {
-    return this.auditPart.readAudit(...a);
+    return this.g(() => this.auditPart.readAudit(...a));
   }
 
   useOnce(...a: Parameters<ReplayStore['useOnce']>) {
-    return this.replay.useOnce(...a);
+    return this.g(() => this.replay.useOnce(...a));
   }
   takeBudget(...a: Parameters<RateLimitStore['takeBudget']>) {
-    return this.rateLimits.takeBudget(...a);
+    return this.g(() => this.rateLimits.takeBudget(...a));
   }
 
   /** PING on the readiness connection, within its own timeout whatever the request's budget. */
   async ping(): Promise<void> {
-    await withStoreBudget(this.opts.pingTimeoutMs, () => guarded(() => this.pinger.ping()));
+    await withinBudget(new StoreBudget(this.opts.pingTimeoutMs), () =>
+      guarded(() => this.pinger.ping()),
+    );
   }
 
   async close(): Promise<void> {
