@@ -3,6 +3,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { useSession } from '../admin/sessions.js';
 import { type AdminActor, type AdminRole, roleAllows } from '../admin/roles.js';
 import { secretMatches } from '../auth/secrets.js';
+import { requestCtx } from './deps.js';
 import type { BatonContext } from '../context.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { AccessDenied, InvalidToken } from '../errors.js';
@@ -113,7 +114,8 @@ export async function authenticateAdmin(
  */
 export function requireAdmin(ctx: BatonContext) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    authenticateAdmin(ctx, req)
+    // The session's touch is this request's store work (its budget, src/scope.ts).
+    authenticateAdmin(requestCtx(ctx, res), req)
       .then(({ actor, session }) => {
         const path = new URL(req.originalUrl, 'http://baton.invalid').pathname;
         const needed = requiredRole(req.method, path);

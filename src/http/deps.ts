@@ -6,6 +6,7 @@ import { authenticateLimited } from '../limits/authenticate.js';
 import type { LimitedRoute } from '../limits/request-limits.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
+import type { ReplayStore } from '../store/store.js';
 import type { Response } from 'express';
 import type { AdminActor } from '../audit/admin-actor.js';
 import { scoped } from '../scope.js';
@@ -20,11 +21,18 @@ export interface HttpDeps {
   metrics: Metrics;
 }
 
-/** Authenticates a caller of `route` under the rate limits (src/limits/authenticate.ts). */
+/**
+ * Authenticates a caller of `route` under the rate limits (src/limits/authenticate.ts). A
+ * client assertion's single-use record goes to `replay`, the request's store where given.
+ */
 export function clientAuthenticator(ctx: BatonContext, path: string, route: LimitedRoute) {
   const auth = clientAuthDeps(ctx, path);
-  return (input: ClientAuthInput, address: string | undefined): Promise<Client> =>
-    authenticateLimited(auth, ctx.limits, route, input, address);
+  return (
+    input: ClientAuthInput,
+    address: string | undefined,
+    replay?: ReplayStore,
+  ): Promise<Client> =>
+    authenticateLimited(replay ? { ...auth, replay } : auth, ctx.limits, route, input, address);
 }
 
 /**

@@ -20,11 +20,12 @@ export function introspectHandler(ctx: HttpDeps['ctx']) {
     address?: string,
     budget?: StoreBudget,
   ) => {
-    const client = await authenticate(clientInputFromForm(headers, form), address);
+    const c = budget ? scoped(ctx, { budget }) : ctx;
+    const client = await authenticate(clientInputFromForm(headers, form), address, c.store);
     const token = single(form, 'token');
     single(form, 'token_type_hint'); // optional; a repeat is still malformed
     if (!token) throw new InvalidRequest('token is required');
-    return introspect(budget ? scoped(ctx, { budget }) : ctx, client, token);
+    return introspect(c, client, token);
   };
 }
 

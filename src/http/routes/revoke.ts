@@ -20,14 +20,16 @@ export function revokeRoute(deps: HttpDeps) {
   const htu = endpointUrl(deps.ctx, '/revoke');
   return async (req: IncomingMessage, res: ServerResponse, budget: StoreBudget): Promise<void> => {
     const form = await readForm(req, DEFAULTS.maxBodyBytes);
+    const ctx = scoped(deps.ctx, { budget });
     const client = await authenticate(
       clientInputFromForm(req.headers, form),
       req.socket.remoteAddress,
+      ctx.store,
     );
     const token = single(form, 'token');
     single(form, 'token_type_hint');
     if (!token) throw new InvalidRequest('token is required');
-    const revoked = await revokeByHolder(scoped(deps.ctx, { budget }), client, token, {
+    const revoked = await revokeByHolder(ctx, client, token, {
       proofs: req.headersDistinct.dpop,
       method: 'POST',
       url: htu,

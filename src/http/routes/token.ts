@@ -23,9 +23,10 @@ export function tokenHandler(ctx: HttpDeps['ctx']) {
     address?: string,
     budget?: StoreBudget,
   ): Promise<ExchangeOutcome> => {
-    const client = await authenticate(clientInputFromForm(headers, form), address);
+    const c = budget ? scoped(ctx, { budget }) : ctx;
+    const client = await authenticate(clientInputFromForm(headers, form), address, c.store);
     const request = parseExchangeRequest(form, ctx.config.defaults.purposeMaxLength);
-    return exchangeToken(budget ? scoped(ctx, { budget }) : ctx, client, request, {
+    return exchangeToken(c, client, request, {
       proofs: headers.dpop === undefined ? undefined : [headers.dpop].flat(),
       method: 'POST',
       url: htu,
