@@ -41,13 +41,39 @@ export async function readForm(req: IncomingMessage, maxBytes: number): Promise<
 /**
  * An urlencoded body as every value of every name, in order: repeats are kept so that the
  * request parser can refuse them (RFC 8693 §2.1 lets only resource and audience repeat).
+ * Parsed as the WHATWG URL standard's application/x-www-form-urlencoded parser does (what
+ * URLSearchParams runs), without its character-by-character pass over a token that needs no
+ * decoding: a JWT is base64url, so most of an exchange's body is copied as it is.
  */
 export function parseForm(body: string): FormFields {
   const fields = new Map<string, string[]>();
-  for (const [k, v] of new URLSearchParams(body)) {
-    const list = fields.get(k);
-    if (list) list.push(v);
-    else fields.set(k, [v]);
+  let start = 0;
+  while (start <= body.length) {
+    let end = body.indexOf('&', start);
+    if (end < 0) end = body.length;
+    if (end > start) {
+      const eq = body.indexOf('=', start);
+      const split = eq >= 0 && eq < end;
+      const k = decodeFormPart(body, start, split ? eq : end);
+      const v = split ? decodeFormPart(body, eq + 1, end) : '';
+      const list = fields.get(k);
+      if (list) list.push(v);
+      else fields.set(k, [v]);
+    }
+    start = end + 1;
   }
   return fields;
+}
+
+/** One name or value: `+` is a space, `%XX` a byte of UTF-8; only what needs it is decoded. */
+function decodeFormPart(body: string, from: number, to: number): string {
+  const raw = body.slice(from, to);
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    // A stray `%` or bytes that are not UTF-8: the standard keeps the `%` and replaces the
+    // bytes with U+FFFD, where decodeURIComponent throws. URLSearchParams does exactly that.
+    return new URLSearchParams(`a=${raw}`).get('a')!;
+  }
 }

@@ -31,6 +31,13 @@ export function normalizeHtu(u: string): string | undefined {
   }
 }
 
+/** The endpoint's own URL, normalised: an endpoint checks every proof against the same one. */
+let lastEndpoint: { url: string; normalized: string | undefined } | undefined;
+function normalizedEndpoint(url: string): string | undefined {
+  if (lastEndpoint?.url !== url) lastEndpoint = { url, normalized: normalizeHtu(url) };
+  return lastEndpoint.normalized;
+}
+
 /** The public key of a proof's header (RFC 7517 members; RFC 7638 names the thumbprint's). */
 export interface ProofJwk {
   kty?: string;
@@ -128,9 +135,14 @@ export function checkProofClaims(
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) fail('must have a jti');
   // Rule 8: htm is this request's method.
   if (htm !== rules.method) fail(`htm must be ${rules.method}`);
-  // Rule 9: htu is this endpoint's URL, query and fragment ignored.
-  const want = normalizeHtu(rules.url);
-  if (typeof htu !== 'string' || want === undefined || normalizeHtu(htu) !== want)
+  // Rule 9: htu is this endpoint's URL, query and fragment ignored. A proof that names the URL
+  // exactly (what clients send) needs no parse of its own; the endpoint's is parsed once.
+  const want = normalizedEndpoint(rules.url);
+  if (
+    typeof htu !== 'string' ||
+    want === undefined ||
+    (htu !== rules.url && normalizeHtu(htu) !== want)
+  )
     fail(`htu must be ${want ?? rules.url}`);
   // Rule 11: iat within the window, either way (clock skew).
   if (typeof iat !== 'number' || !Number.isFinite(iat)) fail('must have a numeric iat');
