@@ -74,6 +74,6 @@ function decodeFormPart(body: string, from: number, to: number): string {
   } catch {
     // A stray `%` or bytes that are not UTF-8: the standard keeps the `%` and replaces the
     // bytes with U+FFFD, where decodeURIComponent throws. URLSearchParams does exactly that.
-    return new URLSearchParams(`a=${raw}`).get('a')!;
+    return new URLSearchParams(`a=${raw}`).get('a') ?? raw;
   }
 }
