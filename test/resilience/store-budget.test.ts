@@ -5,6 +5,8 @@
  * says its outcome is unknown).
  */
 import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
+import type { BatonContext } from '../../src/context.js';
+import { scoped } from '../../src/scope.js';
 import { StoreBudget } from '../../src/store/deadline.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { StoreUnavailable } from '../../src/store/store.js';
@@ -68,4 +70,24 @@ test('/readyz ping answers within its own timeout while commands hang, and recov
   expect(Date.now() - started).toBeLessThan(REDIS_STORE_DEFAULTS.pingTimeoutMs + 1500);
   redis.resume();
   await expect(store.ping()).resolves.toBeUndefined();
+});
+
+test("a request's scoped context spends one budget on its DPoP replay record and its store calls", async () => {
+  const shared = {
+    store,
+    dpop: {
+      algorithms: ['ES256'],
+      windowSeconds: 60,
+      // The shared context's replay record: it has no budget, only the command timeout.
+      useOnce: (ns: string, id: string, until: number) => store.useOnce(ns, id, until),
+    },
+    audit: { as: () => ({}) },
+  } as unknown as BatonContext;
+  redis.pause();
+  const started = Date.now();
+  const ctx = scoped(shared, { budget: new StoreBudget(BUDGET_MS) });
+  await expect(ctx.dpop.useOnce('dpop:{k}', 'j1', exp())).rejects.toBeInstanceOf(StoreUnavailable);
+  await expect(ctx.store.getTask('t1')).rejects.toBeInstanceOf(StoreUnavailable);
+  // One budget (1000 ms) for both, not one each, and not the 20 s command timeout.
+  expect(Date.now() - started).toBeLessThan(2 * BUDGET_MS);
 });
