@@ -12,7 +12,7 @@ export interface PreparedEvent {
 /**
  * What the domain files events through: the process's AuditLog, or its view for one admin's
  * request (`as`), whose events all name that admin and their role however deep in the domain
- * they are made (src/context.ts `scoped`).
+ * they are made (src/scope.ts `scoped`).
  */
 export type Audit = Pick<AuditLog, 'prepare' | 'filed' | 'emit' | 'flush' | 'as' | 'dropped'>;
 
@@ -77,7 +77,7 @@ export class AuditLog {
       prepare: (e) => this.prepare(e, admin),
       filed: (p) => this.filed(p),
       emit: (e) => this.emit(e, admin),
-      flush: () => this.flush(),
+      flush: (via) => this.flush(via),
       as: (other) => this.as(other),
     };
   }
@@ -184,21 +184,25 @@ export class AuditLog {
     }
   }
 
-  /** Writes what is queued; on failure the batch goes back to the front and is tried again. */
-  flush(): Promise<void> {
+  /**
+   * Writes what is queued; on failure the batch goes back to the front and is tried again. A
+   * request that needs its events written first (an audit read) passes its store view (`via`), so
+   * the write spends its budget; a batch already in flight is waited for as it is.
+   */
+  flush(via?: Pick<AuditStore, 'appendAudit'>): Promise<void> {
     this.closeWindows(false);
     // A caller that needs its own events written waits for the batch in flight, then for one
     // more (which holds its own), never longer: while the store is down, batches keep failing
     // and a caller that waited for "the queue is empty" would wait forever.
-    if (this.flushing) return this.flushing.then(() => this.flushing ?? this.writeQueued());
-    return this.writeQueued();
+    if (this.flushing) return this.flushing.then(() => this.flushing ?? this.writeQueued(via));
+    return this.writeQueued(via);
   }
 
-  private writeQueued(): Promise<void> {
+  private writeQueued(via: Pick<AuditStore, 'appendAudit'> = this.store): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
     const batch = this.queue;
     this.queue = [];
-    this.flushing = this.store
+    this.flushing = via
       .appendAudit(batch)
       .catch((err: unknown) => {
         this.queue = [...batch, ...this.queue].slice(-this.opts.maxBuffered);

@@ -3,7 +3,7 @@ import type { AuditStream } from '../store/types.js';
 import type { AuditLog } from './log.js';
 
 export interface AuditReadDeps {
-  store: Pick<AuditStore, 'readTaskAudit' | 'readAudit'>;
+  store: Pick<AuditStore, 'readTaskAudit' | 'readAudit' | 'appendAudit'>;
   /** Reads first write what is queued, so an admin sees every decision made so far. */
   audit: Pick<AuditLog, 'flush'>;
 }
@@ -17,7 +17,7 @@ const parsed = (r: Row) => ({ id: r.id, ...(JSON.parse(r.json) as { time: number
  * batches: order by decision time (a stable sort keeps stream order within a millisecond).
  */
 export async function readTaskEvents(deps: AuditReadDeps, txn: string, max: number) {
-  await deps.audit.flush();
+  await deps.audit.flush(deps.store);
   const [decisions, refusals] = await Promise.all([
     deps.store.readTaskAudit(txn, max, 'decisions'),
     deps.store.readTaskAudit(txn, max, 'refusals'),
@@ -32,7 +32,7 @@ export async function readEventsPage(
   since: string | undefined,
   limit: number,
 ) {
-  await deps.audit.flush();
+  await deps.audit.flush(deps.store);
   const rows = await deps.store.readAudit(since, limit, stream);
   return {
     events: rows.map(parsed),

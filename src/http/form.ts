@@ -47,13 +47,19 @@ export async function readForm(req: IncomingMessage, maxBytes: number): Promise<
  */
 export function parseForm(body: string): FormFields {
   const fields = new Map<string, string[]>();
-  let start = 0;
+  // URLSearchParams drops one leading `?` (a query string's); so does this, to read the same.
+  let start = body.charCodeAt(0) === 0x3f ? 1 : 0;
+  // The next `=` at or after `start`, found once: a body of many `&` and no `=` stays linear.
+  let eq = -1;
   while (start <= body.length) {
     let end = body.indexOf('&', start);
     if (end < 0) end = body.length;
     if (end > start) {
-      const eq = body.indexOf('=', start);
-      const split = eq >= 0 && eq < end;
+      if (eq < start && eq !== body.length) {
+        eq = body.indexOf('=', start);
+        if (eq < 0) eq = body.length;
+      }
+      const split = eq < end;
       const k = decodeFormPart(body, start, split ? eq : end);
       const v = split ? decodeFormPart(body, eq + 1, end) : '';
       const list = fields.get(k);

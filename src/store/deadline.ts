@@ -1,6 +1,6 @@
 /**
  * The one budget of a request's store work. The HTTP layer makes one per request and hands the
- * domain a view of the store that spends it (`TokenStore.within`, src/context.ts `scoped`), so
+ * domain a view of the store that spends it (`TokenStore.within`, src/scope.ts `scoped`), so
  * every store call the request makes (a task completion makes three or four) spends the same
  * budget. It is carried explicitly rather than by AsyncLocalStorage: on Node 20 an
  * AsyncLocalStorage in use puts a hook on every promise the process creates, which cost the

@@ -33,6 +33,8 @@ describe('parseForm parses exactly as URLSearchParams (the WHATWG parser) does',
     ['a stray % and a bad escape', 'a=100%&b=%zz&c=%4'],
     ['UTF-8 escapes, valid and cut short', 'n=%C3%A9t%C3%A9&m=%E2%82&o=%FF'],
     ['non-ASCII as it is', 'p=été&q=✓'],
+    ["a leading ? (dropped once, as a query string's)", '?grant_type=a&grant_type=b&?x=1'],
+    ['only the first = of a pair splits it; a pair without = follows', 'a=b=c&d&e=&=f'],
   ])('%s', (_rule, body) => {
     expect(parseForm(body)).toEqual(viaStandard(body));
   });
@@ -57,6 +59,7 @@ describe('parseForm parses exactly as URLSearchParams (the WHATWG parser) does',
       '%2',
       '%E2%82%AC',
       ' ',
+      '?',
     ];
     let seed = 7;
     const next = () => {

@@ -4,6 +4,8 @@
  * sent, and a write that timed out may still apply when the server resumes (so a 503 on a write
  * says its outcome is unknown).
  */
+import { AuditLog } from '../../src/audit/log.js';
+import { createLogger } from '../../src/log.js';
 import { REDIS_STORE_DEFAULTS } from '../../src/config/defaults.js';
 import type { BatonContext } from '../../src/context.js';
 import { scoped } from '../../src/scope.js';
@@ -90,4 +92,26 @@ test("a request's scoped context spends one budget on its DPoP replay record and
   await expect(ctx.store.getTask('t1')).rejects.toBeInstanceOf(StoreUnavailable);
   // One budget (1000 ms) for both, not one each, and not the 20 s command timeout.
   expect(Date.now() - started).toBeLessThan(2 * BUDGET_MS);
+});
+
+test("an audit read's flush of the queued events spends the reading request's budget", async () => {
+  const audit = new AuditLog(store, createLogger('silent'), {
+    flushMs: 1_000_000,
+    maxBuffered: 100,
+    refusalBurst: 10,
+    refusalWindowMs: 1_000,
+  });
+  audit.emit({ type: 'agent_revoked', client: 'billing-agent', decision: 'done' });
+  redis.pause();
+  const started = Date.now();
+  // The failed batch goes back to the queue (the next flush retries it); the read goes on.
+  await audit.flush(store.within(new StoreBudget(BUDGET_MS)));
+  expect(Date.now() - started).toBeLessThan(2 * BUDGET_MS);
+  redis.resume();
+  await audit.flush();
+  // Not lost. The write that timed out was already on its way and landed when Redis resumed, so
+  // the retry files the event a second time (docs/audit.md: retried batches are at least once).
+  const filed = await store.readAudit(undefined, 10, 'decisions');
+  expect(filed.length).toBeGreaterThanOrEqual(1);
+  expect(new Set(filed.map((r) => r.json)).size).toBe(1);
 });

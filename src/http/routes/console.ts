@@ -207,7 +207,7 @@ export function consoleRouter(deps: HttpDeps): Router {
 
   // Logout ends the session in the store (every instance), not only in this browser.
   r.post('/console/logout', async (req, res) => {
-    const { session } = await authenticateAdmin(ctx, req);
+    const { session } = await authenticateAdmin(requestCtx(ctx, res), req);
     const secret = readCookie(req.headers.cookie, sessionCookieName(ctx));
     if (session && secret) {
       await endSession(requestCtx(ctx, res).store, secret);

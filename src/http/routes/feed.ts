@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { InvalidRequest } from '../../errors.js';
 import { FEED_ID } from '../../protocol/feed.js';
 import { type FeedFollowDeps, followFeed } from '../../revocation/feed-follow.js';
-import type { HttpDeps } from '../deps.js';
+import { type HttpDeps, requestCtx } from '../deps.js';
 import { authenticateFollower } from '../follower-auth.js';
 
 /**
@@ -25,7 +25,8 @@ export function feedRouter(deps: HttpDeps): Router {
   };
   const r = Router();
   const stream = async (req: Request, res: Response) => {
-    const who = await authenticateFollower(ctx, req);
+    // The client assertion's single-use record is this request's store work (its budget).
+    const who = await authenticateFollower(requestCtx(ctx, res), req);
     const bodyAfter =
       req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?.after : undefined;
     const cursor =

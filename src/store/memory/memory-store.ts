@@ -181,12 +181,12 @@ export class MemoryStore implements TokenStore {
     return this.rateLimits.takeBudget(...a);
   }
 
-  /** A closed store is not ready (/readyz), as a Redis store with its connection gone. */
   /** Memory never waits: one request's budget has nothing to bound. */
   within(_budget: StoreBudget): this {
     return this;
   }
 
+  /** A closed store is not ready (/readyz), as a Redis store with its connection gone. */
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailable(new Error('the store is closed'));
   }
