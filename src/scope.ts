@@ -10,9 +10,10 @@ export interface RequestScope {
 
 /**
  * The context as one request's domain calls see it: its store spends the request's one budget
- * (src/store/deadline.ts), DPoP replay records included, and every audit event it files names the admin acting, if any. Made
- * once per request by the HTTP layer; work that outlives the request (timers, streams) keeps the
- * shared context, whose store is bounded by the command timeout alone.
+ * (src/store/deadline.ts), DPoP replay records included, and every audit event it files names
+ * the admin acting, if any. Made once per request by the HTTP layer; work that outlives the
+ * request (timers, streams) keeps the shared context, whose store is bounded by the command
+ * timeout alone.
  */
 export function scoped(ctx: BatonContext, scope: RequestScope): BatonContext {
   const store = ctx.store.within(scope.budget);

@@ -74,11 +74,11 @@ export class AuditLog {
       get dropped() {
         return log.dropped;
       },
-      prepare: (e) => this.prepare(e, admin),
-      filed: (p) => this.filed(p),
-      emit: (e) => this.emit(e, admin),
-      flush: (via) => this.flush(via),
-      as: (other) => this.as(other),
+      prepare: (e) => log.prepare(e, admin),
+      filed: (p) => log.filed(p),
+      emit: (e) => log.emit(e, admin),
+      flush: (via) => log.flush(via),
+      as: (other) => log.as(other),
     };
   }
 

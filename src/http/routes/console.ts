@@ -118,6 +118,7 @@ export function consoleRouter(deps: HttpDeps): Router {
   });
 
   r.get('/console/callback', async (req: Request, res) => {
+    const store = requestCtx(ctx, res).store;
     if (!login) throw new NotFound('no OIDC login is configured (admin.oidc)');
     // Single use: the flow cookie goes now, and its state can be redeemed once on any instance.
     res.append(
@@ -126,24 +127,13 @@ export function consoleRouter(deps: HttpDeps): Router {
     );
     const flow = decodeFlow(readCookie(req.headers.cookie, loginCookieName(ctx)));
     if (!flow) return back(res, 'the login expired or was already used; sign in again');
-    if (
-      !(await requestCtx(ctx, res).store.useOnce(
-        'console-login',
-        flow.state,
-        DEFAULTS.loginFlowSeconds,
-      ))
-    )
+    if (!(await store.useOnce('console-login', flow.state, DEFAULTS.loginFlowSeconds)))
       return back(res, 'this login was already used; sign in again');
     try {
       const base = `${ctx.config.issuer.replace(/\/$/, '')}`;
       const who = await login.finish(new URL(req.originalUrl, base), flow);
       const previous = readCookie(req.headers.cookie, sessionCookieName(ctx));
-      const { secret } = await openSession(
-        requestCtx(ctx, res).store,
-        { ...who, via: 'oidc' },
-        limits,
-        previous,
-      );
+      const { secret } = await openSession(store, { ...who, via: 'oidc' }, limits, previous);
       signedIn(who.admin, who.role, 'oidc');
       log.info(
         { op: 'console_login', admin: who.admin, role: who.role, via: 'oidc' },
@@ -207,10 +197,11 @@ export function consoleRouter(deps: HttpDeps): Router {
 
   // Logout ends the session in the store (every instance), not only in this browser.
   r.post('/console/logout', async (req, res) => {
-    const { session } = await authenticateAdmin(requestCtx(ctx, res), req);
+    const rc = requestCtx(ctx, res);
+    const { session } = await authenticateAdmin(rc, req);
     const secret = readCookie(req.headers.cookie, sessionCookieName(ctx));
     if (session && secret) {
-      await endSession(requestCtx(ctx, res).store, secret);
+      await endSession(rc.store, secret);
       ctx.audit.emit({
         type: 'admin_signed_out',
         client: 'admin',
